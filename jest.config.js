@@ -1,0 +1,33 @@
+/** Jest runs TypeScript through SWC compiled to CommonJS; Node >= 20.19 loads the ESM-only NestJS 12 packages through require(esm). */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|file-type|uid|token-types|strtok3|@tokenizer|load-esm)/)'],
+  moduleNameMapper: {
+    '^@app/api-security$': '<rootDir>/libs/api-security/src',
+    '^@app/api-security/(.*)$': '<rootDir>/libs/api-security/src/$1',
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+  testTimeout: 30000,
+};
