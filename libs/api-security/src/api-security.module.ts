@@ -1,0 +1,99 @@
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { ApiSecurityConfigurableModule, API_SECURITY_MODULE_OPTIONS } from './api-security.module-definition';
+import {
+  API_SECURITY_OPTIONS,
+  resolveApiSecurityOptions,
+  type ApiSecurityModuleOptions,
+  type ResolvedApiSecurityOptions,
+} from './api-security.options';
+import { API_KEY_PROVIDERS } from './authentication/api-key.providers';
+import { AuthenticationStep } from './authentication/authentication.step';
+import { AUTHORIZATION_PROVIDERS } from './authorization/authorization.providers';
+import { SecurityEventBus } from './audit/security-event.bus';
+import { JWT_PROVIDERS } from './authentication/jwt.providers';
+import { SESSION_PROVIDERS } from './authentication/session.providers';
+import { HardeningMiddleware } from './hardening/hardening.middleware';
+import { ProblemDetailsFilter } from './hardening/problem-details.filter';
+import { SecurityHeadersService } from './hardening/security-headers.service';
+import { RouteInventoryService } from './inventory/route-inventory.service';
+import { BootAudit } from './pipeline/boot-audit';
+import { RoutePlanRegistry } from './pipeline/route-plan.registry';
+import { SecurityGuard } from './pipeline/security.guard';
+import { PROPERTIES_PROVIDERS } from './properties/properties.providers';
+import { SecurityValidationPipe } from './properties/security-validation.pipe';
+import { createSecurityStore } from './store/security-store.factory';
+import { SECURITY_STORE, type SecurityStore } from './store/security-store';
+
+/**
+ * Import once in the root module. Every route then requires an authenticated principal unless
+ * marked `@Public()`, every error is problem details, every response is hardened, and the routes'
+ * security is audited at boot.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [ApiSecurityModule.forRoot({ jwt: { algorithm: 'ES256', privateKey } })] })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: API_SECURITY_OPTIONS,
+      // Validation runs while the container is built, so a bad option stops the boot, not a request.
+      useFactory: (options: ApiSecurityModuleOptions) => resolveApiSecurityOptions(options),
+      inject: [API_SECURITY_MODULE_OPTIONS],
+    },
+    {
+      provide: SECURITY_STORE,
+      useFactory: (options: ResolvedApiSecurityOptions) => createSecurityStore(options.store),
+      inject: [API_SECURITY_OPTIONS],
+    },
+    SecurityHeadersService,
+    SecurityEventBus,
+    BootAudit,
+    RoutePlanRegistry,
+    AuthenticationStep,
+    ...AUTHORIZATION_PROVIDERS,
+    ...JWT_PROVIDERS,
+    ...SESSION_PROVIDERS,
+    ...API_KEY_PROVIDERS,
+    RouteInventoryService,
+    { provide: APP_GUARD, useClass: SecurityGuard },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    { provide: APP_PIPE, useClass: SecurityValidationPipe },
+    ...PROPERTIES_PROVIDERS,
+  ],
+  exports: [
+    API_SECURITY_OPTIONS,
+    SECURITY_STORE,
+    RouteInventoryService,
+    RoutePlanRegistry,
+    SecurityHeadersService,
+    SecurityEventBus,
+    ...JWT_PROVIDERS,
+    ...SESSION_PROVIDERS,
+    ...API_KEY_PROVIDERS,
+  ],
+})
+export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HardeningMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

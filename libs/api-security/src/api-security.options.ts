@@ -1,0 +1,366 @@
+import type { SecurityStoreOptions } from './store/security-store.factory';
+import { parseByteSize } from './hardening/byte-size';
+import {
+  checkJwksUrl,
+  checkKid,
+  checkPrivateKeyPem,
+  checkPublicKeyPem,
+  keyGenerationHint,
+  type AsymmetricJwtAlgorithm,
+} from './authentication/jwt-key.checks';
+import { resolveApiKeyOptions, type ApiKeyOptions, type ResolvedApiKeyOptions } from './authentication/api-key.options';
+import {
+  resolveSessionOptions,
+  type ResolvedSessionOptions,
+  type SessionOptions,
+} from './authentication/session.options';
+import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './properties/roles.options';
+
+/** Signing algorithms the library accepts. `none` and every other algorithm are refused. */
+export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** An older public key that still verifies access tokens after a key rotation. */
+export interface JwtVerificationKey {
+  /**
+   * The `kid` tokens signed with this key carry.
+   * @default the key's RFC 7638 JWK thumbprint (what this library puts in `kid` when it signs)
+   */
+  kid?: string;
+  /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`) of the same type as the signing key. */
+  publicKey: string;
+}
+
+/** Access-token settings. */
+export interface JwtOptions {
+  /**
+   * The one algorithm tokens are signed and verified with.
+   * @default 'ES256'
+   */
+  algorithm?: JwtAlgorithm;
+  /** HS256 only: the shared secret, at least 32 bytes. */
+  secret?: string;
+  /**
+   * Asymmetric algorithms: the PKCS#8 PEM signing key (P-256 for ES256, RSA of 2048+ bits for
+   * RS256, Ed25519 for EdDSA). Required in production; elsewhere a throw-away key is generated at
+   * start (with one warning), so tokens do not survive a restart nor work across instances.
+   * @default undefined (generated outside production, refused in production)
+   */
+  privateKey?: string;
+  /**
+   * Asymmetric algorithms: previous public keys still accepted for verification after a rotation,
+   * found by the token's `kid`. They are published by `JwtKeyService.jwks()` and never sign.
+   * Remove a key once the longest access-token lifetime has passed since it stopped signing.
+   * @default []
+   */
+  verificationKeys?: readonly JwtVerificationKey[];
+  /**
+   * Asymmetric algorithms: JWKS URL of an external issuer whose tokens are also accepted. Tokens
+   * whose `kid` is not one of the local keys are verified with the key of that `kid` from this URL
+   * (same algorithm, issuer, audience and `typ` rules as local tokens). Fetched lazily, cached for
+   * 10 minutes, refetched for an unknown `kid` at most every 30 seconds, 5 second timeout. Only
+   * this URL is ever fetched, never one named by a token. `https://` only; `http://` is allowed for
+   * `127.0.0.1` and `localhost` (tests).
+   * @default undefined (only local keys)
+   */
+  jwksUrl?: string;
+  /**
+   * Required `iss` of every access token.
+   * @default 'api-security'
+   */
+  issuer?: string;
+  /**
+   * Required `aud` of every access token.
+   * @default 'api-security'
+   */
+  audience?: string;
+  /**
+   * Access-token lifetime in seconds.
+   * @default 900
+   */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Refresh-token lifetime in seconds.
+   * @default 604800
+   */
+  refreshTokenTtlSeconds?: number;
+  /**
+   * Allowed clock skew in seconds when checking `exp`, `nbf` and `iat` (0–60).
+   * @default 5
+   */
+  clockToleranceSeconds?: number;
+}
+
+/** Cross-origin resource sharing from an allowlist. Without it, no CORS header is ever sent. */
+export interface CorsOptions {
+  /** Exact origins (`https://app.example.com`). `*` is refused. */
+  origins: readonly string[];
+  /**
+   * Whether browsers may send cookies or HTTP auth cross-origin.
+   * @default false
+   */
+  credentials?: boolean;
+  /**
+   * How long browsers may cache a preflight answer, in seconds.
+   * @default 600
+   */
+  maxAgeSeconds?: number;
+}
+
+/** Transport and request hardening. */
+export interface HardeningOptions {
+  /** CORS allowlist. @default undefined (no CORS) */
+  cors?: CorsOptions;
+  /**
+   * Largest accepted request body: bytes or `100kb`/`1mb`. Larger declared bodies get 413
+   * before they are read.
+   * @default '100kb'
+   */
+  bodyLimit?: string | number;
+  /**
+   * `Strict-Transport-Security` max-age in seconds.
+   * @default 31536000
+   */
+  hstsMaxAgeSeconds?: number;
+  /**
+   * Path prefixes that serve documentation UIs (Swagger UI). They get a CSP that allows the
+   * UI's own scripts and styles; every other path keeps `default-src 'none'`.
+   * @default []
+   */
+  documentationPaths?: readonly string[];
+}
+
+/** Boot-time audit of every route's security decisions. */
+export interface AuditOptions {
+  /**
+   * `strict` refuses to start when a route's security is ambiguous; `warn` logs one line per route.
+   * @default 'strict'
+   */
+  mode?: 'strict' | 'warn';
+}
+
+/** Options of {@link ApiSecurityModule.forRoot}. Every field is optional; defaults are the safe choice. */
+export interface ApiSecurityModuleOptions {
+  /** Access-token settings. */
+  jwt?: JwtOptions;
+  /** Refresh-token sessions, passwords and login protection. */
+  sessions?: SessionOptions;
+  /** API keys (`X-API-Key`). */
+  apiKeys?: ApiKeyOptions;
+  /**
+   * Where shared security state lives.
+   * @default { type: 'memory' }
+   */
+  store?: SecurityStoreOptions;
+  /** Headers, CORS, body limits. */
+  hardening?: HardeningOptions;
+  /** Boot audit behaviour. */
+  audit?: AuditOptions;
+  /**
+   * Role hierarchy, used wherever roles are checked (field visibility and writes, route roles).
+   * @default { hierarchy: { admin: ['manager'], manager: ['user'] } }
+   */
+  roles?: RolesOptions;
+  /**
+   * Production mode changes verbosity, and refuses to start without `jwt.privateKey` for an
+   * asymmetric algorithm instead of generating a throw-away key. It never relaxes a check.
+   * @default process.env.NODE_ENV === 'production'
+   */
+  production?: boolean;
+  /**
+   * Prefix of the problem-details `type` URI; the lower-cased code is appended.
+   * @default 'urn:api-security:problem:'
+   */
+  problemTypeBase?: string;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedApiSecurityOptions {
+  jwt: Required<Omit<JwtOptions, 'secret' | 'privateKey' | 'verificationKeys' | 'jwksUrl'>> & {
+    secret?: string;
+    privateKey?: string;
+    verificationKeys: readonly JwtVerificationKey[];
+    jwksUrl?: string;
+  };
+  sessions: ResolvedSessionOptions;
+  apiKeys: ResolvedApiKeyOptions;
+  store: SecurityStoreOptions;
+  hardening: {
+    cors?: Required<CorsOptions>;
+    bodyLimitBytes: number;
+    hstsMaxAgeSeconds: number;
+    documentationPaths: readonly string[];
+  };
+  audit: Required<AuditOptions>;
+  roles: ResolvedRolesOptions;
+  production: boolean;
+  problemTypeBase: string;
+}
+
+/** Thrown at boot when options are invalid; the message lists every problem with its fix. */
+export class ApiSecurityConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid ApiSecurityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ApiSecurityConfigError';
+  }
+}
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+function positiveInt(value: unknown, name: string, problems: string[]): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+    problems.push(`${name} must be a positive whole number of seconds (got ${String(value)}).`);
+  }
+}
+
+function checkVerificationKeys(keys: unknown, algorithm: AsymmetricJwtAlgorithm, problems: string[]): void {
+  if (keys === undefined) return;
+  if (!Array.isArray(keys)) {
+    problems.push('jwt.verificationKeys must be an array of { kid?, publicKey } with SPKI PEM public keys.');
+    return;
+  }
+  const kids = new Set<string>();
+  keys.forEach((entry: unknown, index) => {
+    const name = `jwt.verificationKeys[${index}]`;
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push(`${name} must be an object { kid?, publicKey }.`);
+      return;
+    }
+    const { kid, publicKey } = entry as Partial<JwtVerificationKey>;
+    const keyProblem = checkPublicKeyPem(publicKey, algorithm, `${name}.publicKey`);
+    if (keyProblem) problems.push(keyProblem);
+    if (kid === undefined) return;
+    const kidProblem = checkKid(kid, `${name}.kid`);
+    if (kidProblem) problems.push(kidProblem);
+    else if (kids.has(kid)) problems.push(`${name}.kid repeats another key's kid: give every key its own kid.`);
+    kids.add(kid);
+  });
+}
+
+/** Validates options and fills in defaults. Throws {@link ApiSecurityConfigError}. */
+export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}): ResolvedApiSecurityOptions {
+  const problems: string[] = [];
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const jwt = options.jwt ?? {};
+  const algorithm = jwt.algorithm ?? 'ES256';
+  if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    problems.push(`jwt.algorithm "${String(algorithm)}" is not supported: use one of ${JWT_ALGORITHMS.join(', ')}.`);
+  }
+  if (algorithm === 'HS256') {
+    if (jwt.secret === undefined)
+      problems.push('jwt.secret is required with HS256: give a random secret of 32+ bytes.');
+    else if (Buffer.byteLength(jwt.secret, 'utf8') < 32) {
+      problems.push('jwt.secret is shorter than 32 bytes: HS256 needs a random secret of at least 32 bytes.');
+    }
+    if (jwt.privateKey !== undefined)
+      problems.push('jwt.privateKey is for asymmetric algorithms: remove it with HS256.');
+    if (jwt.verificationKeys !== undefined) {
+      problems.push('jwt.verificationKeys are public keys for asymmetric algorithms: remove them with HS256.');
+    }
+    if (jwt.jwksUrl !== undefined) {
+      problems.push('jwt.jwksUrl verifies asymmetric signatures: remove it with HS256, or use ES256, RS256 or EdDSA.');
+    }
+  } else if ((JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    const asymmetric = algorithm as AsymmetricJwtAlgorithm;
+    if (jwt.secret !== undefined) problems.push(`jwt.secret is for HS256 only: remove it with ${algorithm}.`);
+    if (jwt.privateKey !== undefined) {
+      const problem = checkPrivateKeyPem(jwt.privateKey, asymmetric);
+      if (problem) problems.push(problem);
+    } else if (production) {
+      problems.push(
+        `jwt.privateKey is required in production with ${algorithm}: a key generated at start would change on ` +
+          `every restart and differ between instances; ${keyGenerationHint(asymmetric)} and pass the PKCS#8 PEM.`,
+      );
+    }
+    checkVerificationKeys(jwt.verificationKeys, asymmetric, problems);
+    if (jwt.jwksUrl !== undefined) {
+      const problem = checkJwksUrl(jwt.jwksUrl);
+      if (problem) problems.push(problem);
+    }
+  }
+  positiveInt(jwt.accessTokenTtlSeconds, 'jwt.accessTokenTtlSeconds', problems);
+  positiveInt(jwt.refreshTokenTtlSeconds, 'jwt.refreshTokenTtlSeconds', problems);
+  const tolerance = jwt.clockToleranceSeconds ?? 5;
+  if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 60) {
+    problems.push('jwt.clockToleranceSeconds must be a whole number from 0 to 60.');
+  }
+  for (const name of ['issuer', 'audience'] as const) {
+    const value = jwt[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      problems.push(`jwt.${name} must be a non-empty string.`);
+    }
+  }
+
+  const store: SecurityStoreOptions = options.store ?? { type: 'memory' };
+  if (store.type !== 'memory' && store.type !== 'redis') {
+    problems.push(`store.type must be 'memory' or 'redis'.`);
+  } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {
+    problems.push('store.url must be a redis:// or rediss:// URL when store.type is redis.');
+  }
+  if (store.onUnavailable !== undefined && store.onUnavailable !== 'failClosed' && store.onUnavailable !== 'failOpen') {
+    problems.push(`store.onUnavailable must be 'failClosed' or 'failOpen'.`);
+  }
+
+  const hardening = options.hardening ?? {};
+  const bodyLimitBytes = parseByteSize(hardening.bodyLimit ?? '100kb');
+  if (bodyLimitBytes === undefined) {
+    problems.push(`hardening.bodyLimit "${String(hardening.bodyLimit)}" is not a size: use bytes or e.g. '100kb'.`);
+  }
+  let cors: Required<CorsOptions> | undefined;
+  if (hardening.cors) {
+    const origins = hardening.cors.origins ?? [];
+    for (const origin of origins) {
+      if (origin === '*' || !ORIGIN.test(origin)) {
+        problems.push(`hardening.cors.origins has "${origin}": list exact origins like https://app.example.com.`);
+      }
+    }
+    positiveInt(hardening.cors.maxAgeSeconds, 'hardening.cors.maxAgeSeconds', problems);
+    cors = {
+      origins: origins.map((o) => o.toLowerCase()),
+      credentials: hardening.cors.credentials ?? false,
+      maxAgeSeconds: hardening.cors.maxAgeSeconds ?? 600,
+    };
+  }
+  positiveInt(hardening.hstsMaxAgeSeconds, 'hardening.hstsMaxAgeSeconds', problems);
+
+  const sessions = resolveSessionOptions(options.sessions, problems);
+  const apiKeys = resolveApiKeyOptions(options.apiKeys, problems);
+
+  const mode = options.audit?.mode ?? 'strict';
+  if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
+
+  const roles = resolveRolesOptions(options.roles, problems);
+
+  if (problems.length > 0) throw new ApiSecurityConfigError(problems);
+
+  return {
+    jwt: {
+      algorithm,
+      ...(jwt.secret !== undefined ? { secret: jwt.secret } : {}),
+      ...(jwt.privateKey !== undefined ? { privateKey: jwt.privateKey } : {}),
+      verificationKeys: (jwt.verificationKeys ?? []).map((key) => Object.freeze({ ...key })),
+      ...(jwt.jwksUrl !== undefined ? { jwksUrl: jwt.jwksUrl } : {}),
+      issuer: jwt.issuer ?? 'api-security',
+      audience: jwt.audience ?? 'api-security',
+      accessTokenTtlSeconds: jwt.accessTokenTtlSeconds ?? 900,
+      refreshTokenTtlSeconds: jwt.refreshTokenTtlSeconds ?? 604800,
+      clockToleranceSeconds: tolerance,
+    },
+    sessions,
+    apiKeys,
+    store,
+    hardening: {
+      ...(cors ? { cors } : {}),
+      bodyLimitBytes: bodyLimitBytes as number,
+      hstsMaxAgeSeconds: hardening.hstsMaxAgeSeconds ?? 31536000,
+      documentationPaths: hardening.documentationPaths ?? [],
+    },
+    audit: { mode },
+    roles,
+    production,
+    problemTypeBase: options.problemTypeBase ?? 'urn:api-security:problem:',
+  };
+}
+
+/** Injection token for {@link ResolvedApiSecurityOptions}. */
+export const API_SECURITY_OPTIONS = Symbol.for('api-security:ResolvedOptions');

@@ -1,0 +1,3 @@
+export { SecurityEventBus, sanitizeForLog } from './security-event.bus';
+export { SECURITY_EVENT_SINKS } from './security-event';
+export type { SecurityEvent, SecurityEventSink, SecurityEventType } from './security-event';

@@ -1,0 +1,30 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { UnauthenticatedException } from '../errors/security.exception';
+import type { RoutePlan } from '../pipeline/route-plan';
+import { AUTHENTICATORS, type Authenticator } from './authenticator';
+import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
+
+/**
+ * Step 2 of the security guard: establishes the principal. Public routes skip it entirely; every
+ * other route gets a principal or a 401. Override `authenticate` to change how credentials are tried.
+ */
+@Injectable()
+export class AuthenticationStep {
+  constructor(@Inject(AUTHENTICATORS) protected readonly authenticators: readonly Authenticator[]) {}
+
+  async run(request: SecurityRequest, plan: RoutePlan, context: ExecutionContext): Promise<void> {
+    if (plan.isPublic) return;
+    const principal = await this.authenticate(request, context);
+    if (!principal) throw new UnauthenticatedException('no credentials presented');
+    request[PRINCIPAL_KEY] = principal;
+    request.user = principal;
+  }
+
+  protected async authenticate(request: SecurityRequest, context: ExecutionContext): Promise<SecurityPrincipal | null> {
+    for (const authenticator of this.authenticators) {
+      const principal = await authenticator.authenticate(request, context);
+      if (principal) return principal;
+    }
+    return null;
+  }
+}

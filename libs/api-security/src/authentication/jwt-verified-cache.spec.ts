@@ -1,0 +1,54 @@
+import type { SecurityPrincipal } from './security-principal';
+import { VerifiedTokenCache } from './jwt-verified-cache';
+
+function principal(id: string, expiresAt: number | undefined): SecurityPrincipal {
+  return { id, roles: [], authMethod: 'jwt', scopes: [], ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
+
+describe('VerifiedTokenCache', () => {
+  it('returns a cached principal for the exact token string only', () => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('a.b.c', principal('u', 200), 100);
+    expect(cache.get('a.b.c', 150)?.id).toBe('u');
+    expect(cache.get('a.b.C', 150)).toBeUndefined();
+    expect(cache.get('a.b.c ', 150)).toBeUndefined();
+  });
+
+  it('never returns an entry at or after exp, and forgets it', () => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('t', principal('u', 200), 100);
+    expect(cache.get('t', 199.999)?.id).toBe('u');
+    expect(cache.get('t', 200)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.get('t', 150)).toBeUndefined();
+  });
+
+  it('does not cache expired principals or principals without exp', () => {
+    const cache = new VerifiedTokenCache(10);
+    cache.set('expired', principal('u', 100), 100);
+    cache.set('no-exp', principal('u', undefined), 100);
+    expect(cache.size).toBe(0);
+  });
+
+  it('stays bounded, evicting the least recently used entry', () => {
+    const cache = new VerifiedTokenCache(3);
+    cache.set('a', principal('a', 1000), 0);
+    cache.set('b', principal('b', 1000), 0);
+    cache.set('c', principal('c', 1000), 0);
+    expect(cache.get('a', 1)?.id).toBe('a'); // a is now the most recent
+    cache.set('d', principal('d', 1000), 1);
+    expect(cache.size).toBe(3);
+    expect(cache.get('b', 2)).toBeUndefined();
+    expect(cache.get('a', 2)?.id).toBe('a');
+    expect(cache.get('c', 2)?.id).toBe('c');
+    expect(cache.get('d', 2)?.id).toBe('d');
+  });
+
+  it('caches nothing with size 0 and refuses a bad size', () => {
+    const cache = new VerifiedTokenCache(0);
+    cache.set('a', principal('a', 1000), 0);
+    expect(cache.get('a', 1)).toBeUndefined();
+    expect(() => new VerifiedTokenCache(-1)).toThrow(TypeError);
+    expect(() => new VerifiedTokenCache(1.5)).toThrow(TypeError);
+  });
+});

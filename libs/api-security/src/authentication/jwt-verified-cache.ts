@@ -1,0 +1,53 @@
+import type { SecurityPrincipal } from './security-principal';
+
+interface Entry {
+  readonly principal: SecurityPrincipal;
+  /** Epoch seconds after which the entry is dead (the token's `exp`). */
+  readonly expiresAt: number;
+}
+
+/**
+ * Remembers tokens that already passed signature and claim checks, so a client reusing its token
+ * costs a map lookup instead of a signature verification. Keyed by the exact token string (any
+ * changed byte is a miss and goes through full verification); an entry is never returned at or
+ * after the token's `exp`; bounded, least recently used evicted first. It caches verification
+ * only: revocation is still checked on every request by the caller. Per instance, in memory.
+ */
+export class VerifiedTokenCache {
+  /** Map iteration order is insertion order; a hit re-inserts, so the first entry is the least recent. */
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly maxEntries = 10_000) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) {
+      throw new TypeError(`VerifiedTokenCache: maxEntries must be a whole number >= 0, got ${String(maxEntries)}.`);
+    }
+  }
+
+  /** The principal of a verified, unexpired token, or undefined. */
+  get(token: string, nowSeconds: number): SecurityPrincipal | undefined {
+    const entry = this.entries.get(token);
+    if (entry === undefined) return undefined;
+    this.entries.delete(token);
+    if (!(nowSeconds < entry.expiresAt)) return undefined;
+    this.entries.set(token, entry);
+    return entry.principal;
+  }
+
+  /** Remembers a verified token until its `exp`. Principals without an expiry are not cached. */
+  set(token: string, principal: SecurityPrincipal, nowSeconds: number): void {
+    const expiresAt = principal.expiresAt;
+    if (this.maxEntries === 0 || expiresAt === undefined || !(nowSeconds < expiresAt)) return;
+    this.entries.delete(token);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { principal, expiresAt });
+  }
+
+  /** Number of cached tokens (expired ones included until touched or evicted). */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,162 @@
+import { Logger } from '@nestjs/common';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { resolveApiSecurityOptions } from '../api-security.options';
+import type { SecurityEvent } from '../audit/security-event';
+import type { SecurityEventBus } from '../audit/security-event.bus';
+import { UnauthenticatedException } from '../errors/security.exception';
+import { MemorySecurityStore } from '../store/memory.store';
+import { StoreUnavailableError } from '../store/store-unavailable.error';
+import { JwtAuthenticator } from './jwt.authenticator';
+import { JwtKeyService } from './jwt-key.service';
+import { JwtStrategy } from './jwt.strategy';
+import { RevocationService } from './revocation.service';
+import type { SecurityRequest } from './security-principal';
+import { TokenService } from './token.service';
+
+const silent = { log: jest.fn(), error: jest.fn(), warn: jest.fn() };
+
+async function setup() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const options = resolveApiSecurityOptions({
+    production: false,
+    jwt: { algorithm: 'ES256', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  });
+  const keys = await JwtKeyService.load(options, silent);
+  const store = new MemorySecurityStore();
+  const events: SecurityEvent[] = [];
+  const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
+  const strategy = new JwtStrategy(keys, options);
+  const revocation = new RevocationService(store, bus, options);
+  const authenticator = new JwtAuthenticator(strategy, revocation, bus);
+  const tokens = new TokenService(keys, store, options);
+  return { authenticator, strategy, revocation, tokens, events, store };
+}
+
+function requestWith(authorization?: string | string[]): SecurityRequest {
+  const request: SecurityRequest & { requestId: string } = {
+    headers: authorization === undefined ? {} : { authorization },
+    method: 'GET',
+    url: '/api/probe/me?x=1',
+    ip: '203.0.113.9',
+    requestId: 'req-1',
+  };
+  return request;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<UnauthenticatedException> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UnauthenticatedException);
+  return error as UnauthenticatedException;
+}
+
+describe('JwtAuthenticator', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is not concerned by a request without an Authorization header', async () => {
+    const { authenticator, events } = await setup();
+    expect(await authenticator.authenticate(requestWith())).toBeNull();
+    expect(events).toEqual([]);
+  });
+
+  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer a b'], [['Bearer a.b.c', 'Bearer d.e.f']]])(
+    'answers invalid_request to %p',
+    async (header) => {
+      const { authenticator, events } = await setup();
+      const error = await refusal(authenticator.authenticate(requestWith(header)));
+      expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_request"' });
+      expect(events.at(-1)).toMatchObject({ type: 'authentication.failure', reason: 'malformed_header' });
+    },
+  );
+
+  it('authenticates a valid token and reports a failure without the token', async () => {
+    const { authenticator, tokens, events } = await setup();
+    const { token, jti } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    const principal = await authenticator.authenticate(requestWith(`Bearer ${token}`));
+    expect(principal).toMatchObject({ id: 'u1', roles: ['user'], authMethod: 'jwt', tokenId: jti });
+
+    const [h, p] = token.split('.');
+    const forged = `${h}.${p}.${'A'.repeat(86)}`;
+    const error = await refusal(authenticator.authenticate(requestWith(`Bearer ${forged}`)));
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    expect(error.reason).toContain('bad_signature');
+    expect(error.reason).not.toContain(forged);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'authentication.failure',
+        reason: 'bad_signature',
+        requestId: 'req-1',
+        ip: '203.0.113.9',
+        route: 'GET /api/probe/me',
+        details: { authMethod: 'jwt' },
+      }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(p);
+  });
+
+  it('verifies a token once, but checks revocation on every request', async () => {
+    const { authenticator, strategy, revocation, tokens } = await setup();
+    const verify = jest.spyOn(strategy, 'authenticate');
+    const isRevoked = jest.spyOn(revocation, 'isRevoked');
+    const { token, jti, expiresAt } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    for (let i = 0; i < 3; i++) expect(await authenticator.authenticate(requestWith(`Bearer ${token}`))).not.toBeNull();
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(isRevoked).toHaveBeenCalledTimes(3);
+
+    await revocation.revokeToken('u1', jti, expiresAt);
+    const error = await refusal(authenticator.authenticate(requestWith(`Bearer ${token}`)));
+    expect(error.reason).toContain('revoked');
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('never uses a cached verification at or after exp', async () => {
+    const { authenticator, strategy, tokens } = await setup();
+    const verify = jest.spyOn(strategy, 'authenticate');
+    const { token, expiresAt } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    await authenticator.authenticate(requestWith(`Bearer ${token}`));
+    // Past exp plus the tolerance: the strategy runs again and refuses.
+    jest.spyOn(Date, 'now').mockReturnValue((expiresAt + 10) * 1000);
+    const error = await refusal(authenticator.authenticate(requestWith(`Bearer ${token}`)));
+    expect(error.reason).toContain('expired');
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not cache refusals', async () => {
+    const { authenticator, strategy } = await setup();
+    const verify = jest.spyOn(strategy, 'authenticate');
+    for (let i = 0; i < 2; i++) await refusal(authenticator.authenticate(requestWith('Bearer e30.e30.e30')));
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses an oversized header before running the strategy', async () => {
+    const { authenticator, strategy, events } = await setup();
+    const verify = jest.spyOn(strategy, 'authenticate');
+    await refusal(authenticator.authenticate(requestWith(`Bearer ${'a'.repeat(20_000)}`)));
+    await refusal(authenticator.authenticate(requestWith(`Bearer ${'a'.repeat(8 * 1024 + 1)}`)));
+    expect(verify).not.toHaveBeenCalled();
+    expect(events.map((e) => e.reason)).toEqual(['too_large', 'too_large']);
+  });
+
+  it('lets a store outage through as such (503), never as a pass', async () => {
+    const { authenticator, revocation, tokens } = await setup();
+    const { token } = await tokens.issueAccessToken({ sub: `u-${randomUUID()}`, role: 'user' });
+    jest.spyOn(revocation, 'isRevoked').mockRejectedValue(new StoreUnavailableError());
+    await expect(authenticator.authenticate(requestWith(`Bearer ${token}`))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+  });
+
+  it('reports an unexpected verifier error as a refusal, not a crash', async () => {
+    const { authenticator, strategy } = await setup();
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(strategy, 'authenticate').mockImplementation(() => {
+      throw new Error('boom');
+    });
+    const error = await refusal(authenticator.authenticate(requestWith('Bearer a.b.c')));
+    expect(error.reason).toContain('invalid');
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).not.toContain('a.b.c');
+  });
+});

@@ -1,0 +1,18 @@
+import type { Provider } from '@nestjs/common';
+import { JwtAuthenticator } from './jwt.authenticator';
+import { JWT_KEY_SERVICE_PROVIDER } from './jwt-key.service';
+import { JwtStrategy } from './jwt.strategy';
+import { RevocationService } from './revocation.service';
+import { TokenService } from './token.service';
+
+/**
+ * Providers of bearer access tokens, registered and exported by ApiSecurityModule. The
+ * authenticator only takes part in requests when listed in `forRoot({ authenticators })`.
+ */
+export const JWT_PROVIDERS: Provider[] = [
+  JWT_KEY_SERVICE_PROVIDER,
+  TokenService,
+  RevocationService,
+  JwtStrategy,
+  JwtAuthenticator,
+];

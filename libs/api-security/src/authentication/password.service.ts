@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import * as argon2 from 'argon2';
+import { randomBytes } from 'node:crypto';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { ValidationProblemException } from '../errors/security.exception';
+
+/** Shortest accepted password, in Unicode code points (NIST SP 800-63B allows 8; OWASP ASVS 5 asks 12). */
+export const PASSWORD_MIN_LENGTH = 12;
+/** Longest accepted password, in Unicode code points: long passphrases yes, megabytes to hash no. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+/**
+ * Password hashing with argon2id (parameters from `sessions.argon2`, OWASP's m=19456 KiB, t=2, p=1
+ * by default) and the password policy.
+ *
+ * {@link verify} spends the same work whether or not the account exists: a missing hash is
+ * verified against a dummy hash made with the same parameters, so response times do not tell
+ * which emails are registered. Passwords never reach a log, an error or an event.
+ */
+@Injectable()
+export class PasswordService implements OnModuleInit {
+  private readonly logger = new Logger('PasswordService');
+  private readonly parameters: argon2.HashOptions & { type: typeof argon2.argon2id };
+  private dummy: Promise<string> | undefined;
+
+  constructor(@Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions) {
+    const { memoryCost, timeCost, parallelism } = options.sessions.argon2;
+    this.parameters = { type: argon2.argon2id, memoryCost, timeCost, parallelism };
+  }
+
+  /** Computes the dummy hash at boot, so the first login of an unknown email is not the slow one. */
+  async onModuleInit(): Promise<void> {
+    await this.dummyHash();
+  }
+
+  /** An argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a fresh random salt. */
+  async hash(password: string): Promise<string> {
+    if (typeof password !== 'string') throw new TypeError('PasswordService.hash: password must be a string.');
+    return argon2.hash(password, this.parameters);
+  }
+
+  /**
+   * Whether `password` matches `hash`. A missing hash (unknown account, account without a password)
+   * and an unreadable one are answered `false` after the same amount of work as a real check.
+   */
+  async verify(hash: string | null | undefined, password: string): Promise<boolean> {
+    const candidate = typeof password === 'string' ? password : '';
+    if (typeof hash === 'string' && hash.startsWith('$argon2')) {
+      try {
+        return (await argon2.verify(hash, candidate)) && typeof password === 'string';
+      } catch {
+        // A corrupt stored hash: refuse, but say so (without the hash) so it gets fixed.
+        this.logger.warn('A stored password hash could not be read; the login was refused.');
+      }
+    } else if (typeof hash === 'string' ? hash !== '' : hash !== null && hash !== undefined) {
+      this.logger.warn('A stored password hash is not an argon2 hash; the login was refused.');
+    }
+    await argon2.verify(await this.dummyHash(), candidate).catch(() => false);
+    return false;
+  }
+
+  /**
+   * Whether `hash` was made with other parameters than the configured ones (or is not argon2id),
+   * so the application should re-hash the password after a successful login.
+   */
+  needsRehash(hash: string): boolean {
+    if (typeof hash !== 'string' || !hash.startsWith('$argon2id$')) return true;
+    try {
+      const { memoryCost, timeCost, parallelism } = this.parameters;
+      return argon2.needsRehash(hash, { memoryCost, timeCost, parallelism });
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Enforces the length policy: 12 to 128 Unicode code points, so an emoji counts as one character.
+   * Composition rules are deliberately absent (NIST SP 800-63B §3.1.1.2).
+   * @throws ValidationProblemException (400) naming the `password` field
+   */
+  assertPolicy(password: string): void {
+    const length = typeof password === 'string' ? codePoints(password) : 0;
+    if (typeof password !== 'string' || length < PASSWORD_MIN_LENGTH) {
+      throw new ValidationProblemException(
+        [{ field: 'password', message: `password must be at least ${PASSWORD_MIN_LENGTH} characters long` }],
+        'password shorter than the policy minimum',
+      );
+    }
+    if (length > PASSWORD_MAX_LENGTH) {
+      throw new ValidationProblemException(
+        [{ field: 'password', message: `password must be at most ${PASSWORD_MAX_LENGTH} characters long` }],
+        'password longer than the policy maximum',
+      );
+    }
+  }
+
+  private dummyHash(): Promise<string> {
+    if (this.dummy === undefined) {
+      const pending = argon2.hash(randomBytes(32), this.parameters);
+      // A failed attempt is forgotten so the next call tries again instead of failing forever.
+      pending.catch(() => {
+        if (this.dummy === pending) this.dummy = undefined;
+      });
+      this.dummy = pending;
+    }
+    return this.dummy;
+  }
+}
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}

@@ -1,0 +1,34 @@
+/** Who is calling, once authentication has succeeded. The only identity the library trusts. */
+export interface SecurityPrincipal {
+  /** Stable user or client id (the token's `sub`). */
+  readonly id: string;
+  /** Role names as issued; the role hierarchy expands them when checking. */
+  readonly roles: readonly string[];
+  /** How the caller authenticated, e.g. `jwt` or `api-key`. */
+  readonly authMethod: string;
+  /** Scopes granted to this credential (API keys); empty for full user sessions. */
+  readonly scopes: readonly string[];
+  /** The credential's id (`jti` or API key id), for revocation and audit. */
+  readonly tokenId?: string;
+  /** Refresh-token family the access token belongs to (`sid` claim), for logout. */
+  readonly sessionId?: string;
+  /** Credential issue time, epoch seconds (`iat`). */
+  readonly issuedAt?: number;
+  /** Credential expiry, epoch seconds (`exp`). */
+  readonly expiresAt?: number;
+}
+
+/** Request property that carries the principal (Passport's `user` is set to the same object). */
+export const PRINCIPAL_KEY = 'principal';
+
+/** The request shape the library reads; works for Express and Fastify requests alike. */
+export interface SecurityRequest {
+  headers: Record<string, string | string[] | undefined>;
+  method: string;
+  url: string;
+  ip?: string;
+  principal?: SecurityPrincipal;
+  user?: unknown;
+  id?: string | number;
+  requestId?: string;
+}

@@ -1,0 +1,47 @@
+import type { OwnershipResolver } from './ownership-resolver';
+
+/** The roles a route requires, compiled at boot from `@Roles`. */
+export interface RoleRequirement {
+  /** As declared: holding any one of them is enough. */
+  readonly required: readonly string[];
+  /**
+   * Every role whose holder satisfies the requirement: the required roles and each role that
+   * includes one of them through the hierarchy. Precomputed so a request costs one Set lookup per
+   * role the principal holds, and no hierarchy walk.
+   */
+  readonly satisfiedBy: ReadonlySet<string>;
+}
+
+/** `@Owns(resource)` compiled at boot. */
+export interface OwnedResourcePlan {
+  readonly kind: 'resource';
+  readonly resource: string;
+  /** Route parameter that carries the id. */
+  readonly param: string;
+  readonly onDenied: 404 | 403;
+  /** As declared. */
+  readonly bypassRoles: readonly string[];
+  /** `bypassRoles` expanded through the hierarchy: holders of any of these skip the check. */
+  readonly bypassedBy: ReadonlySet<string>;
+  /**
+   * Looked up once at boot. Undefined only when nothing is registered for the resource, which the
+   * boot audit reports; in warn mode such routes deny every request that is not bypassed.
+   */
+  readonly resolver: OwnershipResolver | undefined;
+}
+
+/** `@Owns(false, { reason })`: the route deliberately has no ownership check. */
+export interface OwnershipOptOutPlan {
+  readonly kind: 'opt-out';
+  readonly reason: string;
+}
+
+export type OwnershipPlan = OwnedResourcePlan | OwnershipOptOutPlan;
+
+/** The authorization part of a route plan. Absent members mean "no requirement". */
+export interface AuthorizationPlan {
+  readonly roles?: RoleRequirement;
+  /** Scopes an API-key principal must all hold. */
+  readonly scopes?: readonly string[];
+  readonly ownership?: OwnershipPlan;
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { SecurityPrincipal, SecurityRequest } from '../authentication/security-principal';
+import { SecurityEventBus } from '../audit/security-event.bus';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException } from '../errors/security.exception';
+import type { RoutePlan } from '../pipeline/route-plan';
+import { accessDeniedEvent } from './access-denied';
+
+/**
+ * Function-level authorization (OWASP API5): the step of the security guard that enforces `@Roles`
+ * and `@Scopes`, after authentication and before ownership. A refused caller gets 403, never 401,
+ * and an `access.denied` event. Subclass and override a hook to change one rule, e.g.
+ * `isScopedCredential` to apply scopes to other credential types.
+ */
+@Injectable()
+export class RolesStep {
+  constructor(protected readonly events: SecurityEventBus) {}
+
+  async run(request: SecurityRequest, plan: RoutePlan): Promise<void> {
+    if (!plan.roles && !plan.scopes?.length) return;
+    const principal = request.principal;
+    // Only reachable on a misconfigured public route (a boot finding, run in warn mode): fail closed.
+    if (!principal) this.deny(request, plan, 'role');
+    if (!this.hasRole(principal, plan)) this.deny(request, plan, 'role');
+    if (!this.hasScopes(principal, plan)) this.deny(request, plan, 'scope');
+  }
+
+  /** True when the principal holds a role that satisfies the route's `@Roles` (or there is none). */
+  protected hasRole(principal: SecurityPrincipal, plan: RoutePlan): boolean {
+    const requirement = plan.roles;
+    if (!requirement) return true;
+    const held = Array.isArray(principal.roles) ? principal.roles : [];
+    return held.some((role) => requirement.satisfiedBy.has(role));
+  }
+
+  /** True when the route's `@Scopes` do not apply to this principal or it holds every one of them. */
+  protected hasScopes(principal: SecurityPrincipal, plan: RoutePlan): boolean {
+    const required = plan.scopes ?? [];
+    if (required.length === 0 || !this.isScopedCredential(principal)) return true;
+    const held = new Set(Array.isArray(principal.scopes) ? principal.scopes : []);
+    return required.every((scope) => held.has(scope));
+  }
+
+  /** Whether scopes limit this principal. User sessions are limited by their roles only. */
+  protected isScopedCredential(principal: SecurityPrincipal): boolean {
+    return principal.authMethod === 'api-key';
+  }
+
+  protected deny(request: SecurityRequest, plan: RoutePlan, reason: 'role' | 'scope'): never {
+    const required = reason === 'role' ? (plan.roles?.required ?? []) : (plan.scopes ?? []);
+    this.events.emit(accessDeniedEvent(request, plan, reason, { required: required.join(',') }));
+    throw new SecurityException(403, ErrorCode.FORBIDDEN, {
+      reason: `${reason} required on ${plan.key}: ${required.join(', ')}`,
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { ErrorCode } from './codes';
+
+/**
+ * Public wording of every error, in one place. These strings reach clients, so they say what
+ * happened in general terms and never why in detail: the why goes to the logger.
+ */
+export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: string }>> = {
+  [ErrorCode.BAD_REQUEST]: { title: 'Bad Request', detail: 'The request could not be processed.' },
+  [ErrorCode.VALIDATION]: { title: 'Bad Request', detail: 'The request failed validation.' },
+  [ErrorCode.MALFORMED_JSON]: { title: 'Bad Request', detail: 'The request body is not valid JSON.' },
+  [ErrorCode.UNAUTHENTICATED]: { title: 'Unauthorized', detail: 'Authentication is required to access this resource.' },
+  [ErrorCode.FORBIDDEN]: { title: 'Forbidden', detail: 'You are not allowed to perform this action.' },
+  [ErrorCode.NOT_FOUND]: { title: 'Not Found', detail: 'The requested resource was not found.' },
+  [ErrorCode.METHOD_NOT_ALLOWED]: { title: 'Method Not Allowed', detail: 'This method is not allowed here.' },
+  [ErrorCode.CONFLICT]: { title: 'Conflict', detail: 'The request conflicts with the current state.' },
+  [ErrorCode.GONE]: { title: 'Gone', detail: 'This resource is no longer available.' },
+  [ErrorCode.PAYLOAD_TOO_LARGE]: { title: 'Payload Too Large', detail: 'The request body is too large.' },
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: {
+    title: 'Unsupported Media Type',
+    detail: 'The request body must be sent as application/json.',
+  },
+  [ErrorCode.HEADERS_TOO_LARGE]: {
+    title: 'Request Header Fields Too Large',
+    detail: 'The request headers are too large.',
+  },
+  [ErrorCode.RATE_LIMITED]: { title: 'Too Many Requests', detail: 'Too many requests; retry later.' },
+  [ErrorCode.ACCOUNT_LOCKED]: {
+    title: 'Too Many Requests',
+    detail: 'Too many failed attempts; retry later.',
+  },
+  [ErrorCode.INTERNAL]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+  [ErrorCode.STORE_UNAVAILABLE]: {
+    title: 'Service Unavailable',
+    detail: 'The service is temporarily unavailable; retry later.',
+  },
+  [ErrorCode.NO_ROUTE_PLAN]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+};
+
+/** The code used for a status when nothing more specific is known. */
+export function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return ErrorCode.BAD_REQUEST;
+    case 401:
+      return ErrorCode.UNAUTHENTICATED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 404:
+      return ErrorCode.NOT_FOUND;
+    case 405:
+      return ErrorCode.METHOD_NOT_ALLOWED;
+    case 409:
+      return ErrorCode.CONFLICT;
+    case 410:
+      return ErrorCode.GONE;
+    case 413:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case 429:
+      return ErrorCode.RATE_LIMITED;
+    case 431:
+      return ErrorCode.HEADERS_TOO_LARGE;
+    case 503:
+      return ErrorCode.STORE_UNAVAILABLE;
+    default:
+      return status >= 500 ? ErrorCode.INTERNAL : ErrorCode.BAD_REQUEST;
+  }
+}

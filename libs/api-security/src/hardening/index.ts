@@ -1,0 +1,5 @@
+export { ProblemDetailsFilter } from './problem-details.filter';
+export { HardeningMiddleware } from './hardening.middleware';
+export { SecurityHeadersService } from './security-headers.service';
+export { REQUEST_ID_HEADER } from './request-id';
+export { parseByteSize } from './byte-size';

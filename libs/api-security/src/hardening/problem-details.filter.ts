@@ -1,0 +1,155 @@
+import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { ErrorCode } from '../errors/codes';
+import { codeForStatus, ErrorMessages } from '../errors/messages';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../errors/problem-details';
+import { SecurityException, type FieldError } from '../errors/security.exception';
+import { StoreUnavailableError } from '../store/store-unavailable.error';
+import { rawRequest, rawResponse, requestPath } from './raw-http';
+import { SecurityHeadersService } from './security-headers.service';
+
+interface Mapped {
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  headers?: Readonly<Record<string, string>>;
+  errors?: readonly FieldError[];
+  /** Why, for the log. */
+  reason?: string;
+}
+
+/** Body-parser (Express) and content-type-parser (Fastify) failures, by their own identifiers. */
+const PARSER_ERRORS: Readonly<Record<string, Pick<Mapped, 'status' | 'code'>>> = {
+  'entity.too.large': { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE },
+  'entity.parse.failed': { status: 400, code: ErrorCode.MALFORMED_JSON },
+  'encoding.unsupported': { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE },
+  'charset.unsupported': { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: ErrorCode.BAD_REQUEST },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: ErrorCode.MALFORMED_JSON },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: ErrorCode.MALFORMED_JSON },
+};
+
+/**
+ * Turns every error into RFC 9457 problem details. Clients get a status, a stable code and a
+ * generic sentence; the logger gets the real reason with the request id. Anything unknown is a
+ * 500: an unexpected error never becomes a success, and never shows a stack, SQL or path.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  protected readonly logger = new Logger('ApiSecurity');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly headers: SecurityHeadersService,
+    @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<unknown>();
+    const response = http.getResponse<unknown>();
+    const req = rawRequest(request);
+    const res = rawResponse(response);
+    const requestId = this.headers.apply(req, res);
+    const mapped = this.map(exception);
+    this.log(mapped, exception, requestId, req.method ?? '', requestPath(request));
+
+    const adapter = this.adapterHost.httpAdapter;
+    if (res.headersSent || res.writableEnded) return;
+    const body: ProblemDetails = {
+      type: `${this.options.problemTypeBase}${mapped.code.slice(4).toLowerCase().replace(/_/g, '-')}`,
+      title: ErrorMessages[mapped.code].title,
+      status: mapped.status,
+      detail: mapped.detail ?? ErrorMessages[mapped.code].detail,
+      instance: requestPath(request),
+      requestId,
+      code: mapped.code,
+      ...(mapped.errors ? { errors: [...mapped.errors] } : {}),
+    };
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) adapter.setHeader(response, name, value);
+    if (mapped.status === 401 && !mapped.headers?.['WWW-Authenticate']) {
+      adapter.setHeader(response, 'WWW-Authenticate', 'Bearer');
+    }
+    adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
+    adapter.reply(response, JSON.stringify(body), mapped.status);
+  }
+
+  /** Hook: map an exception to a problem. Subclasses may add their own types first. */
+  protected map(exception: unknown): Mapped {
+    if (exception instanceof SecurityException) {
+      return {
+        status: exception.getStatus(),
+        code: exception.code,
+        detail: exception.detail,
+        headers: exception.headers,
+        ...(exception.errors ? { errors: exception.errors } : {}),
+        ...(exception.reason ? { reason: exception.reason } : {}),
+      };
+    }
+    if (exception instanceof StoreUnavailableError) {
+      return { status: 503, code: ErrorCode.STORE_UNAVAILABLE, headers: { 'Retry-After': '5' }, reason: 'store' };
+    }
+    if (exception instanceof HttpException) {
+      // The adapters wrap parser and framework errors in an HttpException with the original as
+      // cause; those are answered by what the cause was, with a generic detail.
+      if (exception.cause !== undefined) {
+        const fromCause = this.parserError(exception.cause);
+        if (fromCause) return fromCause;
+        const status = exception.getStatus();
+        return { status, code: codeForStatus(status), reason: 'framework error' };
+      }
+      const status = exception.getStatus();
+      const code = codeForStatus(status);
+      return { status, code, ...(status < 500 ? { detail: this.publicDetail(exception, code) } : {}) };
+    }
+    const known = this.parserError(exception);
+    if (known) return known;
+    return { status: 500, code: ErrorCode.INTERNAL };
+  }
+
+  /**
+   * A 4xx message the application chose to send is kept (e.g. "Email already registered"); Nest's
+   * own router messages ("Cannot GET /path") and structured bodies are replaced by the generic one.
+   */
+  private publicDetail(exception: HttpException, code: ErrorCode): string {
+    const body = exception.getResponse();
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    if (typeof message !== 'string' || message.length > 200 || /^Cannot [A-Z]+ \//.test(message)) {
+      return ErrorMessages[code].detail;
+    }
+    if (message === exception.constructor.name.replace(/Exception$/, '').replace(/([a-z])([A-Z])/g, '$1 $2')) {
+      return ErrorMessages[code].detail;
+    }
+    return message;
+  }
+
+  private parserError(exception: unknown): Mapped | undefined {
+    if (typeof exception !== 'object' || exception === null) return undefined;
+    const e = exception as { type?: unknown; code?: unknown; status?: unknown; statusCode?: unknown };
+    const byId =
+      (typeof e.type === 'string' ? PARSER_ERRORS[e.type] : undefined) ??
+      (typeof e.code === 'string' ? PARSER_ERRORS[e.code] : undefined);
+    if (byId) return { ...byId, reason: String(e.type ?? e.code) };
+    const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 0;
+    if (exception instanceof SyntaxError && status === 400) {
+      return { status: 400, code: ErrorCode.MALFORMED_JSON, reason: 'json syntax' };
+    }
+    if (status >= 400 && status < 500) return { status, code: codeForStatus(status), reason: 'framework 4xx' };
+    return undefined;
+  }
+
+  private log(mapped: Mapped, exception: unknown, requestId: string, method: string, url: string): void {
+    const where = `${method} ${url} requestId=${requestId}`;
+    if (mapped.status >= 500 && mapped.code !== ErrorCode.STORE_UNAVAILABLE) {
+      const error = exception instanceof Error ? exception : new Error(String(exception));
+      this.logger.error(`${mapped.code} ${where}: ${error.message}`, error.stack);
+    } else if (mapped.status >= 500) {
+      this.logger.error(`${mapped.code} ${where}`);
+    } else if (mapped.reason && !this.options.production) {
+      this.logger.debug(`${mapped.code} ${where}: ${mapped.reason}`);
+    }
+  }
+}

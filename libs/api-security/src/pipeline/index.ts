@@ -1,0 +1,13 @@
+export { SecurityGuard } from './security.guard';
+export { RoutePlanRegistry } from './route-plan.registry';
+export {
+  BootAudit,
+  duplicateRouteRule,
+  missingResolverRule,
+  ownershipParamRule,
+  publicAuthorizationRule,
+  undecidedOwnershipRule,
+  unknownRoleRule,
+} from './boot-audit';
+export type { AuditRule } from './boot-audit';
+export type { RoutePlan, AuditContext, AuditFinding } from './route-plan';

@@ -1,0 +1,137 @@
+import { Inject, Injectable, Logger, type OnModuleInit, type RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { Public } from '../authentication/public.decorator';
+import { AuthorizationCompiler } from '../authorization/authorization.compiler';
+import { ownershipResolverToken, type OwnershipResolver } from '../authorization/ownership-resolver';
+import { RoleGraph } from '../authorization/role-graph';
+import { BootAudit } from './boot-audit';
+import { fullPaths, methodName, versionsOf } from './route-path';
+import type { AuditFinding, RoutePlan } from './route-plan';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/**
+ * Walks every controller once at boot, compiles one {@link RoutePlan} per route (authentication,
+ * roles, scopes, ownership with its resolver instance) and runs the boot audit over them. The guard
+ * then finds a route's plan with two map lookups and never reflects at request time.
+ */
+@Injectable()
+export class RoutePlanRegistry implements OnModuleInit {
+  private readonly logger = new Logger('ApiSecurity');
+  private readonly byClass = new Map<Type, Map<Handler, RoutePlan>>();
+  private readonly all: RoutePlan[] = [];
+  private readonly resolvers = new Map<string, OwnershipResolver | undefined>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly appConfig: ApplicationConfig,
+    private readonly audit: BootAudit,
+    @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    const roles = new RoleGraph(this.options.roles.hierarchy);
+    this.compile(new AuthorizationCompiler(this.reflector, roles, (resource) => this.resolverFor(resource)));
+    const findings = this.audit.run(this.all, { knownRoles: roles.known });
+    if (findings.length === 0) return;
+    const message = RoutePlanRegistry.report(findings);
+    if (this.options.audit.mode === 'strict') throw new Error(message);
+    this.logger.warn(message);
+  }
+
+  /** One line per offending route, its findings joined, so a long report still reads route by route. */
+  private static report(findings: readonly AuditFinding[]): string {
+    const byRoute = new Map<string, string[]>();
+    for (const finding of findings) {
+      byRoute.set(finding.route, [...(byRoute.get(finding.route) ?? []), finding.message]);
+    }
+    const lines = [...byRoute].map(([route, messages]) => `  - ${route}: ${messages.join(' ')}`).join('\n');
+    return `Route security audit found ${findings.length} problem(s) on ${byRoute.size} route(s):\n${lines}`;
+  }
+
+  /** The plan for a controller method, or undefined for a route the library never saw at boot. */
+  forHandler(controller: Type, handler: Handler): RoutePlan | undefined {
+    return this.byClass.get(controller)?.get(handler);
+  }
+
+  /** Every compiled route, in discovery order. */
+  plans(): readonly RoutePlan[] {
+    return this.all;
+  }
+
+  /**
+   * The resolver registered for a resource, looked up once per resource in the whole application
+   * (resolvers live in the user's modules, hence `strict: false`). Undefined when there is none or
+   * it is unusable (request-scoped, no `owns` method): the audit then reports the routes.
+   */
+  private resolverFor(resource: string): OwnershipResolver | undefined {
+    if (!this.resolvers.has(resource)) {
+      let found: unknown;
+      try {
+        found = this.moduleRef.get(ownershipResolverToken(resource), { strict: false });
+      } catch {
+        found = undefined;
+      }
+      const usable = typeof (found as Partial<OwnershipResolver> | undefined)?.owns === 'function';
+      this.resolvers.set(resource, usable ? (found as OwnershipResolver) : undefined);
+    }
+    return this.resolvers.get(resource);
+  }
+
+  private compile(authorization: AuthorizationCompiler): void {
+    const versioning = this.appConfig.getVersioning();
+    const globalPrefix = this.appConfig.getGlobalPrefix();
+    const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as Type | undefined;
+      if (!controller || !wrapper.instance) continue;
+      const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
+      const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
+      const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
+      const handlers = new Map<Handler, RoutePlan>();
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as Handler;
+        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (requestMethod === undefined) continue;
+        const method = methodName(requestMethod);
+        const versions = versionsOf(Reflect.getMetadata(VERSION_METADATA, handler) ?? controllerVersion, versioning);
+        const handlerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, handler));
+        const paths = controllerPaths.flatMap((cp) =>
+          handlerPaths.flatMap((hp) => {
+            const unprefixed = fullPaths('', cp, hp, versions, versioning);
+            return unprefixed.map((p) =>
+              excluded.some((e) => e.pathRegex.test(p)) ? p : fullPaths(globalPrefix, p, '', [], undefined)[0],
+            );
+          }),
+        );
+        const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
+        const decisions = authorization.compile(handler, controller, paths);
+        for (const path of paths) {
+          const plan: RoutePlan = {
+            key: `${method} ${path}`,
+            method,
+            path,
+            versions,
+            controller: controller.name,
+            handler: name,
+            isPublic,
+            ...decisions,
+          };
+          this.all.push(plan);
+          if (!handlers.has(handler)) handlers.set(handler, plan);
+        }
+      }
+      this.byClass.set(controller, handlers);
+    }
+  }
+
+  private pathList(metadata: unknown): string[] {
+    if (Array.isArray(metadata)) return metadata.length > 0 ? metadata.map(String) : ['/'];
+    return [typeof metadata === 'string' ? metadata : '/'];
+  }
+}

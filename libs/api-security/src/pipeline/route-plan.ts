@@ -1,0 +1,37 @@
+import type { OwnershipPlan, RoleRequirement } from '../authorization/authorization-plan';
+
+/**
+ * Everything the security guard needs to know about one route, computed once at boot so that
+ * no request pays for reflection.
+ */
+export interface RoutePlan {
+  /** `GET /api/v1/users/:id` */
+  readonly key: string;
+  readonly method: string;
+  /** Full path as served, with global prefix and version. */
+  readonly path: string;
+  /** URI versions the route answers, empty when unversioned. */
+  readonly versions: readonly string[];
+  readonly controller: string;
+  readonly handler: string;
+  /** True when `@Public()` applies: no authentication is attempted or required. */
+  readonly isPublic: boolean;
+  /** `@Roles`: absent when any authenticated principal may call the route. */
+  readonly roles?: RoleRequirement;
+  /** `@Scopes`: every one is required of API-key principals; absent or empty when none. */
+  readonly scopes?: readonly string[];
+  /** `@Owns`: a resource to check, an explicit opt-out, or absent when undecided. */
+  readonly ownership?: OwnershipPlan;
+}
+
+/** A route that a boot-audit rule objects to, with the reason in one line. */
+export interface AuditFinding {
+  readonly route: string;
+  readonly message: string;
+}
+
+/** What rules need to know beyond the routes themselves. */
+export interface AuditContext {
+  /** Every role name of the configured hierarchy. */
+  readonly knownRoles: ReadonlySet<string>;
+}

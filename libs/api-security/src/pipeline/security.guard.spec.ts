@@ -1,0 +1,161 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { AuthenticationStep } from '../authentication/authentication.step';
+import type { Authenticator } from '../authentication/authenticator';
+import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityEvent } from '../audit/security-event';
+import type { SecurityEventBus } from '../audit/security-event.bus';
+import type { OwnershipResolver } from '../authorization/ownership-resolver';
+import { OwnershipStep } from '../authorization/ownership.step';
+import { RolesStep } from '../authorization/roles.step';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
+import type { RoutePlan } from './route-plan';
+import type { RoutePlanRegistry } from './route-plan.registry';
+import { SecurityGuard } from './security.guard';
+
+class Controller {
+  handler(): void {}
+}
+
+function context(request: SecurityRequest, type = 'http'): ExecutionContext {
+  return {
+    getType: () => type,
+    getClass: () => Controller,
+    getHandler: () => Controller.prototype.handler,
+    switchToHttp: () => ({ getRequest: () => request }),
+  } as unknown as ExecutionContext;
+}
+
+const plan = (isPublic: boolean): RoutePlan => ({
+  key: 'GET /x',
+  method: 'GET',
+  path: '/x',
+  versions: [],
+  controller: 'Controller',
+  handler: 'handler',
+  isPublic,
+});
+
+const alice: Authenticator = {
+  name: 'alice',
+  authenticate: async (req) =>
+    req.headers.authorization === 'alice' ? { id: 'a', roles: ['user'], authMethod: 'test', scopes: [] } : null,
+};
+
+function guard(found: RoutePlan | undefined): SecurityGuard {
+  const registry = { forHandler: () => found } as unknown as RoutePlanRegistry;
+  return new SecurityGuard(registry, new AuthenticationStep([alice]));
+}
+
+const request = (authorization?: string): SecurityRequest => ({
+  headers: authorization ? { authorization } : {},
+  method: 'GET',
+  url: '/x',
+});
+
+describe('SecurityGuard', () => {
+  it('fails closed with a 500 when a route has no plan compiled at boot', async () => {
+    const error = await guard(undefined)
+      .canActivate(context(request('alice')))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecurityException);
+    expect((error as SecurityException).getStatus()).toBe(500);
+    expect((error as SecurityException).code).toBe(ErrorCode.NO_ROUTE_PLAN);
+  });
+
+  it('refuses non-HTTP contexts', async () => {
+    await expect(guard(plan(true)).canActivate(context(request(), 'rpc'))).rejects.toBeInstanceOf(SecurityException);
+  });
+
+  it('requires a principal on a non-public route and attaches it', async () => {
+    await expect(guard(plan(false)).canActivate(context(request()))).rejects.toBeInstanceOf(UnauthenticatedException);
+    const req = request('alice');
+    await expect(guard(plan(false)).canActivate(context(req))).resolves.toBe(true);
+    expect(req.principal?.id).toBe('a');
+    expect(req.user).toBe(req.principal);
+  });
+
+  it('does not authenticate on a public route', async () => {
+    const req = request('alice');
+    await expect(guard(plan(true)).canActivate(context(req))).resolves.toBe(true);
+    expect(req.principal).toBeUndefined();
+  });
+
+  describe('authorization order: authenticate → roles → ownership', () => {
+    const calls: string[] = [];
+    const bus = { emit: (event: SecurityEvent) => calls.push(`event:${event.reason}`) } as unknown as SecurityEventBus;
+    const resolver: OwnershipResolver = {
+      owns: async (principal, id) => {
+        calls.push(`owns:${principal.id}:${id}`);
+        return principal.id === 'a' && id === 'mine';
+      },
+    };
+    const authorized = (roles: string[]): RoutePlan => ({
+      ...plan(false),
+      roles: { required: roles, satisfiedBy: new Set(roles) },
+      ownership: {
+        kind: 'resource',
+        resource: 'thing',
+        param: 'id',
+        onDenied: 404,
+        bypassRoles: [],
+        bypassedBy: new Set(),
+        resolver,
+      },
+    });
+    const withParams = (authorization: string | undefined, id: string): SecurityRequest =>
+      Object.assign(request(authorization), { params: { id } });
+    const full = (found: RoutePlan) =>
+      new SecurityGuard(
+        { forHandler: () => found } as unknown as RoutePlanRegistry,
+        new AuthenticationStep([alice]),
+        new RolesStep(bus),
+        new OwnershipStep(bus),
+      );
+    beforeEach(() => {
+      calls.length = 0;
+    });
+
+    it('admits the owner holding the role', async () => {
+      await expect(full(authorized(['user'])).canActivate(context(withParams('alice', 'mine')))).resolves.toBe(true);
+      expect(calls).toEqual(['owns:a:mine']);
+    });
+
+    it('answers 401 before any authorization step when unauthenticated', async () => {
+      const error = await full(authorized(['admin']))
+        .canActivate(context(withParams(undefined, 'mine')))
+        .catch((e: unknown) => e);
+      expect((error as SecurityException).getStatus()).toBe(401);
+      expect(calls).toEqual([]);
+    });
+
+    it('checks roles before ownership, so a forbidden caller never reaches the resolver', async () => {
+      const error = await full(authorized(['admin']))
+        .canActivate(context(withParams('alice', 'mine')))
+        .catch((e: unknown) => e);
+      expect((error as SecurityException).getStatus()).toBe(403);
+      expect(calls).toEqual(['event:role']);
+    });
+
+    it('denies an object the caller does not own', async () => {
+      const error = await full(authorized(['user']))
+        .canActivate(context(withParams('alice', 'theirs')))
+        .catch((e: unknown) => e);
+      expect((error as SecurityException).getStatus()).toBe(404);
+      expect(calls).toEqual(['owns:a:theirs', 'event:ownership']);
+    });
+
+    it('refuses with a 500 a route that needs a step the module did not provide', async () => {
+      for (const found of [authorized(['user']), { ...authorized([]), roles: undefined }]) {
+        const error = await guard(found)
+          .canActivate(context(withParams('alice', 'mine')))
+          .catch((e: unknown) => e);
+        expect((error as SecurityException).getStatus()).toBe(500);
+        expect((error as SecurityException).code).toBe(ErrorCode.NO_ROUTE_PLAN);
+      }
+      const scoped = { ...plan(false), scopes: ['s'] };
+      await expect(guard(scoped).canActivate(context(request('alice')))).rejects.toBeInstanceOf(SecurityException);
+      expect(calls).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import { Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { AuthenticationStep } from '../authentication/authentication.step';
+import type { SecurityRequest } from '../authentication/security-principal';
+import { OwnershipStep } from '../authorization/ownership.step';
+import { RolesStep } from '../authorization/roles.step';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException } from '../errors/security.exception';
+import type { RoutePlan } from './route-plan';
+import { RoutePlanRegistry } from './route-plan.registry';
+
+/**
+ * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
+ * ever runs before the one it depends on: authenticate → roles and scopes → ownership.
+ */
+@Injectable()
+export class SecurityGuard implements CanActivate {
+  constructor(
+    private readonly registry: RoutePlanRegistry,
+    private readonly authentication: AuthenticationStep,
+    // Required by DI (the module provides them), so a container without them fails at boot. The
+    // parameters stay optional for hand-built guards in unit tests, where a missing step is refused
+    // below rather than skipped.
+    private readonly roles?: RolesStep,
+    private readonly ownership?: OwnershipStep,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const controller = context.getClass<Type>();
+    const handler = context.getHandler() as (...args: unknown[]) => unknown;
+    if (context.getType() !== 'http') {
+      throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
+        reason: `unsupported context type ${context.getType()} for ${controller.name}.${handler.name}`,
+      });
+    }
+    const plan = this.registry.forHandler(controller, handler);
+    if (!plan) {
+      // A handler the boot walk never saw has had no security decision: refuse rather than guess.
+      throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
+        reason: `no route plan for ${controller.name}.${handler.name}`,
+      });
+    }
+    const request = context.switchToHttp().getRequest<SecurityRequest>();
+    await this.authentication.run(request, plan, context);
+    if (plan.roles || plan.scopes?.length) await this.step(this.roles, 'RolesStep', plan).run(request, plan);
+    if (plan.ownership?.kind === 'resource') await this.step(this.ownership, 'OwnershipStep', plan).run(request, plan);
+    return true;
+  }
+
+  private step<T>(step: T | undefined, name: string, plan: RoutePlan): T {
+    if (step) return step;
+    throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
+      reason: `${plan.key} needs ${name}, which is not provided: add AUTHORIZATION_PROVIDERS to the module`,
+    });
+  }
+}

@@ -1,0 +1,193 @@
+import { Injectable, StreamableFile } from '@nestjs/common';
+import type { SecurityPrincipal } from '../authentication/security-principal';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException } from '../errors/security.exception';
+import { PrincipalRoles } from './principal-roles';
+import type { ValueProjector } from './projection.codegen';
+import type { ProjectionPlan } from './projection-plan';
+import { ProjectionCompiler } from './projection.compiler';
+import type { ClassType } from './visibility.metadata';
+
+/** Deeper than any sane response; reaching it means a cycle, which JSON could not encode anyway. */
+const MAX_DEPTH = 64;
+
+type Json = Record<string, unknown>;
+
+/** How instances of one class are turned into plain data for the current request. */
+interface ClassView {
+  /** Binary or streamed data (Buffer, StreamableFile, a stream): passed through untouched. */
+  readonly opaque: boolean;
+  /** Undecorated class whose `toJSON` may give a primitive (Date, Decimal, ObjectId…). */
+  readonly valueType: boolean;
+  readonly ownerField: string | undefined;
+  other: ProjectionPlan | undefined;
+  owned: ProjectionPlan | undefined;
+}
+
+/** Binary and streamed results are the handler's explicit choice of bytes: never restructured. */
+function isOpaque(value: object): boolean {
+  return (
+    ArrayBuffer.isView(value) ||
+    value instanceof ArrayBuffer ||
+    value instanceof StreamableFile ||
+    typeof (value as { pipe?: unknown }).pipe === 'function'
+  );
+}
+
+function tooDeep(): never {
+  throw new SecurityException(500, ErrorCode.INTERNAL, { reason: `response nested deeper than ${MAX_DEPTH}` });
+}
+
+/** Own data property even for the key `__proto__`, which plain assignment would treat as the prototype. */
+function put(target: Json, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** One response being projected: the principal's roles are expanded once, classes resolved once. */
+class Projection implements ValueProjector {
+  private readonly views = new Map<ClassType, ClassView>();
+  private readonly authenticated: boolean;
+  private lastType: ClassType | undefined;
+  private lastView: ClassView | undefined;
+
+  constructor(
+    private readonly compiler: ProjectionCompiler,
+    private readonly principal: SecurityPrincipal | undefined,
+    private readonly roles: ReadonlySet<string>,
+  ) {
+    this.authenticated = principal !== undefined;
+  }
+
+  value(value: unknown, depth: number): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > MAX_DEPTH) tooDeep();
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) return this.plain(value as Json, depth);
+    if (prototype === Array.prototype || Array.isArray(value)) return this.array(value as unknown[], depth);
+    // The prototype's constructor, not the object's own `constructor` property, names the class.
+    const type = (prototype as { constructor?: unknown }).constructor;
+    return this.instance(value as Json, typeof type === 'function' ? (type as ClassType) : Object, depth);
+  }
+
+  /** Same array back when nothing inside changes; otherwise a copy. */
+  private array(list: readonly unknown[], depth: number): readonly unknown[] {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (typeof item !== 'object' || item === null) continue;
+      const projected = this.value(item, depth + 1);
+      if (projected === item) continue;
+      // Copied whole on the first change, so the copy never grows while being filled.
+      copy ??= list.slice();
+      copy[i] = projected;
+    }
+    return copy ?? list;
+  }
+
+  /** Plain objects pass unchanged (same reference) unless a class instance sits somewhere inside. */
+  private plain(object: Json, depth: number): Json {
+    const keys = Object.keys(object);
+    let copy: Json | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = object[key];
+      const projected = typeof item === 'object' && item !== null ? this.value(item, depth + 1) : item;
+      if (copy) put(copy, key, projected);
+      else if (projected !== item) {
+        copy = {};
+        for (let j = 0; j < i; j++) put(copy, keys[j] as string, object[keys[j] as string]);
+        put(copy, key, projected);
+      }
+    }
+    return copy ?? object;
+  }
+
+  instance(object: Json, type: ClassType, depth: number): unknown {
+    // Checked here too: compiled plans call back into `instance` directly for declared models.
+    if (depth > MAX_DEPTH) tooDeep();
+    // Lists are usually of one class: remember the last one before asking the map.
+    let view = this.lastType === type ? this.lastView : undefined;
+    if (view === undefined) {
+      view = this.views.get(type) ?? this.view(type, object);
+      this.lastType = type;
+      this.lastView = view;
+    }
+    if (view.opaque) return object;
+    if (view.valueType) {
+      const json: unknown = (object as { toJSON: () => unknown }).toJSON();
+      if (typeof json !== 'object' || json === null) return json;
+    }
+    const plan = this.planOf(view, type, object);
+    const out = plan.copy(object, this, depth + 1);
+    if (plan.includeUndeclared) {
+      for (const key of Object.keys(object)) {
+        if (plan.declared.has(key)) continue;
+        const item = object[key];
+        if (item === undefined || typeof item === 'function') continue;
+        put(out, key, this.value(item, depth + 1));
+      }
+    }
+    return out;
+  }
+
+  /** Resolved once per class and response; `sample` decides opaqueness for its whole class. */
+  private view(type: ClassType, sample: object): ClassView {
+    const descriptor = this.compiler.describe(type);
+    const view: ClassView = {
+      opaque: !descriptor.declared && isOpaque(sample),
+      valueType: !descriptor.declared && typeof (type.prototype as { toJSON?: unknown })?.toJSON === 'function',
+      ownerField: descriptor.ownerField,
+      other: undefined,
+      owned: undefined,
+    };
+    if (!descriptor.declared && !view.opaque && !view.valueType) this.compiler.reportUndeclared(type);
+    this.views.set(type, view);
+    return view;
+  }
+
+  private planOf(view: ClassView, type: ClassType, object: Json): ProjectionPlan {
+    if (view.ownerField !== undefined && this.owns(object[view.ownerField])) {
+      return (view.owned ??= this.compiler.planFor(type, { authenticated: true, owner: true, roles: this.roles }));
+    }
+    return (view.other ??= this.compiler.planFor(type, {
+      authenticated: this.authenticated,
+      owner: false,
+      roles: this.roles,
+    }));
+  }
+
+  private owns(ownerId: unknown): boolean {
+    const id = this.principal?.id;
+    if (typeof id !== 'string' || id === '') return false;
+    return (
+      (typeof ownerId === 'string' || typeof ownerId === 'number' || typeof ownerId === 'bigint') &&
+      String(ownerId) === id
+    );
+  }
+}
+
+/**
+ * Projects response values for a principal: instances of response classes become new plain
+ * objects holding only what their compiled plan allows, everything around them (arrays, plain
+ * envelopes such as `{ items, total }`) is rebuilt only where something inside changed, and the
+ * handler's objects are never mutated.
+ *
+ * - Instances of classes without any visibility metadata send nothing (allowlist), except value
+ *   types whose `toJSON` returns a primitive: a `Date` becomes its ISO string, like a `Decimal`.
+ * - Binary values, `StreamableFile` and streams pass through untouched.
+ */
+@Injectable()
+export class FieldProjector {
+  constructor(
+    private readonly compiler: ProjectionCompiler,
+    private readonly principalRoles: PrincipalRoles,
+  ) {}
+
+  /** The value as `principal` may see it; `undefined` principal means anonymous (public only). */
+  project(value: unknown, principal: SecurityPrincipal | undefined): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    return new Projection(this.compiler, principal, this.principalRoles.of(principal)).value(value, 0);
+  }
+}

@@ -1,0 +1,22 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
+import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
+import { FieldProjector } from './field-projector';
+
+/**
+ * Global interceptor (`APP_INTERCEPTOR`): every HTTP response value is projected for the request's
+ * principal before it is serialized, so a property reaches a client only if its response class
+ * allows that client to see it. Routes that write the response themselves (`@Res()`) bypass
+ * interceptors and must project with {@link FieldProjector} on their own.
+ */
+@Injectable()
+export class FieldVisibilityInterceptor implements NestInterceptor {
+  constructor(private readonly projector: FieldProjector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<SecurityRequest>();
+    // Read when the value arrives, not now: the principal is the one the handler ran for.
+    return next.handle().pipe(map((value: unknown) => this.projector.project(value, request[PRINCIPAL_KEY])));
+  }
+}

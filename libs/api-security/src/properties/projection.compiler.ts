@@ -1,0 +1,138 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { OwnedBy } from './owned-by.decorator';
+import { fieldCopier } from './projection.codegen';
+import type { Audience, ModelDescriptor, ProjectionPlan } from './projection-plan';
+import { ResponseModel } from './response-model.decorator';
+import { isPseudoRole } from './role-expansion';
+import { declaredModels, fieldVisibilities, type ClassType, type FieldVisibility } from './visibility.metadata';
+
+/** Declared types that are values, not response classes. */
+const NOT_MODELS = new Set<unknown>([Object, Array, String, Number, Boolean, Symbol, BigInt, Date, Map, Set, Function]);
+
+function grants(rule: FieldVisibility, audience: Audience): boolean {
+  if (rule.kind === 'hidden') return false;
+  for (const role of rule.roles) {
+    if (role === 'public') return true;
+    if (role === 'authenticated') {
+      if (audience.authenticated) return true;
+    } else if (role === 'owner') {
+      if (audience.owner) return true;
+    } else if (audience.roles.has(role)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Turns visibility metadata into {@link ProjectionPlan}s. Metadata is read once per class
+ * ({@link describe}) and a plan is compiled once per class and audience ({@link planFor}); the
+ * plan key only holds the roles the class mentions, so arbitrary role lists cannot grow the cache
+ * beyond a few entries per class.
+ */
+@Injectable()
+export class ProjectionCompiler implements OnModuleInit {
+  private readonly descriptors = new Map<ClassType, ModelDescriptor>();
+  private readonly plans = new Map<ClassType, Map<string, ProjectionPlan>>();
+  private readonly logger = new Logger('ApiSecurity');
+  private readonly reported = new Set<ClassType>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  /** Describes every class that has property rules, so a misdeclared model stops the boot. */
+  onModuleInit(): void {
+    for (const type of declaredModels()) this.describe(type);
+  }
+
+  /** The class's rules, read from metadata on first use. Throws on a contradictory declaration. */
+  describe(type: ClassType): ModelDescriptor {
+    let descriptor = this.descriptors.get(type);
+    if (!descriptor) {
+      descriptor = this.read(type);
+      this.descriptors.set(type, descriptor);
+    }
+    return descriptor;
+  }
+
+  /**
+   * Says once per class that its instances are sent as `{}` because nothing on it is visible: the
+   * allowlist is working, but a developer seeing an empty response deserves to know why.
+   */
+  reportUndeclared(type: ClassType): void {
+    if (this.reported.has(type)) return;
+    this.reported.add(type);
+    this.logger.warn(
+      `${type.name || 'An anonymous class'} has no @VisibleTo, @ResponseModel or @OwnedBy: its instances are sent as {}.`,
+    );
+  }
+
+  /** The plan for this audience, compiled on first use. */
+  planFor(type: ClassType, audience: Audience): ProjectionPlan {
+    const descriptor = this.describe(type);
+    const held = descriptor.roles.filter((role) => audience.roles.has(role));
+    const owner = audience.owner && audience.authenticated && descriptor.ownerField !== undefined;
+    const key = `${audience.authenticated ? 'a' : 'p'}${owner ? 'o' : '-'}${JSON.stringify(held)}`;
+    let byKey = this.plans.get(type);
+    if (!byKey) {
+      byKey = new Map();
+      this.plans.set(type, byKey);
+    }
+    let plan = byKey.get(key);
+    if (!plan) {
+      plan = this.compile(descriptor, { authenticated: audience.authenticated, owner, roles: new Set(held) }, key);
+      byKey.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Builds one plan. Called only on a cache miss. */
+  compile(descriptor: ModelDescriptor, audience: Audience, key: string): ProjectionPlan {
+    const fields: string[] = [];
+    const models: (ClassType | undefined)[] = [];
+    for (const [name, rule] of descriptor.fields) {
+      if (!grants(rule, audience)) continue;
+      fields.push(name);
+      const declared: unknown = Reflect.getMetadata('design:type', descriptor.type.prototype as object, name);
+      models.push(typeof declared === 'function' && !NOT_MODELS.has(declared) ? (declared as ClassType) : undefined);
+    }
+    const byDefault = descriptor.defaultVisibility;
+    return {
+      type: descriptor.type,
+      key,
+      fields,
+      models,
+      copy: fieldCopier(fields, models),
+      includeUndeclared: byDefault === 'public' || (byDefault === 'authenticated' && audience.authenticated),
+      declared: new Set(descriptor.fields.keys()),
+    };
+  }
+
+  private read(type: ClassType): ModelDescriptor {
+    const fields = fieldVisibilities(type);
+    const ownerField = this.reflector.get(OwnedBy, type) as string | undefined;
+    const model = this.reflector.get(ResponseModel, type) as {
+      defaultVisibility?: ModelDescriptor['defaultVisibility'];
+    };
+    const roles = new Set<string>();
+    for (const [name, rule] of fields) {
+      if (rule.kind === 'hidden') continue;
+      for (const role of rule.roles) {
+        if (role === 'owner' && ownerField === undefined) {
+          throw new Error(
+            `${type.name}.${name} is visible to 'owner' but ${type.name} has no @OwnedBy('<owner id property>').`,
+          );
+        }
+        if (!isPseudoRole(role)) roles.add(role);
+      }
+    }
+    return {
+      type,
+      declared: fields.size > 0 || ownerField !== undefined || model !== undefined,
+      ownerField,
+      defaultVisibility: model?.defaultVisibility ?? 'none',
+      fields,
+      roles: [...roles].sort(),
+    };
+  }
+}

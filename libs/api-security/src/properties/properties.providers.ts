@@ -1,0 +1,25 @@
+import type { Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { FieldProjector } from './field-projector';
+import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
+import { PrincipalRoles } from './principal-roles';
+import { ProjectionCompiler } from './projection.compiler';
+import { WritePolicyCompiler } from './write-policy.compiler';
+import { WritePolicyInterceptor } from './write-policy.interceptor';
+
+/**
+ * Object-property-level authorization (OWASP API3), for `ApiSecurityModule`'s providers.
+ *
+ * No `APP_PIPE` here on purpose: the module's one `SecurityValidationPipe` stays the only
+ * validation pipe (two global pipes would both validate and transform every parameter). Write
+ * rules and prototype keys are checked by {@link WritePolicyInterceptor}, which sees the principal
+ * and the raw body and runs before pipes.
+ */
+export const PROPERTIES_PROVIDERS: Provider[] = [
+  PrincipalRoles,
+  ProjectionCompiler,
+  FieldProjector,
+  WritePolicyCompiler,
+  { provide: APP_INTERCEPTOR, useClass: WritePolicyInterceptor },
+  { provide: APP_INTERCEPTOR, useClass: FieldVisibilityInterceptor },
+];

@@ -1,0 +1,59 @@
+import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import type { FieldError } from '../errors/security.exception';
+import { ValidationProblemException } from '../errors/security.exception';
+import { findPrototypeKeys } from './prototype-keys';
+
+/** Flattens class-validator's error tree into `{ field: 'items[0].quantity', message }` entries. */
+export function flattenValidationErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const field = /^\d+$/.test(error.property)
+      ? `${parent}[${error.property}]`
+      : parent
+        ? `${parent}.${error.property}`
+        : error.property;
+    for (const message of Object.values(error.constraints ?? {})) out.push({ field, message });
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+/**
+ * The global validation pipe (the library's only `APP_PIPE`): only declared fields are accepted
+ * (an unknown field is a 400 that names it, never silently dropped), values are transformed to
+ * their DTO types, and failures become problem details with an `errors` list.
+ *
+ * It also refuses `__proto__`, `constructor` and `prototype` keys in body and query objects before
+ * class-transformer copies them. `WritePolicyInterceptor` already refuses them in the raw body;
+ * this keeps the pipe safe on its own and covers query objects.
+ */
+@Injectable()
+export class SecurityValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new ValidationProblemException(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if ((metadata.type === 'body' || metadata.type === 'query') && typeof value === 'object' && value !== null) {
+      const poisoned = findPrototypeKeys(value);
+      if (poisoned.length > 0) {
+        const prefix = typeof metadata.data === 'string' && metadata.data ? `${metadata.data}.` : '';
+        throw new ValidationProblemException(
+          poisoned.map((path) => ({
+            field: `${prefix}${path}`,
+            message: `${prefix}${path} is not an accepted property name`,
+          })),
+          `prototype key in ${metadata.type}`,
+        );
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -1,0 +1,184 @@
+import { Injectable } from '@nestjs/common';
+import { PARAMTYPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { getMetadataStorage } from 'class-validator';
+import type { ClassType } from './visibility.metadata';
+import type { BodyBinding, WritePolicy } from './write-policy';
+import { WRITABLE_BY_CONSTRAINT } from './writable-by.decorator';
+
+/** The part of class-transformer's metadata storage that says which class a property becomes. */
+interface TypeMetadataSource {
+  findTypeMetadata(
+    target: ClassType,
+    property: string,
+  ):
+    | {
+        typeFunction: (options?: unknown) => unknown;
+        options?: { discriminator?: { subTypes?: readonly { value: unknown }[] } };
+      }
+    | undefined;
+}
+
+// class-transformer exposes its storage only at this path; @nestjs/mapped-types reads it the same way.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
+  defaultMetadataStorage: TypeMetadataSource;
+};
+
+const NOT_DTOS = new Set<unknown>([
+  Object,
+  Array,
+  String,
+  Number,
+  Boolean,
+  Symbol,
+  BigInt,
+  Date,
+  Map,
+  Set,
+  Function,
+  Promise,
+  Buffer,
+  Uint8Array,
+]);
+
+function isDto(value: unknown): value is ClassType {
+  return typeof value === 'function' && value.prototype !== undefined && !NOT_DTOS.has(value);
+}
+
+interface RawPolicy {
+  restricted: Map<string, string[]>;
+  nested: Map<string, ClassType[]>;
+}
+
+interface RouteArgument {
+  index: number;
+  data?: unknown;
+}
+
+/**
+ * Compiles `@WritableBy` rules into {@link WritePolicy} objects, once per DTO class, and finds the
+ * policed `@Body()` parameters of a handler, once per handler, from Nest's route-argument metadata
+ * and `design:paramtypes`. Requests then only walk precompiled maps.
+ */
+@Injectable()
+export class WritePolicyCompiler {
+  private readonly policies = new Map<ClassType, WritePolicy>();
+  private readonly handlers = new Map<object, readonly BodyBinding[]>();
+
+  /** The policed body parameters of a route handler (empty when nothing in its DTOs is restricted). */
+  forHandler(controller: ClassType, handler: (...args: never[]) => unknown): readonly BodyBinding[] {
+    let bindings = this.handlers.get(handler);
+    if (!bindings) {
+      bindings = this.compileHandler(controller, handler.name);
+      this.handlers.set(handler, bindings);
+    }
+    return bindings;
+  }
+
+  /** The policy of a DTO class, compiled on first use. */
+  policyFor(type: ClassType): WritePolicy {
+    let policy = this.policies.get(type);
+    if (!policy) {
+      policy = this.compile(type);
+      this.policies.set(type, policy);
+    }
+    return policy;
+  }
+
+  /** True when the policy restricts something, itself or in a nested DTO. */
+  isGuarded(policy: WritePolicy): boolean {
+    return policy.restricted.size > 0 || policy.nested.size > 0;
+  }
+
+  /** Builds the policy of `root` and of every DTO class reachable from it (cycles allowed). */
+  compile(root: ClassType): WritePolicy {
+    const raw = new Map<ClassType, RawPolicy>();
+    const queue: ClassType[] = [root];
+    while (queue.length > 0) {
+      const type = queue.pop() as ClassType;
+      if (raw.has(type)) continue;
+      const inspected = this.inspect(type);
+      raw.set(type, inspected);
+      for (const types of inspected.nested.values()) queue.push(...types);
+    }
+    // A class is worth descending into when it, or anything below it, restricts a property.
+    const guarded = new Set([...raw].filter(([, r]) => r.restricted.size > 0).map(([type]) => type));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [type, r] of raw) {
+        if (guarded.has(type)) continue;
+        if ([...r.nested.values()].some((types) => types.some((t) => guarded.has(t)))) {
+          guarded.add(type);
+          changed = true;
+        }
+      }
+    }
+    const built = new Map<
+      ClassType,
+      { type: ClassType; restricted: Map<string, string[]>; nested: Map<string, WritePolicy[]> }
+    >();
+    for (const [type, r] of raw) built.set(type, { type, restricted: r.restricted, nested: new Map() });
+    for (const [type, r] of raw) {
+      for (const [property, types] of r.nested) {
+        const below = types.filter((t) => guarded.has(t)).map((t) => built.get(t) as WritePolicy);
+        if (below.length > 0) built.get(type)?.nested.set(property, below);
+      }
+    }
+    return built.get(root) as WritePolicy;
+  }
+
+  private inspect(type: ClassType): RawPolicy {
+    const restricted = new Map<string, string[]>();
+    const properties = new Set<string>();
+    const nestedValidation = new Set<string>();
+    for (const metadata of getMetadataStorage().getTargetValidationMetadatas(type, '', true, false)) {
+      properties.add(metadata.propertyName);
+      if (metadata.type === 'nestedValidation') nestedValidation.add(metadata.propertyName);
+      if (metadata.name !== WRITABLE_BY_CONSTRAINT) continue;
+      const roles = restricted.get(metadata.propertyName) ?? [];
+      restricted.set(metadata.propertyName, [...new Set([...roles, ...(metadata.constraints as string[])])]);
+    }
+    const nested = new Map<string, ClassType[]>();
+    for (const property of properties) {
+      const types = this.nestedTypes(type, property, nestedValidation.has(property));
+      if (types.length > 0) nested.set(property, types);
+    }
+    return { restricted, nested };
+  }
+
+  /** The DTO classes a property's value is transformed into: `@Type` first, else its declared type. */
+  private nestedTypes(type: ClassType, property: string, validatesNested: boolean): ClassType[] {
+    const metadata = defaultMetadataStorage.findTypeMetadata(type, property);
+    if (metadata) {
+      const subTypes = metadata.options?.discriminator?.subTypes?.map((s) => s.value) ?? [];
+      let declared: unknown;
+      try {
+        declared = metadata.typeFunction({ newObject: {}, object: {}, property });
+      } catch {
+        // A `@Type` function that needs the real object cannot be resolved ahead of time.
+        declared = undefined;
+      }
+      return [declared, ...subTypes].filter(isDto);
+    }
+    const designed: unknown = Reflect.getMetadata('design:type', type.prototype as object, property);
+    return validatesNested && isDto(designed) ? [designed] : [];
+  }
+
+  private compileHandler(controller: ClassType, name: string): readonly BodyBinding[] {
+    const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, RouteArgument>;
+    const paramTypes = (Reflect.getMetadata(PARAMTYPES_METADATA, controller.prototype as object, name) ??
+      []) as unknown[];
+    const bindings: BodyBinding[] = [];
+    for (const [key, argument] of Object.entries(args)) {
+      // Keys are `${paramtype}:${index}`; custom decorators have a longer paramtype part.
+      if (key.split(':')[0] !== String(RouteParamtypes.BODY)) continue;
+      const metatype = paramTypes[argument.index];
+      if (!isDto(metatype)) continue;
+      const policy = this.policyFor(metatype);
+      if (!this.isGuarded(policy)) continue;
+      bindings.push({ property: typeof argument.data === 'string' ? argument.data : undefined, policy });
+    }
+    return bindings;
+  }
+}

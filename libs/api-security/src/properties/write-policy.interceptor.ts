@@ -1,0 +1,86 @@
+import {
+  Injectable,
+  Optional,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type Type,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { SecurityEventBus } from '../audit/security-event.bus';
+import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException, ValidationProblemException } from '../errors/security.exception';
+import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import { PrincipalRoles } from './principal-roles';
+import { findPrototypeKeys } from './prototype-keys';
+import { findForbiddenWrites } from './write-policy';
+import { WritePolicyCompiler } from './write-policy.compiler';
+import { eventContext } from '../audit/event-context';
+
+type Handler = (...args: unknown[]) => unknown;
+
+/**
+ * Global interceptor (`APP_INTERCEPTOR`) that checks the raw parsed body before any pipe turns it
+ * into a DTO (interceptors run after the guard, which set the principal, and before pipes):
+ *
+ * 1. `__proto__`, `constructor` or `prototype` as a key anywhere in the body → 400 naming the path;
+ * 2. a property of a `@Body()` DTO (nested DTOs and arrays of them included) that the principal's
+ *    roles may not write per `@WritableBy` → 403 naming every such field, an `access.denied`
+ *    event with reason `field_write`, and the handler never runs;
+ * 3. then the one global validation pipe applies whitelist / forbidNonWhitelisted as before.
+ *
+ * Which parameters are DTO bodies is compiled once per handler; a request walks precompiled maps.
+ */
+@Injectable()
+export class WritePolicyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly compiler: WritePolicyCompiler,
+    private readonly principalRoles: PrincipalRoles,
+    private readonly events: SecurityEventBus,
+    @Optional() private readonly routes?: RoutePlanRegistry,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<SecurityRequest & { body?: unknown }>();
+    const body = request.body;
+    if (typeof body !== 'object' || body === null) return next.handle();
+
+    const poisoned = findPrototypeKeys(body);
+    if (poisoned.length > 0) {
+      throw new ValidationProblemException(
+        poisoned.map((field) => ({ field, message: `${field} is not an accepted property name` })),
+        'prototype key in request body',
+      );
+    }
+
+    const controller = context.getClass<Type>();
+    const handler = context.getHandler() as Handler;
+    const bindings = this.compiler.forHandler(controller, handler);
+    if (bindings.length === 0) return next.handle();
+    const principal = request[PRINCIPAL_KEY];
+    const roles = this.principalRoles.of(principal);
+    const refused: string[] = [];
+    for (const { property, policy } of bindings) {
+      if (property === undefined) refused.push(...findForbiddenWrites(body, policy, roles));
+      else if (!Array.isArray(body) && Object.hasOwn(body, property)) {
+        refused.push(...findForbiddenWrites((body as Record<string, unknown>)[property], policy, roles, property));
+      }
+    }
+    if (refused.length === 0) return next.handle();
+
+    this.events.emit({
+      type: 'access.denied',
+      reason: 'field_write',
+      ...eventContext(request, this.routes?.forHandler(controller, handler)?.key),
+      ...(principal ? { principalId: principal.id } : {}),
+      // One event per refused request, not per field: a body of many fields must not flood the log.
+      details: { field: refused[0] as string, fields: refused.join(',').slice(0, 500), count: refused.length },
+    });
+    throw new SecurityException(403, ErrorCode.FORBIDDEN, {
+      errors: refused.map((field) => ({ field, message: `${field} may not be written by this principal` })),
+      reason: `field_write ${refused.join(',').slice(0, 200)}`,
+    });
+  }
+}

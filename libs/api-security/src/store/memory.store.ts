@@ -1,0 +1,196 @@
+import { performance } from 'node:perf_hooks';
+import type { CounterState, SecurityStore } from './security-store';
+import { assertBy, assertKey, assertKeys, assertTtl, assertValue } from './store-arguments.validator';
+
+export interface MemorySecurityStoreOptions {
+  /**
+   * Upper bound on stored keys. When full, expired entries found by the incremental sweep are
+   * dropped first, otherwise the oldest-inserted entry is evicted, so an attacker spraying
+   * unique keys cannot grow the process without bound.
+   * @default 1_000_000
+   */
+  maxEntries?: number;
+  /**
+   * Clock in milliseconds, injectable for tests.
+   * @default performance.now (monotonic, so wall-clock jumps do not shorten or stretch TTLs)
+   */
+  now?: () => number;
+}
+
+interface Entry {
+  readonly key: string;
+  /** null while the entry is a counter: the count lives in `count` so increments allocate nothing. */
+  value: string | null;
+  count: number;
+  expiresAt: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 1_000_000;
+/** Small enough to keep every write O(1), large enough to outpace the insert rate of expiring keys. */
+const SWEEP_BATCH = 8;
+const INTEGER = /^(?:0|-?[1-9]\d*)$/;
+
+/**
+ * In-process {@link SecurityStore}: for a single instance, for tests, and as the fail-open
+ * fallback. State is per process, so limits are per instance when the app is scaled out.
+ *
+ * Expiry is lazy (checked on access) plus a bounded sweep on every write; there is no timer,
+ * so the store never keeps the event loop alive and needs no cleanup beyond `close()`.
+ */
+export class MemorySecurityStore implements SecurityStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  /** Map iterators are live (they see later inserts and skip deletions), which makes a cheap rotating cursor. */
+  private cursor: Iterator<Entry>;
+
+  constructor(options: MemorySecurityStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+      throw new TypeError(`MemorySecurityStore: maxEntries must be a positive integer, got ${String(maxEntries)}.`);
+    }
+    this.maxEntries = maxEntries;
+    this.now = options.now ?? (() => performance.now());
+    this.cursor = this.entries.values();
+  }
+
+  /** Number of stored entries, including expired ones not yet swept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<CounterState> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    assertBy(by);
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      this.insert({ key, value: null, count: by, expiresAt: now + ttlMs }, now);
+      return { value: by, ttlMs };
+    }
+    if (entry.value !== null) {
+      // Same rule as Redis INCRBY: a stored integer string turns into a counter, anything else is refused.
+      if (!INTEGER.test(entry.value) || !Number.isSafeInteger(Number(entry.value))) {
+        throw new TypeError('SecurityStore: the value at this key is not an integer counter.');
+      }
+      entry.count = Number(entry.value);
+      entry.value = null;
+    }
+    if (!Number.isSafeInteger(entry.count + by)) {
+      throw new TypeError('SecurityStore: increment would overflow the counter.');
+    }
+    entry.count += by;
+    this.sweep(now);
+    return { value: entry.count, ttlMs: Math.ceil(entry.expiresAt - now) };
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    assertValue(value);
+    assertTtl(ttlMs);
+    const now = this.now();
+    if (this.live(key, now) !== undefined) {
+      return false;
+    }
+    this.insert({ key, value, count: 0, expiresAt: now + ttlMs }, now);
+    return true;
+  }
+
+  async get(key: string): Promise<string | null> {
+    assertKey(key);
+    return this.read(key, this.now());
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    assertKeys(keys);
+    const now = this.now();
+    const values = new Array<string | null>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      values[i] = this.read(keys[i], now);
+    }
+    return values;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertValue(value);
+    assertTtl(ttlMs);
+    const now = this.now();
+    // Re-inserting (rather than updating in place) keeps Map order equal to insertion age for eviction.
+    this.entries.delete(key);
+    this.insert({ key, value, count: 0, expiresAt: now + ttlMs }, now);
+  }
+
+  async take(key: string): Promise<string | null> {
+    assertKey(key);
+    const entry = this.live(key, this.now());
+    if (entry === undefined) {
+      return null;
+    }
+    this.entries.delete(key);
+    return entry.value ?? String(entry.count);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    assertKey(key);
+    if (this.live(key, this.now()) === undefined) {
+      return false;
+    }
+    return this.entries.delete(key);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.cursor = this.entries.values();
+  }
+
+  private read(key: string, now: number): string | null {
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      return null;
+    }
+    return entry.value ?? String(entry.count);
+  }
+
+  /** The entry at `key` if it has not expired; an expired one is removed on the way. */
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private insert(entry: Entry, now: number): void {
+    this.sweep(now);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) {
+        this.entries.delete(oldest.value);
+      }
+    }
+    this.entries.set(entry.key, entry);
+  }
+
+  /** Checks up to SWEEP_BATCH entries from the rotating cursor and drops the expired ones. */
+  private sweep(now: number): void {
+    for (let i = 0; i < SWEEP_BATCH; i++) {
+      let next = this.cursor.next();
+      if (next.done === true) {
+        // A finished Map iterator stays finished, so wrap around with a fresh one.
+        this.cursor = this.entries.values();
+        next = this.cursor.next();
+        if (next.done === true) {
+          return;
+        }
+      }
+      if (next.value.expiresAt <= now) {
+        this.entries.delete(next.value.key);
+      }
+    }
+  }
+}

@@ -1,0 +1,377 @@
+import { Redis } from 'ioredis';
+import type { CounterState, SecurityStore } from './security-store';
+import { assertBy, assertKey, assertKeys, assertTtl, assertValue } from './store-arguments.validator';
+import { StoreUnavailableError } from './store-unavailable.error';
+
+export interface RedisSecurityStoreOptions {
+  /** `redis://` or `rediss://` URL. It may carry a password, so the store never logs it or puts it in errors. */
+  url: string;
+  /**
+   * Prepended to every key. It must not contain `{` or `}`: a hash tag in the prefix would put
+   * every key in one Redis Cluster slot. Callers that need several keys in one slot (getMany)
+   * put a `{hash tag}` in their own keys instead.
+   * @default 'api-security:'
+   */
+  keyPrefix?: string;
+  /**
+   * How long to wait for the TCP (and TLS) connection to be established.
+   * @default 1000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one command may take before it fails with {@link StoreUnavailableError}.
+   * @default 500
+   */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Options when the store is built on a client the application already owns. For the store's
+ * fail-fast behaviour, create that client with `enableOfflineQueue: false`,
+ * `maxRetriesPerRequest: 0` and a `commandTimeout`: with an offline queue, a command the store
+ * already reported as failed may still be sent once the client reconnects.
+ */
+export interface RedisSecurityStoreClientOptions {
+  /** @default 'api-security:' */
+  keyPrefix?: string;
+  /**
+   * Deadline per command, enforced by the store only when the client has no `commandTimeout`
+   * of its own (the store must never hang, whatever the client settings).
+   * @default 500
+   */
+  commandTimeoutMs?: number;
+}
+
+const DEFAULT_KEY_PREFIX = 'api-security:';
+const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+const RECONNECT_BASE_MS = 50;
+/** Caps the backoff so the store is back within about a second of Redis returning. */
+const RECONNECT_MAX_MS = 1000;
+const INCREMENT_COMMAND = 'apiSecurityIncrement';
+/**
+ * How long a disconnect waits for the server to close its side before destroying the socket.
+ * ioredis arms this timer even when the socket is already gone, and its 2 s default would keep
+ * the process (and test runners) alive after close().
+ */
+const DISCONNECT_TIMEOUT_MS = 200;
+
+/*
+ * PTTL < 0 means the key has no expiry, which after INCRBY happens only when INCRBY just created
+ * it (or someone stored it without a TTL). Testing `value == by` instead would also re-arm the
+ * TTL of an existing counter that happened to be at 0, stretching its window.
+ */
+const INCREMENT_LUA = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return { value, ttl }
+`;
+
+interface IncrementCommand {
+  [INCREMENT_COMMAND](key: string, by: number, ttlMs: number): Promise<[number, number]>;
+}
+
+/** Raised internally when the store's own deadline fires; never escapes (wrapped as cause). */
+class DeadlineExceededError extends Error {
+  constructor(ms: number) {
+    super(`No answer within ${ms} ms.`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/**
+ * {@link SecurityStore} on Redis (standalone or Cluster-compatible key layout) through ioredis.
+ *
+ * Every operation is one round trip. The client fails fast instead of queueing: no offline
+ * queue, no per-request retries, bounded connect and command timeouts. While Redis is down
+ * every call rejects with {@link StoreUnavailableError} within the timeouts, and the client
+ * keeps reconnecting in the background (bounded exponential backoff with jitter), so the store
+ * recovers on its own.
+ *
+ * Errors: bad arguments, and replies saying the stored value does not fit the command
+ * (WRONGTYPE, not an integer, overflow), are TypeErrors, as in MemorySecurityStore. Every other
+ * failure (connection, timeout, any other server error such as OOM, READONLY or LOADING) is a
+ * {@link StoreUnavailableError} with the ioredis error as `cause`.
+ *
+ * Several keys in one call (getMany) must hash to one slot on Redis Cluster: put the shared
+ * part of related keys in a `{hash tag}`.
+ */
+export class RedisSecurityStore implements SecurityStore {
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly prefix: string;
+  /** Set only when the client has no commandTimeout of its own. */
+  private readonly deadlineMs: number | undefined;
+  private readonly connectDeadlineMs: number;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private lastErrorSeen: Error | undefined;
+  /** A listener must exist or ioredis prints every connection error; the error itself surfaces per call. */
+  private readonly onError = (error: Error): void => {
+    this.lastErrorSeen = error;
+  };
+
+  constructor(client: Redis, options?: RedisSecurityStoreClientOptions);
+  constructor(options: RedisSecurityStoreOptions);
+  constructor(clientOrOptions: Redis | RedisSecurityStoreOptions, clientOptions: RedisSecurityStoreClientOptions = {}) {
+    if (clientOrOptions instanceof Redis) {
+      this.prefix = checkPrefix(clientOptions.keyPrefix);
+      const commandTimeoutMs = checkTimeout(
+        'commandTimeoutMs',
+        clientOptions.commandTimeoutMs,
+        DEFAULT_COMMAND_TIMEOUT_MS,
+      );
+      this.client = clientOrOptions;
+      this.owned = false;
+      this.deadlineMs = typeof this.client.options.commandTimeout === 'number' ? undefined : commandTimeoutMs;
+      this.connectDeadlineMs = (this.client.options.connectTimeout ?? 10_000) + commandTimeoutMs;
+    } else {
+      const options = clientOrOptions;
+      if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+        // The URL itself is left out of the message: it may contain a password.
+        throw new TypeError('RedisSecurityStore: url must be a redis:// or rediss:// URL.');
+      }
+      this.prefix = checkPrefix(options.keyPrefix);
+      const connectTimeout = checkTimeout('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+      const commandTimeout = checkTimeout('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+      this.client = new Redis(options.url, {
+        lazyConnect: true,
+        // Queueing while disconnected would turn an outage into piled-up, late (and replayed) writes.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        connectTimeout,
+        commandTimeout,
+        disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+        // Keeps the handshake to the ready check alone, so a silent server is detected within one command timeout.
+        disableClientInfo: true,
+        retryStrategy: reconnectDelay,
+        // After a failover the old primary answers READONLY; reconnecting reaches the new one.
+        reconnectOnError: (error) => error.message.startsWith('READONLY'),
+      });
+      this.owned = true;
+      this.deadlineMs = undefined;
+      this.connectDeadlineMs = connectTimeout + commandTimeout + 100;
+    }
+    this.client.on('error', this.onError);
+    this.client.defineCommand(INCREMENT_COMMAND, { numberOfKeys: 1, lua: INCREMENT_LUA });
+  }
+
+  /** The most recent connection-level error reported by the client, for diagnostics. */
+  get lastError(): Error | undefined {
+    return this.lastErrorSeen;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<CounterState> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    assertBy(by);
+    const client = this.client as Redis & IncrementCommand;
+    const [value, ttl] = await this.run(() => client[INCREMENT_COMMAND](this.prefix + key, by, ttlMs));
+    return { value, ttlMs: ttl };
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    assertValue(value);
+    assertTtl(ttlMs);
+    const reply = await this.run(() => this.client.set(this.prefix + key, value, 'PX', ttlMs, 'NX'));
+    return reply === 'OK';
+  }
+
+  async get(key: string): Promise<string | null> {
+    assertKey(key);
+    return this.run(() => this.client.get(this.prefix + key));
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    assertKeys(keys);
+    if (keys.length === 0) {
+      // MGET without keys is a syntax error in Redis.
+      return [];
+    }
+    const prefixed = keys.map((key) => this.prefix + key);
+    return this.run(() => this.client.mget(prefixed));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertValue(value);
+    assertTtl(ttlMs);
+    await this.run(() => this.client.set(this.prefix + key, value, 'PX', ttlMs));
+  }
+
+  async take(key: string): Promise<string | null> {
+    assertKey(key);
+    return this.run(() => this.client.getdel(this.prefix + key));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    assertKey(key);
+    const removed = await this.run(() => this.client.del(this.prefix + key));
+    return removed > 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping());
+  }
+
+  /**
+   * Quits the connection the store created (falling back to a hard disconnect when Redis does
+   * not answer). A client passed in by the application is left open: its owner closes it.
+   */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    if (!this.owned) {
+      this.client.off('error', this.onError);
+      return;
+    }
+    const status = this.client.status;
+    if (status === 'end') {
+      return;
+    }
+    const ended =
+      status === 'ready' || status === 'connect' || status === 'connecting' ? endOf(this.client) : undefined;
+    if (status === 'ready') {
+      try {
+        await this.client.quit();
+      } catch {
+        this.client.disconnect();
+      }
+    } else {
+      // Without a live connection QUIT cannot be sent; this also cancels a pending reconnect.
+      this.client.disconnect();
+    }
+    await ended;
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      throw new StoreUnavailableError(new Error('The store has been closed.'));
+    }
+    try {
+      await this.connectOnFirstUse();
+      const pending = command();
+      return await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        throw error;
+      }
+      if (isTimeout(error)) {
+        this.dropConnection();
+      }
+      if (isValueError(error)) {
+        // Redis answered: this is the caller's data, not an outage, and failing open must not hide it.
+        throw new TypeError(
+          'SecurityStore: the value at this key does not fit the operation (not an integer counter).',
+          {
+            cause: error,
+          },
+        );
+      }
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /**
+   * ioredis with lazyConnect and no offline queue rejects commands until someone calls
+   * connect(); callers arriving during that first connect share it. Later outages are handled
+   * by ioredis's own reconnect loop, during which commands fail fast.
+   */
+  private async connectOnFirstUse(): Promise<void> {
+    const status = this.client.status;
+    if (this.connecting === undefined && (status === 'wait' || (status === 'end' && this.owned))) {
+      const attempt = withDeadline(this.client.connect(), this.connectDeadlineMs);
+      this.connecting = attempt.finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    if (this.connecting !== undefined) {
+      await this.connecting;
+    }
+  }
+
+  /**
+   * After a timeout, the late reply would be paired with the next command sent on this
+   * connection (replies are matched by order). Dropping the connection is the only way to keep
+   * replies with their commands; ioredis then reconnects on its own.
+   */
+  private dropConnection(): void {
+    if (this.client.status === 'ready') {
+      this.client.disconnect(true);
+    }
+  }
+}
+
+/** Resolves when the client has closed its socket, or after the disconnect timeout at the latest. */
+function endOf(client: Redis): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('end', done);
+      resolve();
+    };
+    const timer = setTimeout(done, DISCONNECT_TIMEOUT_MS + 50);
+    client.once('end', done);
+  });
+}
+
+function reconnectDelay(attempt: number): number {
+  const ceiling = Math.min(RECONNECT_BASE_MS * 2 ** Math.min(attempt - 1, 10), RECONNECT_MAX_MS);
+  // Jitter spreads the reconnects of many app instances after a Redis restart.
+  return Math.round(ceiling * (0.5 + Math.random() / 2));
+}
+
+function checkPrefix(prefix: string | undefined): string {
+  const value = prefix ?? DEFAULT_KEY_PREFIX;
+  if (typeof value !== 'string' || /[{}]/.test(value)) {
+    throw new TypeError(
+      'RedisSecurityStore: keyPrefix must be a string without "{" or "}" (hash tags belong in keys).',
+    );
+  }
+  return value;
+}
+
+function checkTimeout(name: string, value: number | undefined, fallback: number): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new TypeError(`RedisSecurityStore: ${name} must be a positive integer, got ${String(ms)}.`);
+  }
+  return ms;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof DeadlineExceededError || (error instanceof Error && error.message === 'Command timed out');
+}
+
+/** Replies meaning "this command does not fit the value stored at the key" (same as MemorySecurityStore's TypeError). */
+function isValueError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ReplyError' &&
+    /^WRONGTYPE|value is not an integer|would overflow/.test(error.message)
+  );
+}
+
+function withDeadline<T>(pending: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineExceededError(ms)), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

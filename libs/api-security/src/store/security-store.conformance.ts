@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { SecurityStore } from './security-store';
+
+/** Drives time for the suite. Without one, the suite waits in real time. */
+export interface ConformanceClock {
+  /** Moves the store's clock forward by `ms`. */
+  advance(ms: number): void | Promise<void>;
+}
+
+export interface ConformanceOptions {
+  /** For stores with an injectable clock: expiry tests advance it instead of sleeping. */
+  clock?: ConformanceClock;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Declares the behaviour every {@link SecurityStore} must have, as a Jest `describe` block.
+ * Each test works in its own random key namespace, so runs against a shared Redis never collide,
+ * and every key it writes has a TTL of a few seconds at most, so nothing is left behind.
+ */
+export function describeSecurityStoreConformance(
+  name: string,
+  make: () => Promise<SecurityStore> | SecurityStore,
+  opts: ConformanceOptions = {},
+): void {
+  describe(`${name}: SecurityStore conformance`, () => {
+    let store: SecurityStore;
+    let namespace = '';
+    const key = (suffix: string): string => `${namespace}${suffix}`;
+    const elapse = (ms: number): Promise<void> => (opts.clock ? Promise.resolve(opts.clock.advance(ms)) : sleep(ms));
+
+    beforeAll(async () => {
+      store = await make();
+    });
+
+    afterAll(async () => {
+      await store.close();
+    });
+
+    beforeEach(() => {
+      namespace = `conformance:${randomUUID()}:`;
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    describe('increment', () => {
+      it('creates a counter at 1 with the given TTL', async () => {
+        const state = await store.increment(key('c'), 1000);
+        expect(state.value).toBe(1);
+        expect(state.ttlMs).toBeGreaterThan(900);
+        expect(state.ttlMs).toBeLessThanOrEqual(1000);
+        await expect(store.get(key('c'))).resolves.toBe('1');
+      });
+
+      it('does not extend the TTL on later increments (fixed window)', async () => {
+        await store.increment(key('c'), 400);
+        await elapse(150);
+        const second = await store.increment(key('c'), 400);
+        expect(second.value).toBe(2);
+        expect(second.ttlMs).toBeGreaterThan(0);
+        expect(second.ttlMs).toBeLessThanOrEqual(260);
+        await elapse(300);
+        await expect(store.get(key('c'))).resolves.toBeNull();
+      });
+
+      it('adds N, including negative amounts', async () => {
+        await expect(store.increment(key('c'), 1000, 5)).resolves.toMatchObject({ value: 5 });
+        await expect(store.increment(key('c'), 1000, 3)).resolves.toMatchObject({ value: 8 });
+        await expect(store.increment(key('c'), 1000, -2)).resolves.toMatchObject({ value: 6 });
+        await expect(store.increment(key('c'), 1000)).resolves.toMatchObject({ value: 7 });
+      });
+
+      it('restarts from zero after the counter expires', async () => {
+        await store.increment(key('c'), 80);
+        await store.increment(key('c'), 80);
+        await elapse(130);
+        await expect(store.get(key('c'))).resolves.toBeNull();
+        const fresh = await store.increment(key('c'), 80);
+        expect(fresh.value).toBe(1);
+        expect(fresh.ttlMs).toBeGreaterThan(60);
+      });
+
+      it('counts on from an integer string stored with set, keeping its TTL', async () => {
+        await store.set(key('c'), '41', 1000);
+        const state = await store.increment(key('c'), 60_000);
+        expect(state.value).toBe(42);
+        expect(state.ttlMs).toBeLessThanOrEqual(1000);
+      });
+
+      it('rejects incrementing a value that is not an integer with a TypeError', async () => {
+        await store.set(key('c'), 'not a number', 1000);
+        await expect(store.increment(key('c'), 1000)).rejects.toThrow(TypeError);
+        await store.set(key('f'), '1.5', 1000);
+        await expect(store.increment(key('f'), 1000)).rejects.toThrow(TypeError);
+        await expect(store.get(key('c'))).resolves.toBe('not a number');
+      });
+
+      it('is atomic: 200 concurrent increments return 1..200 and end at 200', async () => {
+        const states = await Promise.all(Array.from({ length: 200 }, () => store.increment(key('c'), 5000)));
+        const values = states.map((state) => state.value).sort((a, b) => a - b);
+        expect(values).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+        await expect(store.get(key('c'))).resolves.toBe('200');
+      });
+    });
+
+    describe('setIfAbsent', () => {
+      it('stores only the first value', async () => {
+        await expect(store.setIfAbsent(key('once'), 'first', 1000)).resolves.toBe(true);
+        await expect(store.setIfAbsent(key('once'), 'second', 1000)).resolves.toBe(false);
+        await expect(store.get(key('once'))).resolves.toBe('first');
+      });
+
+      it('stores again after the previous value expired', async () => {
+        await expect(store.setIfAbsent(key('once'), 'first', 80)).resolves.toBe(true);
+        await elapse(130);
+        await expect(store.setIfAbsent(key('once'), 'second', 1000)).resolves.toBe(true);
+        await expect(store.get(key('once'))).resolves.toBe('second');
+      });
+
+      it('lets exactly one of many concurrent callers win', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.setIfAbsent(key('once'), `v${i}`, 1000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('get / set / delete', () => {
+      it('returns null for an absent key', async () => {
+        await expect(store.get(key('absent'))).resolves.toBeNull();
+      });
+
+      it('round-trips values exactly, including the empty string and non-ASCII text', async () => {
+        await store.set(key('empty'), '', 1000);
+        await store.set(key('text'), 'ünïcødé ✓ {"a":1}', 1000);
+        await expect(store.get(key('empty'))).resolves.toBe('');
+        await expect(store.get(key('text'))).resolves.toBe('ünïcødé ✓ {"a":1}');
+      });
+
+      it('replaces the value and the TTL', async () => {
+        await store.set(key('v'), 'old', 80);
+        await store.set(key('v'), 'new', 1000);
+        await elapse(130);
+        await expect(store.get(key('v'))).resolves.toBe('new');
+      });
+
+      it('expires values after their TTL', async () => {
+        await store.set(key('v'), 'short', 80);
+        await expect(store.get(key('v'))).resolves.toBe('short');
+        await elapse(130);
+        await expect(store.get(key('v'))).resolves.toBeNull();
+      });
+
+      it('deletes, reporting whether something was deleted', async () => {
+        await store.set(key('v'), 'x', 1000);
+        await expect(store.delete(key('v'))).resolves.toBe(true);
+        await expect(store.get(key('v'))).resolves.toBeNull();
+        await expect(store.delete(key('v'))).resolves.toBe(false);
+      });
+
+      it('treats an expired key as absent when deleting', async () => {
+        await store.set(key('v'), 'x', 50);
+        await elapse(100);
+        await expect(store.delete(key('v'))).resolves.toBe(false);
+      });
+    });
+
+    describe('take', () => {
+      it('returns the value and deletes it', async () => {
+        await store.set(key('t'), 'token', 1000);
+        await expect(store.take(key('t'))).resolves.toBe('token');
+        await expect(store.get(key('t'))).resolves.toBeNull();
+        await expect(store.take(key('t'))).resolves.toBeNull();
+      });
+
+      it('returns null for absent and expired keys', async () => {
+        await expect(store.take(key('absent'))).resolves.toBeNull();
+        await store.set(key('t'), 'token', 50);
+        await elapse(100);
+        await expect(store.take(key('t'))).resolves.toBeNull();
+      });
+
+      it('is atomic: of 50 concurrent takes exactly one gets the value', async () => {
+        await store.set(key('t'), 'once', 1000);
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.take(key('t'))));
+        expect(results.filter((value) => value !== null)).toEqual(['once']);
+      });
+    });
+
+    describe('getMany', () => {
+      it('returns values in the order asked, with null for absent keys', async () => {
+        await store.set(key('a'), 'A', 1000);
+        await store.set(key('c'), 'C', 1000);
+        await store.increment(key('n'), 1000, 3);
+        await expect(store.getMany([key('c'), key('b'), key('a'), key('n'), key('a')])).resolves.toEqual([
+          'C',
+          null,
+          'A',
+          '3',
+          'A',
+        ]);
+      });
+
+      it('returns an empty list for no keys', async () => {
+        await expect(store.getMany([])).resolves.toEqual([]);
+      });
+
+      it('leaves out expired values', async () => {
+        await store.set(key('a'), 'A', 50);
+        await store.set(key('b'), 'B', 1000);
+        await elapse(100);
+        await expect(store.getMany([key('a'), key('b')])).resolves.toEqual([null, 'B']);
+      });
+    });
+
+    it('keeps keys isolated, including keys that share a prefix', async () => {
+      await store.set(key('a'), 'A', 1000);
+      await store.increment(key('ab'), 1000);
+      await expect(store.get(key('a'))).resolves.toBe('A');
+      await expect(store.get(key('ab'))).resolves.toBe('1');
+      await expect(store.get(key('b'))).resolves.toBeNull();
+      await store.delete(key('a'));
+      await expect(store.get(key('ab'))).resolves.toBe('1');
+    });
+
+    describe('argument validation', () => {
+      const bad = <T>(value: unknown): T => value as T;
+
+      it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '1000', undefined])(
+        'rejects ttlMs %p with a TypeError',
+        async (ttlMs) => {
+          await expect(store.increment(key('k'), bad<number>(ttlMs))).rejects.toThrow(TypeError);
+          await expect(store.set(key('k'), 'v', bad<number>(ttlMs))).rejects.toThrow(TypeError);
+          await expect(store.setIfAbsent(key('k'), 'v', bad<number>(ttlMs))).rejects.toThrow(TypeError);
+          await expect(store.get(key('k'))).resolves.toBeNull();
+        },
+      );
+
+      it.each([1.5, Number.NaN, Number.POSITIVE_INFINITY, '1', null])('rejects by %p with a TypeError', async (by) => {
+        await expect(store.increment(key('k'), 1000, bad<number>(by))).rejects.toThrow(TypeError);
+        await expect(store.get(key('k'))).resolves.toBeNull();
+      });
+
+      it.each(['', 42, null, undefined])('rejects key %p with a TypeError', async (badKey) => {
+        const k = bad<string>(badKey);
+        await expect(store.increment(k, 1000)).rejects.toThrow(TypeError);
+        await expect(store.setIfAbsent(k, 'v', 1000)).rejects.toThrow(TypeError);
+        await expect(store.get(k)).rejects.toThrow(TypeError);
+        await expect(store.set(k, 'v', 1000)).rejects.toThrow(TypeError);
+        await expect(store.take(k)).rejects.toThrow(TypeError);
+        await expect(store.delete(k)).rejects.toThrow(TypeError);
+        await expect(store.getMany([key('ok'), k])).rejects.toThrow(TypeError);
+      });
+
+      it('rejects non-string values and a non-array key list with a TypeError', async () => {
+        await expect(store.set(key('k'), bad<string>(42), 1000)).rejects.toThrow(TypeError);
+        await expect(store.setIfAbsent(key('k'), bad<string>(null), 1000)).rejects.toThrow(TypeError);
+        await expect(store.getMany(bad<string[]>(key('k')))).rejects.toThrow(TypeError);
+        await expect(store.get(key('k'))).resolves.toBeNull();
+      });
+    });
+  });
+}

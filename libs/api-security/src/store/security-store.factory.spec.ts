@@ -1,0 +1,67 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { MemorySecurityStore } from './memory.store';
+import { ResilientSecurityStore } from './resilient.store';
+import { createSecurityStore, type SecurityStoreOptions } from './security-store.factory';
+import { StoreUnavailableError } from './store-unavailable.error';
+import { unusedPort } from './testing/unused-port';
+
+describe('createSecurityStore', () => {
+  it('returns a memory store as is', async () => {
+    const store = createSecurityStore({ type: 'memory', maxEntries: 10 });
+    expect(store).toBeInstanceOf(MemorySecurityStore);
+    await store.close();
+  });
+
+  it('wraps Redis in the outage policy, failing closed by default', async () => {
+    const port = await unusedPort();
+    const store = createSecurityStore({ type: 'redis', url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 200 });
+    expect(store).toBeInstanceOf(ResilientSecurityStore);
+    const warn = jest.spyOn(ConsoleLogger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(store.increment('k', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      warn.mockRestore();
+      await store.close();
+    }
+  });
+
+  it('fails open over Redis when asked to', async () => {
+    const port = await unusedPort();
+    const store = createSecurityStore({ type: 'redis', url: `redis://127.0.0.1:${port}`, onUnavailable: 'failOpen' });
+    const warn = jest.spyOn(ConsoleLogger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(store.increment('k', 1000)).resolves.toMatchObject({ value: 1 });
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+      await store.close();
+    }
+  });
+
+  it.each(['http://user:s3cret@localhost:6379', 'localhost:6379', ''])(
+    'rejects store.url %p, naming the option and the fix without echoing the value',
+    (url) => {
+      expect(() => createSecurityStore({ type: 'redis', url })).toThrow(/store\.url.*redis:\/\/ or rediss:\/\//);
+      try {
+        createSecurityStore({ type: 'redis', url });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('s3cret');
+      }
+    },
+  );
+
+  it('accepts rediss:// URLs without connecting', async () => {
+    const store = createSecurityStore({ type: 'redis', url: 'rediss://user:pw@redis.invalid:6380' });
+    await store.close();
+  });
+
+  it('rejects an unknown outage policy, naming the option', () => {
+    expect(() => createSecurityStore({ type: 'memory', onUnavailable: 'ignore' as unknown as 'failOpen' })).toThrow(
+      /store\.onUnavailable/,
+    );
+  });
+
+  it('rejects an unknown store type', () => {
+    expect(() => createSecurityStore({ type: 'mongo' } as unknown as SecurityStoreOptions)).toThrow(/store\.type/);
+  });
+});

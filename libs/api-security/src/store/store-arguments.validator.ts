@@ -1,0 +1,40 @@
+/*
+ * Argument checks shared by every SecurityStore implementation, so that a bad call fails the
+ * same way (TypeError, before any I/O) whichever backend is configured.
+ */
+
+export function assertKey(key: unknown, name = 'key'): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new TypeError(`SecurityStore: ${name} must be a non-empty string.`);
+  }
+}
+
+export function assertKeys(keys: unknown): asserts keys is readonly string[] {
+  if (!Array.isArray(keys)) {
+    throw new TypeError('SecurityStore: keys must be an array of non-empty strings.');
+  }
+  for (let i = 0; i < keys.length; i++) {
+    assertKey(keys[i], `keys[${i}]`);
+  }
+}
+
+export function assertTtl(ttlMs: unknown): asserts ttlMs is number {
+  // Redis PX only takes integers; a fractional or huge TTL is almost always a unit mistake.
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new TypeError(
+      `SecurityStore: ttlMs must be a positive integer number of milliseconds, got ${String(ttlMs)}.`,
+    );
+  }
+}
+
+export function assertBy(by: unknown): asserts by is number {
+  if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
+    throw new TypeError(`SecurityStore: by must be a finite integer, got ${String(by)}.`);
+  }
+}
+
+export function assertValue(value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new TypeError('SecurityStore: value must be a string.');
+  }
+}
