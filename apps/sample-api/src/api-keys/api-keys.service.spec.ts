@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundException, ConflictException } from '@nestjs/common';
+import { ApiKeyService, resolveApiSecurityOptions } from '@app/api-security';
+import type { DataSource, Repository } from 'typeorm';
+import { ApiKeyEntity } from '../database/api-key.entity';
+import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../database/testing/isolated-database';
+import { UserEntity } from '../database/user.entity';
+import { ApiKeysService, MAX_ACTIVE_API_KEYS_PER_USER } from './api-keys.service';
+import { TypeOrmApiKeyResolver } from './typeorm-api-key.resolver';
+
+async function saveUser(ds: DataSource, overrides: Partial<UserEntity> = {}): Promise<UserEntity> {
+  const users = ds.getRepository(UserEntity);
+  return users.save(
+    users.create({
+      email: `user-${randomUUID()}@example.com`,
+      name: 'Ada',
+      passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+      ...overrides,
+    }),
+  );
+}
+
+function suite(create: () => Promise<IsolatedDatabase>): void {
+  let database: IsolatedDatabase;
+  let ds: DataSource;
+  let rows: Repository<ApiKeyEntity>;
+  let generator: ApiKeyService;
+  let service: ApiKeysService;
+  let resolver: TypeOrmApiKeyResolver;
+  let alice: UserEntity;
+  let bob: UserEntity;
+
+  beforeAll(async () => {
+    database = await create();
+    ds = await database.open();
+    rows = ds.getRepository(ApiKeyEntity);
+    generator = new ApiKeyService(resolveApiSecurityOptions());
+    service = new ApiKeysService(rows, generator);
+    resolver = new TypeOrmApiKeyResolver(rows);
+    alice = await saveUser(ds);
+    bob = await saveUser(ds, { role: 'manager' });
+  });
+
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  describe('ApiKeysService', () => {
+    it('returns the key once and stores only its hash and prefix', async () => {
+      const created = await service.create(alice.id, 'ci runner');
+      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name', 'prefix']);
+      expect(created.name).toBe('ci runner');
+      expect(created.key).toMatch(/^sk_live_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+      expect(generator.parse(created.key)).toEqual({ prefix: created.prefix });
+
+      const row = await rows.findOneByOrFail({ id: created.id });
+      expect(row.userId).toBe(alice.id);
+      expect(row.prefix).toBe(created.prefix);
+      expect(row.keyHash).toBe(generator.hash(created.key));
+      expect(row.keyHash).not.toBe(created.key);
+      expect(row.revokedAt).toBeNull();
+      expect(row.lastUsedAt).toBeNull();
+      // Not a single column holds the key or its secret part.
+      const raw = JSON.stringify(await rows.createQueryBuilder('k').getRawMany());
+      expect(raw).not.toContain(created.key);
+      expect(raw).not.toContain(created.key.slice(-43));
+    });
+
+    it('gives every key its own key, prefix and id', async () => {
+      const a = await service.create(alice.id, 'a');
+      const b = await service.create(alice.id, 'a');
+      expect(new Set([a.id, b.id]).size).toBe(2);
+      expect(new Set([a.key, b.key]).size).toBe(2);
+      expect(new Set([a.prefix, b.prefix]).size).toBe(2);
+    });
+
+    it('lists only the owner’s working keys, newest first, never the key or hash', async () => {
+      const owner = await saveUser(ds);
+      const first = await service.create(owner.id, 'first');
+      const second = await service.create(owner.id, 'second');
+      const revoked = await service.create(owner.id, 'revoked');
+      await service.revoke(owner.id, revoked.id);
+      await service.create(bob.id, 'not yours');
+      await rows.update({ id: first.id }, { createdAt: new Date(Date.now() - 60_000) });
+      await resolver.touch(second.id, new Date('2030-01-02T03:04:05.000Z'));
+
+      const listed = await service.list(owner.id);
+      expect(listed.map((k) => k.id)).toEqual([second.id, first.id]);
+      for (const item of listed) {
+        expect(Object.keys(item).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'scopes']);
+        expect(item.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      }
+      expect(listed[0]).toMatchObject({ name: 'second', prefix: second.prefix, scopes: [] });
+      expect(listed[0]!.lastUsedAt).toBe('2030-01-02T03:04:05.000Z');
+      expect(listed[1]!.lastUsedAt).toBeNull();
+      const serialized = JSON.stringify(listed);
+      for (const created of [first, second]) {
+        expect(serialized).not.toContain(created.key);
+        expect(serialized).not.toContain(generator.hash(created.key));
+      }
+    });
+
+    it('revokes the owner’s key: revokedAt set, the resolver reports it revoked', async () => {
+      const created = await service.create(alice.id, 'to revoke');
+      expect((await resolver.findByPrefix(created.prefix))?.revoked).toBe(false);
+      await service.revoke(alice.id, created.id);
+      expect((await rows.findOneByOrFail({ id: created.id })).revokedAt).toBeInstanceOf(Date);
+      expect((await resolver.findByPrefix(created.prefix))?.revoked).toBe(true);
+    });
+
+    it('answers 404 for another user’s key and changes nothing', async () => {
+      const bobs = await service.create(bob.id, 'bob only');
+      const before = await rows.findOneByOrFail({ id: bobs.id });
+      await expect(service.revoke(alice.id, bobs.id)).rejects.toBeInstanceOf(NotFoundException);
+      const after = await rows.findOneByOrFail({ id: bobs.id });
+      expect(after).toEqual(before);
+      expect(after.revokedAt).toBeNull();
+      expect((await resolver.findByPrefix(bobs.prefix))?.revoked).toBe(false);
+    });
+
+    it.each([randomUUID(), 'not-a-uuid', '', "' OR 1=1 --"])('answers 404 for the unknown id %p', async (id) => {
+      await expect(service.revoke(alice.id, id)).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it('answers 404 when revoking twice', async () => {
+      const created = await service.create(alice.id, 'twice');
+      await service.revoke(alice.id, created.id);
+      await expect(service.revoke(alice.id, created.id)).rejects.toBeInstanceOf(NotFoundException);
+    });
+
+    it(`refuses more than ${MAX_ACTIVE_API_KEYS_PER_USER} active keys per user`, async () => {
+      const owner = await saveUser(ds);
+      const made = [];
+      for (let i = 0; i < MAX_ACTIVE_API_KEYS_PER_USER; i += 1) made.push(await service.create(owner.id, `k${i}`));
+      await expect(service.create(owner.id, 'one too many')).rejects.toBeInstanceOf(ConflictException);
+      await service.revoke(owner.id, made[0]!.id);
+      await expect(service.create(owner.id, 'room again')).resolves.toMatchObject({ name: 'room again' });
+    });
+  });
+}
+
+describe('ApiKeysService on sql.js (in memory)', () => {
+  suite(async () => inMemorySqljs());
+});
+
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  describe('ApiKeysService on PostgreSQL', () => {
+    suite(() => postgresSchema(databaseUrl));
+  });
+} else {
+  it('needs DATABASE_URL (.ci/run sets it)', () => {
+    expect(process.env.DATABASE_URL).toBeUndefined();
+  });
+}

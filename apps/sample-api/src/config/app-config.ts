@@ -1,0 +1,316 @@
+import { ConfigError, type ConfigProblem } from './config.error';
+import {
+  type Parsed,
+  parseByteSize,
+  parseConnectionUrl,
+  parseHostName,
+  parseInteger,
+  parseList,
+  parseOrigin,
+  parseRateLimit,
+  parseTrustProxy,
+  quote,
+} from './env-parsers';
+import { type AsymmetricJwtAlgorithm, checkPrivateKey, privateKeyHint, unescapePem } from './jwt-private-key';
+
+/** Injection token for the validated, frozen {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Shortest HS256 secret accepted: the HMAC key should be as long as the SHA-256 output (RFC 7518 §3.2). */
+export const MIN_JWT_SECRET_BYTES = 32;
+export const MIN_SEED_PASSWORD_LENGTH = 12;
+
+export interface JwtConfig {
+  readonly algorithm: JwtAlgorithm;
+  /**
+   * PKCS#8 PEM with real line breaks. Absent only outside production with an asymmetric algorithm: the
+   * auth layer then generates a throw-away key at start and warns.
+   */
+  readonly privateKeyPem?: string;
+  /** HS256 secret (at least {@link MIN_JWT_SECRET_BYTES} bytes); always present when the algorithm is HS256. */
+  readonly secret?: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+}
+
+export interface SeedAdminConfig {
+  /** Trimmed and lowercased. */
+  readonly email: string;
+  readonly password: string;
+}
+
+export interface RateLimitConfig {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+export interface LoginLockoutConfig {
+  /** Consecutive failures that lock the account. */
+  readonly maxFailures: number;
+  readonly lockoutSeconds: number;
+}
+
+export interface CheckoutConfig {
+  /** Leading zero hex digits the proof-of-work hash needs (1–8). */
+  readonly powDifficulty: number;
+  readonly maxPerHour: number;
+}
+
+/**
+ * Express `trust proxy` value: a hop count, or proxy addresses/CIDRs and the names `loopback`,
+ * `linklocal`, `uniquelocal`. Passed to `app.set('trust proxy', …)` as is.
+ */
+export type TrustProxySetting = number | readonly string[];
+
+/** Every environment variable of the contract, parsed and validated. Frozen. */
+export interface AppConfig {
+  /** NODE_ENV as given, lowercased; `development` when unset. */
+  readonly nodeEnv: string;
+  /** NODE_ENV=production. Only verbosity and key generation may depend on it, never security behaviour. */
+  readonly production: boolean;
+  readonly port: number;
+  /** `postgres://…`; undefined = embedded SQLite. */
+  readonly databaseUrl?: string;
+  /**
+   * SQLITE_PATH (not in the contract's table, an addition): the embedded database file when DATABASE_URL is
+   * unset, or `:memory:` for a throw-away database in tests. Undefined = the database layer's default.
+   */
+  readonly sqlitePath?: string;
+  /** `redis://…` or `rediss://…`; undefined = in-memory security state. */
+  readonly redisUrl?: string;
+  readonly jwt: JwtConfig;
+  /** Admin created at start if absent; undefined when neither SEED_ADMIN_* variable is set. */
+  readonly seedAdmin?: SeedAdminConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly login: LoginLockoutConfig;
+  readonly checkout: CheckoutConfig;
+  /** Lowercased host names (or IP literals); empty = the preview fetcher may reach nothing. */
+  readonly previewAllowedHosts: readonly string[];
+  /** Canonical origins (`https://host[:port]`); empty = CORS disabled. */
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  /** Undefined = X-Forwarded-* is ignored. */
+  readonly trustProxy?: TrustProxySetting;
+}
+
+export const CONFIG_DEFAULTS = {
+  port: 3000,
+  jwtAlgorithm: 'ES256',
+  jwtIssuer: 'sample-api',
+  jwtAudience: 'sample-api',
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 604800,
+  rateLimit: '100/60s',
+  loginMaxFailures: 5,
+  loginLockoutSeconds: 900,
+  checkoutPowDifficulty: 4,
+  checkoutMaxPerHour: 5,
+  bodyLimit: '100kb',
+} as const;
+
+/** Variables whose values must never appear in a message, even truncated. */
+type SecretVariable = 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'SEED_ADMIN_PASSWORD' | 'DATABASE_URL' | 'REDIS_URL';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Parses and validates the whole environment. Pure: reads only `env`, touches no file or network.
+ *
+ * @throws ConfigError listing every problem found, each naming its variable and the fix.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const problems: ConfigProblem[] = [];
+  const report = (variable: string, message: string): void => {
+    problems.push({ variable, message: `${variable} ${message}` });
+  };
+
+  // `VAR=` in an env file or compose file means "not set", not "empty string".
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  // Secrets are used byte for byte: trimming would silently change an HMAC key shared with other services.
+  const readSecret = (name: SecretVariable): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+  const take = <T>(name: string, parsed: Parsed<T>, fallback: T): T => {
+    if (parsed.ok) return parsed.value;
+    report(name, parsed.error);
+    return fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max?: number): number => {
+    const text = read(name);
+    return text === undefined ? fallback : take(name, parseInteger(text, min, max), fallback);
+  };
+
+  const nodeEnv = (read('NODE_ENV') ?? 'development').toLowerCase();
+  const production = nodeEnv === 'production';
+
+  const port = integer('PORT', CONFIG_DEFAULTS.port, 1, 65535);
+
+  const databaseUrlText = readSecret('DATABASE_URL')?.trim();
+  const databaseUrl =
+    databaseUrlText === undefined
+      ? undefined
+      : take(
+          'DATABASE_URL',
+          parseConnectionUrl(
+            databaseUrlText,
+            ['postgres', 'postgresql'],
+            'postgres://user:password@localhost:5432/app',
+          ),
+          undefined,
+        );
+  const sqlitePath = read('SQLITE_PATH');
+  const redisUrlText = readSecret('REDIS_URL')?.trim();
+  const redisUrl =
+    redisUrlText === undefined
+      ? undefined
+      : take('REDIS_URL', parseConnectionUrl(redisUrlText, ['redis', 'rediss'], 'redis://localhost:6379'), undefined);
+
+  const jwt = loadJwt();
+
+  const seedAdmin = loadSeedAdmin();
+
+  const rateLimitText = read('RATE_LIMIT') ?? CONFIG_DEFAULTS.rateLimit;
+  const rateLimit = take('RATE_LIMIT', parseRateLimit(rateLimitText), { limit: 100, windowSeconds: 60 });
+
+  const login: LoginLockoutConfig = {
+    maxFailures: integer('LOGIN_MAX_FAILURES', CONFIG_DEFAULTS.loginMaxFailures, 1),
+    lockoutSeconds: integer('LOGIN_LOCKOUT_SECONDS', CONFIG_DEFAULTS.loginLockoutSeconds, 1),
+  };
+  const checkout: CheckoutConfig = {
+    powDifficulty: integer('CHECKOUT_POW_DIFFICULTY', CONFIG_DEFAULTS.checkoutPowDifficulty, 1, 8),
+    maxPerHour: integer('CHECKOUT_MAX_PER_HOUR', CONFIG_DEFAULTS.checkoutMaxPerHour, 1),
+  };
+
+  const previewAllowedHosts = collect('PREVIEW_ALLOWED_HOSTS', parseHostName);
+  const corsOrigins = collect('CORS_ORIGINS', parseOrigin);
+
+  const bodyLimitText = read('BODY_LIMIT') ?? CONFIG_DEFAULTS.bodyLimit;
+  const bodyLimitBytes = take('BODY_LIMIT', parseByteSize(bodyLimitText), 100 * 1024);
+
+  const trustProxyText = read('TRUST_PROXY');
+  const trustProxy = trustProxyText === undefined ? undefined : take('TRUST_PROXY', parseTrustProxy(trustProxyText), 0);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze<AppConfig>({
+    nodeEnv,
+    production,
+    port,
+    databaseUrl,
+    sqlitePath,
+    redisUrl,
+    jwt,
+    seedAdmin,
+    rateLimit,
+    login,
+    checkout,
+    previewAllowedHosts,
+    corsOrigins,
+    bodyLimitBytes,
+    trustProxy,
+  });
+
+  /** Parses a comma list entry by entry, reporting each bad entry once and keeping the canonical forms. */
+  function collect(name: string, parse: (entry: string) => Parsed<string>): string[] {
+    const values: string[] = [];
+    for (const entry of parseList(read(name))) {
+      const parsed = parse(entry);
+      if (parsed.ok) {
+        if (!values.includes(parsed.value)) values.push(parsed.value);
+      } else {
+        report(name, parsed.error);
+      }
+    }
+    return values;
+  }
+
+  function loadJwt(): JwtConfig {
+    const algorithmText = read('JWT_ALGORITHM') ?? CONFIG_DEFAULTS.jwtAlgorithm;
+    // Case-insensitive so `es256` works, but only the four listed algorithms: never `none`, never a typo.
+    const algorithm = JWT_ALGORITHMS.find((a) => a.toLowerCase() === algorithmText.toLowerCase());
+    if (algorithm === undefined) {
+      report('JWT_ALGORITHM', `must be one of ${JWT_ALGORITHMS.join(', ')} (got ${quote(algorithmText)})`);
+    }
+
+    const secret = readSecret('JWT_SECRET');
+    // Checked whatever the algorithm: a short secret lying around is a mistake worth stopping for.
+    if (secret !== undefined && Buffer.byteLength(secret, 'utf8') < MIN_JWT_SECRET_BYTES) {
+      report(
+        'JWT_SECRET',
+        `must be at least ${MIN_JWT_SECRET_BYTES} bytes; generate one with \`openssl rand -base64 48\``,
+      );
+    }
+    if (algorithm === 'HS256' && secret === undefined) {
+      report(
+        'JWT_SECRET',
+        `is required when JWT_ALGORITHM=HS256: set at least ${MIN_JWT_SECRET_BYTES} random bytes, ` +
+          'e.g. from `openssl rand -base64 48`',
+      );
+    }
+
+    const keyText = readSecret('JWT_PRIVATE_KEY');
+    const privateKeyPem = keyText === undefined ? undefined : unescapePem(keyText.trim());
+    if (algorithm !== undefined && algorithm !== 'HS256') {
+      const asymmetric: AsymmetricJwtAlgorithm = algorithm;
+      if (privateKeyPem !== undefined) {
+        const problem = checkPrivateKey(privateKeyPem, asymmetric);
+        if (problem !== undefined) report('JWT_PRIVATE_KEY', problem);
+      } else if (production) {
+        report(
+          'JWT_PRIVATE_KEY',
+          `is required when NODE_ENV=production and JWT_ALGORITHM=${asymmetric} (a key generated at start would ` +
+            `change on every restart and differ between instances); set a PKCS#8 PEM, ${privateKeyHint(asymmetric)}`,
+        );
+      }
+    }
+
+    const issuer = read('JWT_ISSUER') ?? CONFIG_DEFAULTS.jwtIssuer;
+    const audience = read('JWT_AUDIENCE') ?? CONFIG_DEFAULTS.jwtAudience;
+    return {
+      algorithm: algorithm ?? CONFIG_DEFAULTS.jwtAlgorithm,
+      privateKeyPem,
+      secret,
+      issuer,
+      audience,
+      accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', CONFIG_DEFAULTS.accessTokenTtlSeconds, 1),
+      refreshTokenTtlSeconds: integer('REFRESH_TOKEN_TTL', CONFIG_DEFAULTS.refreshTokenTtlSeconds, 1),
+    };
+  }
+
+  function loadSeedAdmin(): SeedAdminConfig | undefined {
+    const email = read('SEED_ADMIN_EMAIL')?.toLowerCase();
+    const password = readSecret('SEED_ADMIN_PASSWORD');
+    if (email === undefined && password === undefined) return undefined;
+    if (email === undefined) {
+      report('SEED_ADMIN_EMAIL', 'is required when SEED_ADMIN_PASSWORD is set: set both or neither');
+      return undefined;
+    }
+    if (password === undefined) {
+      report('SEED_ADMIN_PASSWORD', 'is required when SEED_ADMIN_EMAIL is set: set both or neither');
+      return undefined;
+    }
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      report('SEED_ADMIN_EMAIL', `must be an email address such as admin@example.com (got ${quote(email)})`);
+    }
+    // Counted in code points, as users count characters, not UTF-16 units.
+    if ([...password].length < MIN_SEED_PASSWORD_LENGTH) {
+      report('SEED_ADMIN_PASSWORD', `must be at least ${MIN_SEED_PASSWORD_LENGTH} characters long`);
+    }
+    return { email, password };
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { Public } from '@app/api-security';
+import { DatabaseHealthService } from '../database/database-health.service';
+
+/** Liveness and readiness: 200 once the database answers. */
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(private readonly database: DatabaseHealthService) {}
+
+  @Public()
+  @Get()
+  async health(): Promise<{ status: 'ok' }> {
+    if (!(await this.database.isUp())) throw new ServiceUnavailableException('The database is not reachable.');
+    return { status: 'ok' };
+  }
+}

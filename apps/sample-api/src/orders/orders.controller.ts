@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@app/api-security';
+import { CreateOrderDto } from './create-order.dto';
+import { toOrderView, type OrderView } from './order-view';
+import { OrdersService } from './orders.service';
+
+@Controller({ path: 'orders', version: '1' })
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  async create(@CurrentPrincipal() principal: SecurityPrincipal, @Body() body: CreateOrderDto): Promise<OrderView> {
+    return toOrderView(await this.orders.create(principal, body));
+  }
+
+  @Get()
+  async list(
+    @CurrentPrincipal() principal: SecurityPrincipal,
+    @Query('limit') limit?: string,
+    @Query('offset') offset?: string,
+  ): Promise<{ items: OrderView[]; total: number; limit: number; offset: number }> {
+    const page = pagination(limit, offset);
+    const [orders, total] = await this.orders.listOwn(principal, page.take, page.skip);
+    return { items: orders.map(toOrderView), total, limit: page.take, offset: page.skip };
+  }
+
+  @Get(':id')
+  @Owns('order')
+  async get(@Param('id') id: string): Promise<OrderView> {
+    return toOrderView(await this.orders.get(id));
+  }
+}

@@ -1,0 +1,28 @@
+import type { ApiSecurityModuleOptions } from '@app/api-security';
+import type { AppConfig } from '../config/app-config';
+
+/** Maps the app's environment to the library's options: the only place the two meet. */
+export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions {
+  return {
+    production: config.production,
+    jwt: {
+      algorithm: config.jwt.algorithm,
+      ...(config.jwt.secret !== undefined ? { secret: config.jwt.secret } : {}),
+      ...(config.jwt.privateKeyPem !== undefined ? { privateKey: config.jwt.privateKeyPem } : {}),
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      accessTokenTtlSeconds: config.jwt.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.jwt.refreshTokenTtlSeconds,
+    },
+    sessions: {
+      maxFailures: config.login.maxFailures,
+      lockoutSeconds: config.login.lockoutSeconds,
+    },
+    store: config.redisUrl ? { type: 'redis', url: config.redisUrl } : { type: 'memory' },
+    hardening: {
+      bodyLimit: config.bodyLimitBytes,
+      ...(config.corsOrigins.length > 0 ? { cors: { origins: config.corsOrigins } } : {}),
+      documentationPaths: ['/api/docs'],
+    },
+  };
+}

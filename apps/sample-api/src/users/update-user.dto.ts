@@ -1,0 +1,35 @@
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { WritableBy } from '@app/api-security';
+import { USER_ROLES, type UserRole } from '../database/user.entity';
+
+/** What may change on a user: the owner edits the profile, only admins touch role, state and notes. */
+export class UpdateUserDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true })
+  @MaxLength(2048)
+  avatar?: string | null;
+
+  @IsOptional()
+  @IsIn(USER_ROLES)
+  @WritableBy('admin')
+  role?: UserRole;
+
+  @IsOptional()
+  @IsBoolean()
+  @WritableBy('admin')
+  isActive?: boolean;
+
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(2000)
+  @WritableBy('admin')
+  internalNotes?: string | null;
+}

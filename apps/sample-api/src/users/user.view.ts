@@ -1,0 +1,33 @@
+import { Hidden, OwnedBy, VisibleTo } from '@app/api-security';
+import type { UserEntity } from '../database/user.entity';
+
+/**
+ * A user as others may see it. The owner and managers (admins included) see the profile; only
+ * admins see account state and internal notes. The password hash is not even a property here.
+ */
+@OwnedBy('id')
+export class UserView {
+  @VisibleTo('owner', 'manager') id!: string;
+  @VisibleTo('owner', 'manager') email!: string;
+  @VisibleTo('owner', 'manager') name!: string;
+  @VisibleTo('owner', 'manager') avatar!: string | null;
+  @VisibleTo('owner', 'manager') role!: string;
+  @VisibleTo('owner', 'manager') createdAt!: string;
+  @VisibleTo('admin') isActive!: boolean;
+  @VisibleTo('admin') internalNotes!: string | null;
+  /** Kept off the wire even if someone copies the entity in wholesale. */
+  @Hidden() passwordHash?: never;
+
+  static from(user: UserEntity): UserView {
+    return Object.assign(new UserView(), {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      avatar: user.avatar,
+      role: user.role,
+      createdAt: user.createdAt.toISOString(),
+      isActive: user.isActive,
+      internalNotes: user.internalNotes,
+    });
+  }
+}

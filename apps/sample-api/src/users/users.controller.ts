@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Query } from '@nestjs/common';
+import { CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@app/api-security';
+import { UpdateUserDto } from './update-user.dto';
+import { toProfile, type UserProfile } from './user-profile';
+import { UserView } from './user.view';
+import { UsersService } from './users.service';
+
+/** Who may do what is declared, not coded: ownership, roles and field policies live in decorators. */
+@Controller({ path: 'users', version: '1' })
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  async me(@CurrentPrincipal() principal: SecurityPrincipal): Promise<UserProfile> {
+    const user = await this.users.findById(principal.id);
+    if (!user) throw new NotFoundException();
+    return toProfile(user);
+  }
+
+  @Get()
+  @Roles('manager')
+  async list(
+    @Query('limit') limit?: string,
+    @Query('offset') offset?: string,
+  ): Promise<{ items: UserView[]; total: number; limit: number; offset: number }> {
+    const page = pagination(limit, offset);
+    const { users, total } = await this.users.list(page.take, page.skip);
+    return { items: users.map((u) => UserView.from(u)), total, limit: page.take, offset: page.skip };
+  }
+
+  @Get(':id')
+  @Owns('user')
+  async get(@Param('id') id: string): Promise<UserView> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundException();
+    return UserView.from(user);
+  }
+
+  @Patch(':id')
+  @Owns('user')
+  async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserView> {
+    return UserView.from(await this.users.update(id, body));
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @Owns(false, { reason: 'admin-only: the role check is the whole decision' })
+  @HttpCode(204)
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.users.remove(id);
+  }
+}

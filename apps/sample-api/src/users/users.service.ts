@@ -1,0 +1,106 @@
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { PasswordService, RevocationService } from '@app/api-security';
+import { Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { UserEntity, type UserRole } from '../database/user.entity';
+import type { UpdateUserDto } from './update-user.dto';
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name: string;
+  role?: UserRole;
+}
+
+/** Accounts: creation with a hashed password, lookups, and the seeded admin. */
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('UsersService');
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly passwords: PasswordService,
+    private readonly revocation: RevocationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(input: NewUser): Promise<UserEntity> {
+    this.passwords.assertPolicy(input.password);
+    const email = input.email.trim().toLowerCase();
+    if (await this.users.existsBy({ email })) throw new ConflictException('This email is already registered.');
+    const user = this.users.create({
+      email,
+      name: input.name.trim(),
+      passwordHash: await this.passwords.hash(input.password),
+      role: input.role ?? 'user',
+      avatar: null,
+      internalNotes: null,
+      tokensValidAfter: null,
+      isActive: true,
+    });
+    try {
+      return await this.users.save(user);
+    } catch (error) {
+      // Two registrations racing for one email: the unique index decides, the loser gets the same 409.
+      if (await this.users.existsBy({ email })) throw new ConflictException('This email is already registered.');
+      throw error;
+    }
+  }
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ email: email.trim().toLowerCase() });
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async list(take: number, skip: number): Promise<{ users: UserEntity[]; total: number }> {
+    const [users, total] = await this.users.findAndCount({ order: { createdAt: 'ASC', id: 'ASC' }, take, skip });
+    return { users, total };
+  }
+
+  /**
+   * Applies a change the route's policies already allowed. Deactivation and role changes end every
+   * session of the user at once: a stolen token must not outlive the decision.
+   */
+  async update(id: string, changes: UpdateUserDto): Promise<UserEntity> {
+    const user = await this.findById(id);
+    if (!user) throw new NotFoundException();
+    const endsSessions =
+      (changes.isActive === false && user.isActive) || (changes.role !== undefined && changes.role !== user.role);
+    if (changes.name !== undefined) user.name = changes.name.trim();
+    if (changes.avatar !== undefined) user.avatar = changes.avatar;
+    if (changes.role !== undefined) user.role = changes.role;
+    if (changes.isActive !== undefined) user.isActive = changes.isActive;
+    if (changes.internalNotes !== undefined) user.internalNotes = changes.internalNotes;
+    const saved = await this.users.save(user);
+    if (endsSessions) await this.revocation.revokeAllForUser(id);
+    return saved;
+  }
+
+  async remove(id: string): Promise<void> {
+    const result = await this.users.delete({ id });
+    if (!result.affected) throw new NotFoundException();
+    await this.revocation.revokeAllForUser(id);
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const seed = this.config.seedAdmin;
+    if (!seed || (await this.findByEmail(seed.email))) return;
+    await this.create({ email: seed.email, password: seed.password, name: 'Administrator', role: 'admin' });
+    this.logger.log('Seeded the admin account from SEED_ADMIN_EMAIL.');
+  }
+}
