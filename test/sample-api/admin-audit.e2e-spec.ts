@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+
+const PASSWORD = 'correct horse battery staple';
+const ADMIN = { email: 'root-audit@example.com', password: 'admin password for tests' };
+
+describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, () => {
+  let sample: RunningSampleApp;
+  const http = () => request(sample.app.getHttpServer());
+
+  async function tokenFor(email: string, password: string): Promise<string> {
+    const res = await http().post('/api/v1/auth/login').send({ email, password });
+    expect(res.status).toBe(200);
+    return res.body.accessToken as string;
+  }
+
+  async function newUser(): Promise<{ email: string; token: string }> {
+    const email = `audit-${randomUUID().slice(0, 8)}@example.com`;
+    expect((await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'A' })).status).toBe(
+      201,
+    );
+    return { email, token: await tokenFor(email, PASSWORD) };
+  }
+
+  beforeAll(async () => {
+    sample = await startSampleApp({ SEED_ADMIN_EMAIL: ADMIN.email, SEED_ADMIN_PASSWORD: ADMIN.password });
+  });
+  afterAll(() => sample.close());
+
+  it('lists every route with its security metadata for admins only', async () => {
+    const admin = await tokenFor(ADMIN.email, ADMIN.password);
+    const user = await newUser();
+    expect((await http().get('/api/v1/admin/inventory').set('Authorization', `Bearer ${user.token}`)).status).toBe(403);
+    const res = await http().get('/api/v1/admin/inventory').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(200);
+    const routes = res.body.routes as { method: string; path: string; public: boolean; roles: string[] }[];
+    const find = (method: string, path: string) => routes.find((r) => r.method === method && r.path === path);
+    expect(find('GET', '/api/health')?.public).toBe(true);
+    expect(find('POST', '/api/v1/auth/login')?.public).toBe(true);
+    expect(find('GET', '/api/v1/users/me')?.public).toBe(false);
+    expect(find('GET', '/api/v1/admin/inventory')?.roles).toEqual(['admin']);
+  });
+
+  it('records login failures, lockouts and refresh-token reuse, newest first, without secrets', async () => {
+    const admin = await tokenFor(ADMIN.email, ADMIN.password);
+    const victim = await newUser();
+    const badPassword = `wrong-${randomUUID()}`;
+    for (let i = 0; i < 5; i++) {
+      await http().post('/api/v1/auth/login').send({ email: victim.email, password: badPassword });
+    }
+    const other = await newUser();
+    const refresh = (await http().post('/api/v1/auth/login').send({ email: other.email, password: PASSWORD })).body
+      .refreshToken as string;
+    await http().post('/api/v1/auth/refresh').send({ refreshToken: refresh });
+    await http().post('/api/v1/auth/refresh').send({ refreshToken: refresh });
+
+    const forbidden = await http().get('/api/v1/admin/security-events').set('Authorization', `Bearer ${other.token}`);
+    expect(forbidden.status).toBe(403);
+
+    // Sinks persist without blocking the request: give them a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const res = await http().get('/api/v1/admin/security-events?limit=100').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(200);
+    const types = (res.body.items as { type: string }[]).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['authentication.failure', 'authentication.lockout', 'token.reuse', 'access.denied']),
+    );
+    const times = (res.body.items as { occurredAt: string }[]).map((e) => Date.parse(e.occurredAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    for (const secret of [badPassword, PASSWORD, refresh, other.token, admin]) expect(res.text).not.toContain(secret);
+    expect(
+      (await http().get('/api/v1/admin/security-events?limit=101').set('Authorization', `Bearer ${admin}`)).status,
+    ).toBe(400);
+  });
+});

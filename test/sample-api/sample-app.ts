@@ -1,0 +1,70 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createSampleApp } from '../../apps/sample-api/src/bootstrap';
+
+export interface RunningSampleApp {
+  app: INestApplication;
+  /** The DATABASE_URL this app runs on (PostgreSQL only), so a second instance can share it. */
+  databaseUrl?: string;
+  /** Human-readable database the app runs on, for test names. */
+  database: string;
+  close(): Promise<void>;
+}
+
+/** The database the sample app's e2e suites run on: PostgreSQL when DATABASE_URL is set (CI), else SQLite. */
+export const SAMPLE_DATABASE = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite';
+
+/**
+ * Boots the sample app as `npm start` does, with `env` layered over the process environment.
+ * On PostgreSQL every app gets its own schema (dropped on close), so suites never see each other's rows.
+ */
+export async function startSampleApp(
+  env: Record<string, string | undefined> = {},
+  shareDatabaseWith?: RunningSampleApp,
+): Promise<RunningSampleApp> {
+  const saved = { ...process.env };
+  let dropSchema: () => Promise<void> = async () => undefined;
+  const overrides: Record<string, string | undefined> = { NODE_ENV: 'test', ...env };
+  const databaseUrl = process.env.DATABASE_URL;
+  if (shareDatabaseWith?.databaseUrl) {
+    overrides.DATABASE_URL = shareDatabaseWith.databaseUrl;
+  } else if (databaseUrl) {
+    const schema = `e2e_${process.pid}_${randomBytes(5).toString('hex')}`;
+    const admin = await new DataSource({ type: 'postgres', url: databaseUrl }).initialize();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const url = new URL(databaseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    overrides.DATABASE_URL = url.toString();
+    dropSchema = async () => {
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.destroy();
+      }
+    };
+  } else {
+    overrides.SQLITE_PATH = ':memory:';
+  }
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  try {
+    const app = await createSampleApp({ logger: false });
+    return {
+      app,
+      ...(overrides.DATABASE_URL ? { databaseUrl: overrides.DATABASE_URL } : {}),
+      database: SAMPLE_DATABASE,
+      close: async () => {
+        await app.close();
+        await dropSchema();
+      },
+    };
+  } catch (error) {
+    await dropSchema();
+    throw error;
+  } finally {
+    process.env = saved;
+  }
+}

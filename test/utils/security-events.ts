@@ -1,0 +1,12 @@
+import type { INestApplication } from '@nestjs/common';
+import { SecurityEventBus, type SecurityEvent } from '@app/api-security';
+
+/** Hands every security event the app emits to `record` (events are still logged as usual). */
+export function onSecurityEvent(app: INestApplication, record: (event: SecurityEvent) => void): void {
+  const bus = app.get(SecurityEventBus);
+  const emit = bus.emit.bind(bus);
+  jest.spyOn(bus, 'emit').mockImplementation((event) => {
+    record(event);
+    emit(event);
+  });
+}
