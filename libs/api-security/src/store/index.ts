@@ -1,4 +1,10 @@
-export { SECURITY_STORE, type CounterState, type SecurityStore } from './security-store';
+export {
+  SECURITY_STORE,
+  type ConsumeRequest,
+  type ConsumeResult,
+  type CounterState,
+  type SecurityStore,
+} from './security-store';
 export { StoreUnavailableError } from './store-unavailable.error';
 export { MemorySecurityStore, type MemorySecurityStoreOptions } from './memory.store';
 export {

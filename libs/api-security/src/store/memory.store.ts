@@ -1,6 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import type { CounterState, SecurityStore } from './security-store';
-import { assertBy, assertKey, assertKeys, assertTtl, assertValue } from './store-arguments.validator';
+import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import {
+  assertBy,
+  assertConsumeRequests,
+  assertKey,
+  assertKeys,
+  assertTtl,
+  assertValue,
+} from './store-arguments.validator';
+import { BLOCK_SUFFIX } from './consume.keys';
 
 export interface MemorySecurityStoreOptions {
   /**
@@ -140,11 +148,54 @@ export class MemorySecurityStore implements SecurityStore {
     return this.entries.delete(key);
   }
 
+  async consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
+    assertConsumeRequests(requests);
+    const now = this.now();
+    // No await between reads and writes: the whole call is one step of the event loop, hence atomic.
+    return requests.map((request) => this.consumeOne(request, now));
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.entries.clear();
     this.cursor = this.entries.values();
+  }
+
+  /** One fixed-window counter: O(1) whatever the number of hits in the window. */
+  private consumeOne(request: ConsumeRequest, now: number): ConsumeResult {
+    const blockedUntil = this.live(request.key + BLOCK_SUFFIX, now);
+    const counter = this.live(request.key, now);
+    if (counter !== undefined && counter.value !== null) {
+      throw new TypeError('SecurityStore: the value at this key is not a rate-limit counter.');
+    }
+    if (blockedUntil !== undefined) {
+      return {
+        hits: counter?.count ?? 0,
+        resetMs: counter ? Math.ceil(counter.expiresAt - now) : 0,
+        blocked: true,
+        retryAfterMs: Math.ceil(blockedUntil.expiresAt - now),
+      };
+    }
+    let entry = counter;
+    if (entry === undefined) {
+      entry = { key: request.key, value: null, count: request.cost, expiresAt: now + request.windowMs };
+      this.insert(entry, now);
+    } else {
+      entry.count += request.cost;
+      this.sweep(now);
+    }
+    const resetMs = Math.ceil(entry.expiresAt - now);
+    if (entry.count <= request.limit) {
+      return { hits: entry.count, resetMs, blocked: false, retryAfterMs: 0 };
+    }
+    if (request.blockMs > 0) {
+      const block: Entry = { key: request.key + BLOCK_SUFFIX, value: '1', count: 0, expiresAt: now + request.blockMs };
+      this.entries.delete(block.key);
+      this.insert(block, now);
+      return { hits: entry.count, resetMs, blocked: true, retryAfterMs: request.blockMs };
+    }
+    return { hits: entry.count, resetMs, blocked: true, retryAfterMs: resetMs };
   }
 
   private read(key: string, now: number): string | null {

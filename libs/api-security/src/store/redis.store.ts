@@ -1,6 +1,14 @@
 import { Redis } from 'ioredis';
-import type { CounterState, SecurityStore } from './security-store';
-import { assertBy, assertKey, assertKeys, assertTtl, assertValue } from './store-arguments.validator';
+import { BLOCK_SUFFIX } from './consume.keys';
+import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import {
+  assertBy,
+  assertConsumeRequests,
+  assertKey,
+  assertKeys,
+  assertTtl,
+  assertValue,
+} from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
 
 export interface RedisSecurityStoreOptions {
@@ -71,8 +79,50 @@ end
 return { value, ttl }
 `;
 
+const CONSUME_COMMAND = 'apiSecurityConsume';
+
+/*
+ * KEYS: counter, block marker, counter, block marker, … ; ARGV: cost, limit, windowMs, blockMs per
+ * counter. Returns hits, resetMs, blocked (0/1), retryAfterMs per counter. A blocked counter
+ * refuses without counting; the whole call runs atomically, which makes admission exact.
+ */
+const CONSUME_LUA = `
+local out = {}
+for i = 1, #KEYS, 2 do
+  local a = (i - 1) * 2
+  local cost = tonumber(ARGV[a + 1])
+  local limit = tonumber(ARGV[a + 2])
+  local window = tonumber(ARGV[a + 3])
+  local block = tonumber(ARGV[a + 4])
+  local blockTtl = redis.call('PTTL', KEYS[i + 1])
+  if blockTtl > 0 then
+    local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local reset = redis.call('PTTL', KEYS[i])
+    if reset < 0 then reset = 0 end
+    table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, blockTtl)
+  else
+    local hits = redis.call('INCRBY', KEYS[i], cost)
+    local reset = redis.call('PTTL', KEYS[i])
+    if reset < 0 then
+      redis.call('PEXPIRE', KEYS[i], window)
+      reset = window
+    end
+    if hits <= limit then
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
+    elseif block > 0 then
+      redis.call('SET', KEYS[i + 1], '1', 'PX', block)
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, block)
+    else
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+    end
+  end
+end
+return out
+`;
+
 interface IncrementCommand {
   [INCREMENT_COMMAND](key: string, by: number, ttlMs: number): Promise<[number, number]>;
+  [CONSUME_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 }
 
 /** Raised internally when the store's own deadline fires; never escapes (wrapped as cause). */
@@ -159,6 +209,8 @@ export class RedisSecurityStore implements SecurityStore {
     }
     this.client.on('error', this.onError);
     this.client.defineCommand(INCREMENT_COMMAND, { numberOfKeys: 1, lua: INCREMENT_LUA });
+    // The number of keys varies per call (one pair per tier), so it is passed first on each call.
+    this.client.defineCommand(CONSUME_COMMAND, { lua: CONSUME_LUA });
   }
 
   /** The most recent connection-level error reported by the client, for diagnostics. */
@@ -214,6 +266,29 @@ export class RedisSecurityStore implements SecurityStore {
     assertKey(key);
     const removed = await this.run(() => this.client.del(this.prefix + key));
     return removed > 0;
+  }
+
+  async consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
+    assertConsumeRequests(requests);
+    if (requests.length === 0) return [];
+    const keys: string[] = [];
+    const args: number[] = [];
+    for (const request of requests) {
+      keys.push(this.prefix + request.key, this.prefix + request.key + BLOCK_SUFFIX);
+      args.push(request.cost, request.limit, request.windowMs, request.blockMs);
+    }
+    const client = this.client as Redis & IncrementCommand;
+    const reply = await this.run(() => client[CONSUME_COMMAND](keys.length, ...keys, ...args));
+    const results: ConsumeResult[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      results.push({
+        hits: reply[i * 4],
+        resetMs: reply[i * 4 + 1],
+        blocked: reply[i * 4 + 2] === 1,
+        retryAfterMs: reply[i * 4 + 3],
+      });
+    }
+    return results;
   }
 
   async ping(): Promise<void> {

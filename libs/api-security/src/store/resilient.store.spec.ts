@@ -4,7 +4,7 @@ import { ConsoleLogger } from '@nestjs/common';
 import { MemorySecurityStore } from './memory.store';
 import { RedisSecurityStore } from './redis.store';
 import { ResilientSecurityStore, type SecurityStoreLogger } from './resilient.store';
-import type { CounterState, SecurityStore } from './security-store';
+import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from './testing/tcp-proxy';
@@ -38,6 +38,9 @@ class FlakyStore implements SecurityStore {
   }
   delete(key: string): Promise<boolean> {
     return this.guard(() => this.inner.delete(key));
+  }
+  consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
+    return this.guard(() => this.inner.consume(requests));
   }
   ping(): Promise<void> {
     return this.guard(() => this.inner.ping());

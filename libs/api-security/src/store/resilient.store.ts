@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MemorySecurityStore } from './memory.store';
-import type { CounterState, SecurityStore } from './security-store';
+import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
 import { StoreUnavailableError } from './store-unavailable.error';
 
 /** What to do while the shared store cannot answer. */
@@ -89,6 +89,10 @@ export class ResilientSecurityStore implements SecurityStore {
 
   delete(key: string): Promise<boolean> {
     return this.call((store) => store.delete(key));
+  }
+
+  consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
+    return this.call((store) => store.consume(requests));
   }
 
   /** Reports the primary's health under both policies, so readiness checks and alerts see the outage. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SecurityStore } from './security-store';
+import type { ConsumeRequest, ConsumeResult, SecurityStore } from './security-store';
 
 /** Drives time for the suite. Without one, the suite waits in real time. */
 export interface ConformanceClock {
@@ -103,6 +103,82 @@ export function describeSecurityStoreConformance(
         const values = states.map((state) => state.value).sort((a, b) => a - b);
         expect(values).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
         await expect(store.get(key('c'))).resolves.toBe('200');
+      });
+    });
+
+    describe('consume (rate-limit counters)', () => {
+      const request = (suffix: string, limit: number, extra: Partial<ConsumeRequest> = {}): ConsumeRequest => ({
+        key: key(suffix),
+        cost: 1,
+        limit,
+        windowMs: 2000,
+        blockMs: 0,
+        ...extra,
+      });
+
+      it('admits exactly the limit, then refuses until the window ends', async () => {
+        const results: ConsumeResult[] = [];
+        for (let i = 0; i < 5; i++) results.push((await store.consume([request('w', 3)]))[0]);
+        expect(results.map((r) => r.blocked)).toEqual([false, false, false, true, true]);
+        expect(results.map((r) => r.hits).slice(0, 3)).toEqual([1, 2, 3]);
+        expect(results[0].resetMs).toBeGreaterThan(1500);
+        expect(results[0].resetMs).toBeLessThanOrEqual(2000);
+        expect(results[3].retryAfterMs).toBeGreaterThan(0);
+        expect(results[3].retryAfterMs).toBeLessThanOrEqual(2000);
+      });
+
+      it('is exact under concurrency: 60 parallel calls against a limit of 20 admit 20', async () => {
+        const all = await Promise.all(Array.from({ length: 60 }, () => store.consume([request('c', 20)])));
+        expect(all.filter(([r]) => !r.blocked)).toHaveLength(20);
+      });
+
+      it('charges the cost of a request', async () => {
+        const [first] = await store.consume([request('cost', 10, { cost: 4 })]);
+        expect(first).toMatchObject({ hits: 4, blocked: false });
+        await store.consume([request('cost', 10, { cost: 4 })]);
+        const [third] = await store.consume([request('cost', 10, { cost: 4 })]);
+        expect(third).toMatchObject({ hits: 12, blocked: true });
+      });
+
+      it('keeps a counter blocked for blockMs without counting, then admits a new window', async () => {
+        const spec = request('b', 1, { windowMs: 200, blockMs: 600 });
+        await store.consume([spec]);
+        const [over] = await store.consume([spec]);
+        expect(over).toMatchObject({ blocked: true });
+        expect(over.retryAfterMs).toBeGreaterThan(400);
+        await elapse(300);
+        const [stillBlocked] = await store.consume([spec]);
+        expect(stillBlocked.blocked).toBe(true);
+        expect(stillBlocked.retryAfterMs).toBeLessThanOrEqual(400);
+        await elapse(400);
+        const [fresh] = await store.consume([spec]);
+        expect(fresh).toMatchObject({ hits: 1, blocked: false });
+      });
+
+      it('charges several counters in one call and answers each on its own', async () => {
+        const [a1, b1] = await store.consume([request('{t}:a', 1), request('{t}:b', 5)]);
+        expect([a1.blocked, b1.blocked]).toEqual([false, false]);
+        const [a2, b2] = await store.consume([request('{t}:a', 1), request('{t}:b', 5)]);
+        expect([a2.blocked, b2.blocked]).toEqual([true, false]);
+        expect(b2.hits).toBe(2);
+      });
+
+      it('restarts the count once the window expires', async () => {
+        const spec = request('e', 1, { windowMs: 150 });
+        await store.consume([spec]);
+        expect((await store.consume([spec]))[0].blocked).toBe(true);
+        await elapse(250);
+        expect((await store.consume([spec]))[0]).toMatchObject({ hits: 1, blocked: false });
+      });
+
+      it('refuses malformed requests with a TypeError before any I/O', async () => {
+        await expect(store.consume([{ ...request('x', 1), limit: 0 }])).rejects.toThrow(TypeError);
+        await expect(store.consume([{ ...request('x', 1), cost: 1.5 }])).rejects.toThrow(TypeError);
+        await expect(store.consume([{ ...request('x', 1), blockMs: -1 }])).rejects.toThrow(TypeError);
+        await expect(store.consume([{ ...request('x', 1), key: '' }])).rejects.toThrow(TypeError);
+        await expect(store.consume(Array.from({ length: 17 }, (_, i) => request(`m${i}`, 1)))).rejects.toThrow(
+          TypeError,
+        );
       });
     });
 

@@ -34,6 +34,15 @@ export interface SecurityStore {
   /** Deletes `key`. Returns true when something was deleted. */
   delete(key: string): Promise<boolean>;
 
+  /**
+   * Charges every rate-limit counter of one request in one atomic step (one round trip on Redis).
+   * Each counter is a fixed window: created with `windowMs`, never extended. A counter pushed over
+   * its limit is blocked for `blockMs` (a blocked counter refuses without counting), so the
+   * answer for concurrent requests is exact: with a limit of N, exactly N are admitted.
+   * Counters of one call share a `{hash tag}` so they live in one Redis Cluster slot.
+   */
+  consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]>;
+
   /** Resolves when the store can answer; throws {@link StoreUnavailableError} otherwise. */
   ping(): Promise<void>;
 
@@ -46,6 +55,31 @@ export interface CounterState {
   value: number;
   /** Milliseconds until the counter expires. */
   ttlMs: number;
+}
+
+/** One counter to charge in {@link SecurityStore.consume}. */
+export interface ConsumeRequest {
+  readonly key: string;
+  /** Units this request costs (a route's weight). Positive integer. */
+  readonly cost: number;
+  /** Units admitted per window. Positive integer. */
+  readonly limit: number;
+  /** Window length in milliseconds. */
+  readonly windowMs: number;
+  /** How long the counter refuses everything once over the limit, in milliseconds; 0 = until the window ends. */
+  readonly blockMs: number;
+}
+
+/** The state of one counter after {@link SecurityStore.consume}. */
+export interface ConsumeResult {
+  /** Units counted in the current window, this request included unless it was refused while blocked. */
+  readonly hits: number;
+  /** Milliseconds until the window resets. */
+  readonly resetMs: number;
+  /** True when this request is refused: it went over the limit, or the counter was already blocked. */
+  readonly blocked: boolean;
+  /** Milliseconds until the counter admits again; 0 unless blocked. */
+  readonly retryAfterMs: number;
 }
 
 /** Injection token for the application's {@link SecurityStore}. */

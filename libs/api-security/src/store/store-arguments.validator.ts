@@ -38,3 +38,36 @@ export function assertValue(value: unknown): asserts value is string {
     throw new TypeError('SecurityStore: value must be a string.');
   }
 }
+
+/** Counters per consume call: a request has a handful of tiers, never hundreds. */
+const MAX_CONSUME = 16;
+
+export function assertConsumeRequests(requests: unknown): asserts requests is readonly ConsumeRequestShape[] {
+  if (!Array.isArray(requests) || requests.length > MAX_CONSUME) {
+    throw new TypeError(`SecurityStore: consume takes an array of at most ${MAX_CONSUME} requests.`);
+  }
+  requests.forEach((request: Partial<ConsumeRequestShape> | null, i) => {
+    if (typeof request !== 'object' || request === null) {
+      throw new TypeError(`SecurityStore: consume requests[${i}] must be an object.`);
+    }
+    assertKey(request.key, `requests[${i}].key`);
+    for (const field of ['cost', 'limit', 'windowMs'] as const) {
+      const value = request[field];
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+        throw new TypeError(`SecurityStore: requests[${i}].${field} must be a positive integer, got ${String(value)}.`);
+      }
+    }
+    const block = request.blockMs;
+    if (typeof block !== 'number' || !Number.isSafeInteger(block) || block < 0) {
+      throw new TypeError(`SecurityStore: requests[${i}].blockMs must be an integer >= 0, got ${String(block)}.`);
+    }
+  });
+}
+
+interface ConsumeRequestShape {
+  key: string;
+  cost: number;
+  limit: number;
+  windowMs: number;
+  blockMs: number;
+}
