@@ -17,6 +17,8 @@ import {
 import { API_KEY_PROVIDERS } from './authentication/api-key.providers';
 import { AuthenticationStep } from './authentication/authentication.step';
 import { AUTHORIZATION_PROVIDERS } from './authorization/authorization.providers';
+import { CONSUMPTION_PROVIDERS } from './consumption/consumption.providers';
+import { StoreThrottlerStorage } from './consumption/store-throttler.storage';
 import { SecurityEventBus } from './audit/security-event.bus';
 import { JWT_PROVIDERS } from './authentication/jwt.providers';
 import { SESSION_PROVIDERS } from './authentication/session.providers';
@@ -63,6 +65,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     RoutePlanRegistry,
     AuthenticationStep,
     ...AUTHORIZATION_PROVIDERS,
+    ...CONSUMPTION_PROVIDERS,
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
@@ -79,6 +82,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     RoutePlanRegistry,
     SecurityHeadersService,
     SecurityEventBus,
+    StoreThrottlerStorage,
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,

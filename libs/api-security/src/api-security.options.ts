@@ -1,4 +1,14 @@
 import type { SecurityStoreOptions } from './store/security-store.factory';
+import {
+  resolveRateLimitOptions,
+  type RateLimitOptions,
+  type ResolvedRateLimitOptions,
+} from './consumption/rate-limit.options';
+import {
+  resolveRequestLimits,
+  type RequestLimitOptions,
+  type ResolvedRequestLimits,
+} from './consumption/request-limits.options';
 import { parseByteSize } from './hardening/byte-size';
 import {
   checkJwksUrl,
@@ -154,6 +164,17 @@ export interface ApiSecurityModuleOptions {
   store?: SecurityStoreOptions;
   /** Headers, CORS, body limits. */
   hardening?: HardeningOptions;
+  /**
+   * Rate limiting of every route (tiers, global budget, headers).
+   * @default { tiers: { default: '100/60s' }, headers: 'ietf' }
+   */
+  rateLimit?: RateLimitOptions;
+  /**
+   * Shape limits of JSON bodies, checked before validation: nesting depth, number of keys and
+   * array items, string length.
+   * @default { maxDepth: 32, maxKeys: 1000, maxArrayLength: 1000, maxStringLength: 100000 }
+   */
+  requestLimits?: RequestLimitOptions;
   /** Boot audit behaviour. */
   audit?: AuditOptions;
   /**
@@ -192,6 +213,8 @@ export interface ResolvedApiSecurityOptions {
     documentationPaths: readonly string[];
   };
   audit: Required<AuditOptions>;
+  rateLimit: ResolvedRateLimitOptions;
+  requestLimits: ResolvedRequestLimits;
   roles: ResolvedRolesOptions;
   production: boolean;
   problemTypeBase: string;
@@ -330,6 +353,8 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
 
   const roles = resolveRolesOptions(options.roles, problems);
+  const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
+  const requestLimits = resolveRequestLimits(options.requestLimits, problems);
 
   if (problems.length > 0) throw new ApiSecurityConfigError(problems);
 
@@ -356,6 +381,8 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       documentationPaths: hardening.documentationPaths ?? [],
     },
     audit: { mode },
+    rateLimit,
+    requestLimits,
     roles,
     production,
     problemTypeBase: options.problemTypeBase ?? 'urn:api-security:problem:',

@@ -24,6 +24,7 @@ export type {
 export * from './audit';
 export * from './authentication';
 export * from './authorization';
+export * from './consumption';
 export * from './errors';
 export * from './hardening';
 export * from './inventory';

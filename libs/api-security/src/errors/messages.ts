@@ -7,6 +7,10 @@ import { ErrorCode } from './codes';
 export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: string }>> = {
   [ErrorCode.BAD_REQUEST]: { title: 'Bad Request', detail: 'The request could not be processed.' },
   [ErrorCode.VALIDATION]: { title: 'Bad Request', detail: 'The request failed validation.' },
+  [ErrorCode.BODY_SHAPE]: {
+    title: 'Bad Request',
+    detail: 'The request body is nested too deeply or has too many members.',
+  },
   [ErrorCode.MALFORMED_JSON]: { title: 'Bad Request', detail: 'The request body is not valid JSON.' },
   [ErrorCode.UNAUTHENTICATED]: { title: 'Unauthorized', detail: 'Authentication is required to access this resource.' },
   [ErrorCode.FORBIDDEN]: { title: 'Forbidden', detail: 'You are not allowed to perform this action.' },

@@ -6,6 +6,9 @@ import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
 import { ownershipResolverToken, type OwnershipResolver } from '../authorization/ownership-resolver';
 import { RoleGraph } from '../authorization/role-graph';
+import { BODY_LIMIT_METADATA } from '../consumption/body-limit.decorator';
+import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
+import { parseByteSize } from '../hardening/byte-size';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -36,7 +39,14 @@ export class RoutePlanRegistry implements OnModuleInit {
 
   onModuleInit(): void {
     const roles = new RoleGraph(this.options.roles.hierarchy);
-    this.compile(new AuthorizationCompiler(this.reflector, roles, (resource) => this.resolverFor(resource)));
+    const problems: AuditFinding[] = [];
+    this.compile(
+      new AuthorizationCompiler(this.reflector, roles, (resource) => this.resolverFor(resource)),
+      new RateLimitCompiler(this.reflector, this.options.rateLimit),
+      problems,
+    );
+    // Malformed limits are errors in every audit mode: there is no safe way to guess what was meant.
+    if (problems.length > 0) throw new Error(RoutePlanRegistry.report(problems));
     const findings = this.audit.run(this.all, { knownRoles: roles.known });
     if (findings.length === 0) return;
     const message = RoutePlanRegistry.report(findings);
@@ -83,7 +93,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     return this.resolvers.get(resource);
   }
 
-  private compile(authorization: AuthorizationCompiler): void {
+  private compile(authorization: AuthorizationCompiler, rateLimits: RateLimitCompiler, problems: AuditFinding[]): void {
     const versioning = this.appConfig.getVersioning();
     const globalPrefix = this.appConfig.getGlobalPrefix();
     const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
@@ -111,6 +121,10 @@ export class RoutePlanRegistry implements OnModuleInit {
         );
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
         const decisions = authorization.compile(handler, controller, paths);
+        const routeName = `${method} ${paths[0]}`;
+        const limited = rateLimits.compile(handler, controller, routeName);
+        for (const message of limited.problems) problems.push({ route: routeName, message });
+        const bodyLimitBytes = this.bodyLimitOf(handler, controller, routeName, problems);
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -121,6 +135,8 @@ export class RoutePlanRegistry implements OnModuleInit {
             handler: name,
             isPublic,
             ...decisions,
+            ...(limited.plan ? { rateLimit: limited.plan } : {}),
+            ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, plan);
@@ -128,6 +144,32 @@ export class RoutePlanRegistry implements OnModuleInit {
       }
       this.byClass.set(controller, handlers);
     }
+  }
+
+  /** `@BodyLimit`, which may only lower the global limit (the body parser enforces the global one first). */
+  private bodyLimitOf(handler: Handler, controller: Type, route: string, problems: AuditFinding[]): number | undefined {
+    const given = this.reflector.getAllAndOverride<string | number | undefined>(BODY_LIMIT_METADATA, [
+      handler,
+      controller,
+    ]);
+    if (given === undefined) return undefined;
+    const bytes = parseByteSize(given);
+    const global = this.options.hardening.bodyLimitBytes;
+    if (bytes === undefined) {
+      problems.push({
+        route,
+        message: `@BodyLimit(${JSON.stringify(given)}) is not a size: use bytes or e.g. '10kb'.`,
+      });
+      return undefined;
+    }
+    if (bytes > global) {
+      problems.push({
+        route,
+        message: `@BodyLimit(${JSON.stringify(given)}) is above hardening.bodyLimit (${global} bytes), which the body parser enforces first: raise the global limit or lower this one.`,
+      });
+      return undefined;
+    }
+    return bytes < global ? bytes : undefined;
   }
 
   private pathList(metadata: unknown): string[] {

@@ -22,6 +22,24 @@ export interface RoutePlan {
   readonly scopes?: readonly string[];
   /** `@Owns`: a resource to check, an explicit opt-out, or absent when undecided. */
   readonly ownership?: OwnershipPlan;
+  /** Rate-limit tiers that count this route; absent when none does. */
+  readonly rateLimit?: RateLimitPlan;
+  /** `@BodyLimit`: a smaller body limit than the global one, in bytes; absent when the global one applies. */
+  readonly bodyLimitBytes?: number;
+}
+
+/** One rate-limit tier that counts a route. */
+export interface RateLimitTierPlan {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly blockSeconds: number;
+}
+
+/** How a route is rate limited; absent when no tier counts it. */
+export interface RateLimitPlan {
+  readonly tiers: readonly RateLimitTierPlan[];
+  readonly cost: number;
 }
 
 /** A route that a boot-audit rule objects to, with the reason in one line. */

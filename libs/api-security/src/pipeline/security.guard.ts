@@ -2,6 +2,8 @@ import { Injectable, type CanActivate, type ExecutionContext, type Type } from '
 import { AuthenticationStep } from '../authentication/authentication.step';
 import type { SecurityRequest } from '../authentication/security-principal';
 import { OwnershipStep } from '../authorization/ownership.step';
+import { RequestLimitsStep } from '../consumption/request-limits.step';
+import { SecurityThrottlerGuard } from '../consumption/security-throttler.guard';
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
@@ -10,7 +12,9 @@ import { RoutePlanRegistry } from './route-plan.registry';
 
 /**
  * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
- * ever runs before the one it depends on: authenticate → roles and scopes → ownership.
+ * ever runs before the one it depends on: authenticate → rate limit (per principal, or per IP when
+ * authentication failed or the route is public: failures are counted too) → authentication outcome
+ * → body shape and size → roles and scopes → ownership.
  */
 @Injectable()
 export class SecurityGuard implements CanActivate {
@@ -22,6 +26,8 @@ export class SecurityGuard implements CanActivate {
     // below rather than skipped.
     private readonly roles?: RolesStep,
     private readonly ownership?: OwnershipStep,
+    private readonly rateLimit?: SecurityThrottlerGuard,
+    private readonly requestLimits?: RequestLimitsStep,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +46,17 @@ export class SecurityGuard implements CanActivate {
       });
     }
     const request = context.switchToHttp().getRequest<SecurityRequest>();
-    await this.authentication.run(request, plan, context);
+    let refused: unknown;
+    try {
+      await this.authentication.run(request, plan, context);
+    } catch (error) {
+      refused = error;
+    }
+    if (plan.rateLimit) {
+      await this.step(this.rateLimit, 'SecurityThrottlerGuard', plan).run(context, request, plan, plan.rateLimit);
+    }
+    if (refused !== undefined) throw refused;
+    this.step(this.requestLimits, 'RequestLimitsStep', plan).run(request, plan);
     if (plan.roles || plan.scopes?.length) await this.step(this.roles, 'RolesStep', plan).run(request, plan);
     if (plan.ownership?.kind === 'resource') await this.step(this.ownership, 'OwnershipStep', plan).run(request, plan);
     return true;

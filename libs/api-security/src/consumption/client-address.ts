@@ -1,0 +1,33 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * The rate-limit identity of an anonymous client: its IPv4 address, or its IPv6 network cut to
+ * `prefixLength` bits (one subscriber usually holds a whole /64 and can rotate through it at will).
+ * IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as dual-stack sockets report IPv4 clients) counts as the
+ * IPv4 address. The address is the one the HTTP adapter computed under its own trust-proxy setting:
+ * `X-Forwarded-For` is never read here, so a client cannot pick its own identity.
+ */
+export function clientAddressKey(address: string | undefined, prefixLength: number): string {
+  if (!address) return 'unknown';
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address.includes('%') ? address.slice(0, address.indexOf('%')) : address);
+  } catch {
+    // Not an IP (a unix socket, a test double): still one stable bucket, never one per request.
+    return `raw:${address.slice(0, 64)}`;
+  }
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+    return `${networkOf(v6, prefixLength)}/${prefixLength}`;
+  }
+  return parsed.toString();
+}
+
+function networkOf(address: ipaddr.IPv6, prefixLength: number): string {
+  const bytes = address.toByteArray();
+  for (let bit = prefixLength; bit < 128; bit++) {
+    bytes[bit >> 3] &= ~(0x80 >> (bit & 7));
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}

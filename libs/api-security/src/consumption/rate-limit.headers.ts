@@ -1,0 +1,43 @@
+import type { ConsumeResult } from '../store/security-store';
+import type { RateLimitPlan } from '../pipeline/route-plan';
+import type { RateLimitHeaderStyle } from './rate-limit.options';
+
+/**
+ * `RateLimit-Policy` of a route, computed once per route: every tier as
+ * `"name";q=<limit>;w=<window seconds>` (draft-ietf-httpapi-ratelimit-headers).
+ */
+export function policyHeader(plan: RateLimitPlan): string {
+  return plan.tiers.map((tier) => `"${tier.name}";q=${tier.limit};w=${tier.windowSeconds}`).join(', ');
+}
+
+/** Header fields for one request's counters, in the configured style. */
+export function rateLimitHeaders(
+  style: RateLimitHeaderStyle,
+  plan: RateLimitPlan,
+  policy: string,
+  results: readonly ConsumeResult[],
+): [string, string][] {
+  if (style === 'none') return [];
+  const headers: [string, string][] = [];
+  let tightest = 0;
+  const items: string[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const remaining = Math.max(0, plan.tiers[i].limit - results[i].hits);
+    const reset = Math.max(0, Math.ceil(results[i].resetMs / 1000));
+    items.push(`"${plan.tiers[i].name}";r=${remaining};t=${reset}`);
+    const tightestRemaining = Math.max(0, plan.tiers[tightest].limit - results[tightest].hits);
+    if (remaining < tightestRemaining) tightest = i;
+  }
+  if (style === 'ietf' || style === 'both') {
+    headers.push(['RateLimit-Policy', policy], ['RateLimit', items.join(', ')]);
+  }
+  if (style === 'legacy' || style === 'both') {
+    const tier = plan.tiers[tightest];
+    headers.push(
+      ['RateLimit-Limit', String(tier.limit)],
+      ['RateLimit-Remaining', String(Math.max(0, tier.limit - results[tightest].hits))],
+      ['RateLimit-Reset', String(Math.max(0, Math.ceil(results[tightest].resetMs / 1000)))],
+    );
+  }
+  return headers;
+}

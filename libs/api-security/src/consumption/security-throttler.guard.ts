@@ -1,0 +1,161 @@
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { eventContext } from '../audit/event-context';
+import { SecurityEventBus } from '../audit/security-event.bus';
+import type { SecurityRequest } from '../authentication/security-principal';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException } from '../errors/security.exception';
+import { rawResponse } from '../hardening/raw-http';
+import type { RateLimitPlan, RoutePlan } from '../pipeline/route-plan';
+import type { ConsumeRequest } from '../store/security-store';
+import { clientAddressKey } from './client-address';
+import { policyHeader, rateLimitHeaders } from './rate-limit.headers';
+import { GLOBAL_TIER, type ResolvedRateLimitOptions } from './rate-limit.options';
+import { StoreThrottlerStorage } from './store-throttler.storage';
+
+/** Per-route values computed on a route's first request and reused (plans are immutable). */
+interface CompiledLimits {
+  readonly policy: string;
+  /** Key suffix per tier: route-scoped tiers carry the route, the global budget does not. */
+  readonly suffixes: readonly string[];
+  readonly requests: readonly Omit<ConsumeRequest, 'key'>[];
+}
+
+/**
+ * The rate-limit step of the security pipeline, built on @nestjs/throttler's `ThrottlerGuard`.
+ * It runs after authentication has been attempted and before its outcome is acted on, so failed
+ * and anonymous requests are counted (per IP) as well as authenticated ones (per principal).
+ * Every tier of the route and the global budget are charged in one store call (one Redis script).
+ *
+ * Override the protected hooks to change the identity (`getTracker`), key layout
+ * (`generateKey`) or refusal (`throwThrottlingException`).
+ */
+@Injectable()
+export class SecurityThrottlerGuard extends ThrottlerGuard {
+  protected readonly limits: ResolvedRateLimitOptions;
+  private readonly compiled = new WeakMap<RateLimitPlan, CompiledLimits>();
+
+  constructor(
+    @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    // Explicit tokens: ThrottlerGuard's own @Inject() markers on these positions are inherited.
+    @Inject(StoreThrottlerStorage) protected readonly storage: StoreThrottlerStorage,
+    @Inject(Reflector) reflector: Reflector,
+    @Inject(SecurityEventBus) protected readonly events: SecurityEventBus,
+  ) {
+    super(
+      {
+        throttlers: options.rateLimit.tiers.map((tier) => ({
+          name: tier.name,
+          limit: tier.limit,
+          ttl: tier.windowSeconds * 1000,
+          blockDuration: tier.blockSeconds * 1000,
+        })),
+        setHeaders: false,
+      },
+      storage,
+      reflector,
+    );
+    this.limits = options.rateLimit;
+  }
+
+  /** Standalone use is not supported: the limits come from the route plan the SecurityGuard passes in. */
+  override async canActivate(): Promise<boolean> {
+    throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
+      reason: 'SecurityThrottlerGuard runs inside SecurityGuard; do not register it as a guard of its own.',
+    });
+  }
+
+  /** Charges the request against the route's tiers; sets the RateLimit fields; 429 when over. */
+  async run(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+  ): Promise<void> {
+    const limits = this.limitsOf(rateLimit, plan.key);
+    const tracker = await this.getTracker(request as unknown as Record<string, unknown>);
+    const requests: ConsumeRequest[] = new Array(limits.requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      requests[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.requests[i] };
+    }
+    const results = await this.storage.consume(requests);
+    const response = rawResponse(context.switchToHttp().getResponse());
+    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, limits.policy, results)) {
+      response.setHeader(name, value);
+    }
+    let refused: number | undefined;
+    for (let i = 0; i < results.length; i++) {
+      if (results[i].blocked && (refused === undefined || results[i].retryAfterMs > results[refused].retryAfterMs)) {
+        refused = i;
+      }
+    }
+    if (refused === undefined) return;
+    const tier = rateLimit.tiers[refused];
+    const result = results[refused];
+    // One event per client and tier when it crosses the limit, not one per refused request.
+    if (result.hits > tier.limit && result.hits - rateLimit.cost <= tier.limit) {
+      this.events.emit({
+        type: 'rate_limit.hit',
+        reason: tier.name,
+        ...(request.principal ? { principalId: request.principal.id } : {}),
+        ...eventContext(request, plan.key),
+        details: { tier: tier.name, limit: tier.limit, windowSeconds: tier.windowSeconds },
+      });
+    }
+    await this.throwThrottlingException(context, {
+      limit: tier.limit,
+      ttl: tier.windowSeconds * 1000,
+      key: requests[refused].key,
+      tracker,
+      totalHits: result.hits,
+      timeToExpire: Math.ceil(result.resetMs / 1000),
+      isBlocked: true,
+      timeToBlockExpire: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
+    });
+  }
+
+  /** The authenticated principal, else the client address (IPv6 grouped by network). */
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    const request = req as unknown as SecurityRequest;
+    if (request.principal) return `p:${request.principal.id}`;
+    return `ip:${clientAddressKey(request.ip, this.limits.ipv6PrefixLength)}`;
+  }
+
+  /**
+   * `rl:{tracker}:suffix`. The tracker is the Redis Cluster hash tag, so all counters of one
+   * request sit in one slot and one script charges them.
+   */
+  protected override generateKey(_context: ExecutionContext, tracker: string, suffix: string): string {
+    return `rl:{${tracker.replace(/[{}]/g, '_')}}:${suffix}`;
+  }
+
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new SecurityException(429, ErrorCode.RATE_LIMITED, {
+      reason: `rate limit of ${detail.limit} per ${detail.ttl / 1000}s exceeded`,
+      headers: { 'Retry-After': String(detail.timeToBlockExpire) },
+    });
+  }
+
+  private limitsOf(plan: RateLimitPlan, route: string): CompiledLimits {
+    let compiled = this.compiled.get(plan);
+    if (!compiled) {
+      compiled = {
+        policy: policyHeader(plan),
+        suffixes: plan.tiers.map((tier) => (tier.name === GLOBAL_TIER ? GLOBAL_TIER : `${tier.name}:${route}`)),
+        requests: plan.tiers.map((tier) => ({
+          cost: plan.cost,
+          limit: tier.limit,
+          windowMs: tier.windowSeconds * 1000,
+          blockMs: tier.blockSeconds * 1000,
+        })),
+      };
+      this.compiled.set(plan, compiled);
+    }
+    return compiled;
+  }
+}

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { SECURITY_STORE, type ConsumeRequest, type ConsumeResult, type SecurityStore } from '../store/security-store';
+
+/** The record @nestjs/throttler expects (its interface is not exported from the package root). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * @nestjs/throttler's storage on the {@link SecurityStore}: shared across instances on Redis (one
+ * atomic script per request), bounded and timer-free in memory, and O(1) per hit whatever the
+ * number of hits in the window (fixed windows, no per-hit timestamps). Usable on its own with
+ * `ThrottlerModule.forRoot({ storage })`; the library's rate-limit step calls {@link consume}
+ * to charge all tiers of a request in one round trip.
+ */
+@Injectable()
+export class StoreThrottlerStorage implements ThrottlerStorage {
+  constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {}
+
+  /** `ttl` and `blockDuration` in milliseconds, as @nestjs/throttler passes them; times answered in seconds. */
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const [result] = await this.store.consume([
+      { key: `throttler:${throttlerName}:${key}`, cost: 1, limit, windowMs: ttl, blockMs: blockDuration },
+    ]);
+    return {
+      totalHits: result.hits,
+      timeToExpire: Math.ceil(result.resetMs / 1000),
+      isBlocked: result.blocked,
+      timeToBlockExpire: Math.ceil(result.retryAfterMs / 1000),
+    };
+  }
+
+  /** Charges several counters of one request atomically. */
+  consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
+    return this.store.consume(requests);
+  }
+}
