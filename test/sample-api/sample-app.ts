@@ -5,6 +5,8 @@ import { createSampleApp } from '../../apps/sample-api/src/bootstrap';
 
 export interface RunningSampleApp {
   app: INestApplication;
+  /** The Redis key prefix this app writes under; a second instance shares it. */
+  redisKeyPrefix: string;
   /** The DATABASE_URL this app runs on (PostgreSQL only), so a second instance can share it. */
   databaseUrl?: string;
   /** Human-readable database the app runs on, for test names. */
@@ -25,7 +27,15 @@ export async function startSampleApp(
 ): Promise<RunningSampleApp> {
   const saved = { ...process.env };
   let dropSchema: () => Promise<void> = async () => undefined;
-  const overrides: Record<string, string | undefined> = { NODE_ENV: 'test', ...env };
+  // Suites run in parallel against one Redis: each app (pair) gets its own key space, and a general
+  // rate limit high enough that only the suites about rate limiting ever meet it.
+  const redisKeyPrefix = shareDatabaseWith?.redisKeyPrefix ?? `e2e-${process.pid}-${randomBytes(4).toString('hex')}:`;
+  const overrides: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    RATE_LIMIT: '100000/60s',
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    ...env,
+  };
   const databaseUrl = process.env.DATABASE_URL;
   if (shareDatabaseWith?.databaseUrl) {
     overrides.DATABASE_URL = shareDatabaseWith.databaseUrl;
@@ -54,6 +64,7 @@ export async function startSampleApp(
     const app = await createSampleApp({ logger: false });
     return {
       app,
+      redisKeyPrefix,
       ...(overrides.DATABASE_URL ? { databaseUrl: overrides.DATABASE_URL } : {}),
       database: SAMPLE_DATABASE,
       close: async () => {

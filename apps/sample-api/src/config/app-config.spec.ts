@@ -58,6 +58,7 @@ describe('loadConfig', () => {
           accessTokenTtlSeconds: 900,
           refreshTokenTtlSeconds: 604800,
         },
+        redisKeyPrefix: undefined,
         seedAdmin: undefined,
         rateLimit: { limit: 100, windowSeconds: 60 },
         login: { maxFailures: 5, lockoutSeconds: 900 },
@@ -353,15 +354,28 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('REDIS_KEY_PREFIX', () => {
+    it('accepts a plain prefix', () => {
+      expect(loadConfig({ REDIS_KEY_PREFIX: 'shop-api:' }).redisKeyPrefix).toBe('shop-api:');
+    });
+
+    it.each(['{tag}:', 'has space', 'x'.repeat(65)])('rejects %p', (value) => {
+      expectOneProblem({ REDIS_KEY_PREFIX: value }, 'REDIS_KEY_PREFIX', /letters, digits/);
+    });
+  });
+
   describe('RATE_LIMIT', () => {
     it('parses N/Ss', () => {
       expect(loadConfig({ RATE_LIMIT: '5/1s' }).rateLimit).toEqual({ limit: 5, windowSeconds: 1 });
       expect(loadConfig({ RATE_LIMIT: '1000/3600s' }).rateLimit).toEqual({ limit: 1000, windowSeconds: 3600 });
     });
 
-    it.each(['100', '100/60', '0/60s', '100/0s', '100/60m', 'abc', '-1/60s', '1.5/60s'])('rejects %p', (value) => {
-      expectOneProblem({ RATE_LIMIT: value }, 'RATE_LIMIT', /100\/60s/);
-    });
+    it.each(['100', '100/60', '0/60s', '100/0s', '100/60m', 'abc', '-1/60s', '1.5/60s', '5/86401s'])(
+      'rejects %p',
+      (value) => {
+        expectOneProblem({ RATE_LIMIT: value }, 'RATE_LIMIT', /100\/60s/);
+      },
+    );
   });
 
   describe('login lockout and checkout limits', () => {

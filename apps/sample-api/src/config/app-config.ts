@@ -83,6 +83,11 @@ export interface AppConfig {
   readonly sqlitePath?: string;
   /** `redis://…` or `rediss://…`; undefined = in-memory security state. */
   readonly redisUrl?: string;
+  /**
+   * REDIS_KEY_PREFIX (not in the contract's table, an addition): prefix of every key the app writes to
+   * Redis, so several deployments (or test runs) can share one server. Undefined = the library's default.
+   */
+  readonly redisKeyPrefix?: string;
   readonly jwt: JwtConfig;
   /** Admin created at start if absent; undefined when neither SEED_ADMIN_* variable is set. */
   readonly seedAdmin?: SeedAdminConfig;
@@ -180,6 +185,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       ? undefined
       : take('REDIS_URL', parseConnectionUrl(redisUrlText, ['redis', 'rediss'], 'redis://localhost:6379'), undefined);
 
+  const redisKeyPrefix = read('REDIS_KEY_PREFIX');
+  if (redisKeyPrefix !== undefined && !/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
+    problems.push({
+      variable: 'REDIS_KEY_PREFIX',
+      message: 'REDIS_KEY_PREFIX must be 1–64 characters of letters, digits, ":", "_", "." or "-" (e.g. shop-api:).',
+    });
+  }
+
   const jwt = loadJwt();
 
   const seedAdmin = loadSeedAdmin();
@@ -214,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     databaseUrl,
     sqlitePath,
     redisUrl,
+    redisKeyPrefix,
     jwt,
     seedAdmin,
     rateLimit,

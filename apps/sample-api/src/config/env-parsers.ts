@@ -41,9 +41,13 @@ export function parseRateLimit(text: string): Parsed<RateLimitConfig> {
     !Number.isSafeInteger(limit) ||
     !Number.isSafeInteger(windowSeconds) ||
     limit < 1 ||
-    windowSeconds < 1
+    limit > 999_999_999 ||
+    windowSeconds < 1 ||
+    windowSeconds > 86_400
   ) {
-    return fail(`must look like <requests>/<seconds>s with both numbers positive, e.g. 100/60s (got ${quote(text)})`);
+    return fail(
+      `must look like <requests>/<seconds>s with both numbers positive and a window of at most 86400 s, e.g. 100/60s (got ${quote(text)})`,
+    );
   }
   return ok({ limit, windowSeconds });
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '@app/api-security';
 import { DatabaseHealthService } from '../database/database-health.service';
 
@@ -8,6 +9,8 @@ export class HealthController {
   constructor(private readonly database: DatabaseHealthService) {}
 
   @Public()
+  // Load balancers and orchestrators poll this from a few addresses; limiting them would take healthy instances out.
+  @SkipThrottle()
   @Get()
   async health(): Promise<{ status: 'ok' }> {
     if (!(await this.database.isUp())) throw new ServiceUnavailableException('The database is not reachable.');

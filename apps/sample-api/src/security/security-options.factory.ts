@@ -18,7 +18,18 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
       maxFailures: config.login.maxFailures,
       lockoutSeconds: config.login.lockoutSeconds,
     },
-    store: config.redisUrl ? { type: 'redis', url: config.redisUrl } : { type: 'memory' },
+    store: config.redisUrl
+      ? {
+          type: 'redis',
+          url: config.redisUrl,
+          ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
+        }
+      : { type: 'memory' },
+    // RATE_LIMIT: every route has this budget per user (per client IP when anonymous).
+    rateLimit: {
+      tiers: { default: `${config.rateLimit.limit}/${config.rateLimit.windowSeconds}s` },
+      headers: 'both',
+    },
     hardening: {
       bodyLimit: config.bodyLimitBytes,
       ...(config.corsOrigins.length > 0 ? { cors: { origins: config.corsOrigins } } : {}),
