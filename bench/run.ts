@@ -1,118 +1,320 @@
 /**
- * `npm run bench`: measures what the library's protection costs per request. Each target app runs
- * in its own process; autocannon runs here, on 127.0.0.1, interleaving the routes so that drift of
- * the machine affects all of them alike. Bounded in time; writes bench/results.{json,md}.
+ * `npm run bench`: what the protection costs, measured in one run. For Express and Fastify, three
+ * apps serve the same handler, each in its own process: bare (no security), the library's full
+ * chain, and the usual hand-assembled stack. autocannon runs here, on 127.0.0.1, interleaving the
+ * targets round by round so machine drift hits them alike. Then: the rate limiter's admission
+ * under concurrency, store micro-benchmarks and field projection (child processes). Writes
+ * bench/results.json and bench/results.md. Redis figures are added when REDIS_URL is set.
+ *
+ * BENCH_DURATION (seconds per sample, default 3) and BENCH_ROUNDS (default 3) trade time for noise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { ORDER_ID } from './servers/bench-data';
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 4);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 const ADAPTERS = ['express', 'fastify'] as const;
+const REDIS_URL = process.env.REDIS_URL;
+const OUT = join(__dirname, '..', '..', 'bench');
 
 interface Target {
   child: ChildProcess;
   port: number;
-  token: string;
+  token?: string;
 }
 
 interface Sample {
+  rps: number;
+  p99: number;
+}
+
+interface Measured {
   requestsPerSecond: number;
   p99Ms: number;
-  non2xx: number;
 }
 
-async function startTarget(adapter: string): Promise<Target> {
-  const child = spawn(process.execPath, [join(__dirname, 'bench-server.js'), adapter], {
+async function start(server: string, adapter: string, env: Record<string, string | undefined> = {}): Promise<Target> {
+  const child = spawn(process.execPath, [join(__dirname, 'servers', `${server}.server.js`), adapter], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${server} server (${adapter}) exited with ${code}`)));
   });
-  const { port, token } = JSON.parse(line) as { port: number; token: string };
-  return { child, port, token };
+  return { child, ...(JSON.parse(line) as { port: number; token?: string }) };
 }
 
-async function load(url: string, headers: Record<string, string>): Promise<Sample> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx };
+async function load(target: Target, path: string, durationS = DURATION_S): Promise<Sample> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.port}${path}`,
+    connections: CONNECTIONS,
+    duration: durationS,
+    headers: target.token ? { authorization: `Bearer ${target.token}` } : {},
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(
+      `${path}: ${result.non2xx} non-2xx answers and ${result.errors} errors; the figures would be meaningless`,
+    );
+  }
+  return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
+function summarise(samples: Sample[]): Measured {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    requestsPerSecond: Math.round(mean(samples.map((s) => s.rps))),
+    p99Ms: Math.round(mean(samples.map((s) => s.p99)) * 10) / 10,
+  };
+}
+
+const ratio = (a: Measured, b: Measured): number =>
+  Math.round((a.requestsPerSecond / b.requestsPerSecond) * 1000) / 1000;
+
+/** The interleaved HTTP comparison on one adapter. */
+async function httpRound(adapter: string): Promise<Record<string, unknown>> {
+  const order = `/bench/orders/${ORDER_ID}`;
+  const targets: [string, Target, string][] = [];
+  const stop: Target[] = [];
+  try {
+    const bare = await start('bare', adapter);
+    const full = await start('full', adapter, { REDIS_URL: undefined });
+    const usual = await start('usual', adapter);
+    stop.push(bare, full, usual);
+    targets.push(
+      ['bare', bare, order],
+      ['full', full, order],
+      ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
+      ['usual', usual, order],
+    );
+    if (REDIS_URL) {
+      const redis = await start('full', adapter, { REDIS_URL });
+      stop.push(redis);
+      targets.push(['fullRedis', redis, order], ['fullRedisUnlimited', redis, `/bench/unlimited/${ORDER_ID}`]);
+    }
+    for (const [, target, path] of targets) await load(target, path, 1); // warm-up: JIT, caches, connections
+    const samples = new Map<string, Sample[]>(targets.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order each round so no target always runs right after the same neighbour.
+      for (let i = 0; i < targets.length; i++) {
+        const [name, target, path] = targets[(i + round) % targets.length];
+        samples.get(name)?.push(await load(target, path));
+      }
+    }
+    const m = Object.fromEntries([...samples].map(([name, s]) => [name, summarise(s)])) as Record<string, Measured>;
+    return {
+      ...m,
+      fullOverBare: ratio(m.full, m.bare),
+      fullOverUsual: ratio(m.full, m.usual),
+      usualOverBare: ratio(m.usual, m.bare),
+      rateLimitedOverUnlimited: ratio(m.full, m.fullUnlimited),
+      ...(m.fullRedis
+        ? {
+            fullRedisOverBare: ratio(m.fullRedis, m.bare),
+            redisRateLimitedOverUnlimited: ratio(m.fullRedis, m.fullRedisUnlimited),
+          }
+        : {}),
+    };
+  } finally {
+    for (const target of stop) target.child.kill();
+  }
+}
+
+/** 200 concurrent requests against a limit of 50: how many were admitted. */
+async function admission(): Promise<Record<string, number>> {
+  const burst = async (targets: Target[]): Promise<number> => {
+    const token = targets[0].token;
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        fetch(`http://127.0.0.1:${targets[i % targets.length].port}/bench/orders/${ORDER_ID}`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).then(async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      ),
+    );
+    if (statuses.some((s) => s !== 200 && s !== 429))
+      throw new Error(`unexpected statuses ${[...new Set(statuses)].join(',')}`);
+    return statuses.filter((s) => s === 200).length;
+  };
+  const result: Record<string, number> = {};
+  const memory = await start('full', 'express', { REDIS_URL: undefined, BENCH_RATE_LIMIT: '50/60s' });
+  try {
+    result.memoryOneInstance = await burst([memory]);
+  } finally {
+    memory.child.kill();
+  }
+  if (REDIS_URL) {
+    const env = { REDIS_URL, BENCH_RATE_LIMIT: '50/60s', BENCH_KEY_PREFIX: `bench-admission-${process.pid}:` };
+    const one = await start('full', 'express', env);
+    const two = await start('full', 'fastify', env);
+    try {
+      result.redisTwoInstances = await burst([one, two]);
+    } finally {
+      one.child.kill();
+      two.child.kill();
+    }
+  }
+  return result;
+}
+
+function runChild(script: string, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...args, join(__dirname, script)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}`))));
+  });
 }
 
 async function main(): Promise<void> {
-  const results: Record<string, Record<string, number>> = {};
-  const rows: string[] = [];
-  for (const adapter of ADAPTERS) {
-    const target = await startTarget(adapter);
-    try {
-      const base = `http://127.0.0.1:${target.port}`;
-      const bare: Sample[] = [];
-      const jwt: Sample[] = [];
-      await load(`${base}/bench/public`, {}); // warm-up
-      for (let round = 0; round < ROUNDS; round++) {
-        bare.push(await load(`${base}/bench/public`, {}));
-        jwt.push(await load(`${base}/bench/jwt`, { authorization: `Bearer ${target.token}` }));
-      }
-      if (jwt.some((s) => s.non2xx > 0) || bare.some((s) => s.non2xx > 0)) {
-        throw new Error(`${adapter}: some benchmark requests failed; the figures would be meaningless`);
-      }
-      const bareRps = mean(bare.map((s) => s.requestsPerSecond));
-      const jwtRps = mean(jwt.map((s) => s.requestsPerSecond));
-      results[adapter] = {
-        bareRequestsPerSecond: Math.round(bareRps),
-        jwtRequestsPerSecond: Math.round(jwtRps),
-        bareP99Ms: mean(bare.map((s) => s.p99Ms)),
-        jwtP99Ms: mean(jwt.map((s) => s.p99Ms)),
-        jwtOverBare: Number((jwtRps / bareRps).toFixed(3)),
-      };
-      rows.push(
-        `| ${adapter} | ${Math.round(bareRps)} | ${Math.round(jwtRps)} | ${results[adapter].bareP99Ms.toFixed(1)} | ${results[adapter].jwtP99Ms.toFixed(1)} | ${results[adapter].jwtOverBare.toFixed(2)}× |`,
-      );
-    } finally {
-      target.child.kill();
-    }
-  }
-
+  const started = Date.now();
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
-    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
-    store: process.env.REDIS_URL ? 'redis' : 'memory',
+    redis: Boolean(REDIS_URL),
     durationSeconds: DURATION_S,
     rounds: ROUNDS,
     connections: CONNECTIONS,
+    versions: versions(),
   };
-  const out = join(__dirname, '..', '..', 'bench');
-  const suffix = meta.store === 'redis' ? '.redis' : '';
-  writeFileSync(join(out, `results${suffix}.json`), `${JSON.stringify({ meta, ...results }, null, 2)}\n`);
-  const md = [
+  const http: Record<string, Record<string, unknown>> = {};
+  for (const adapter of ADAPTERS) {
+    console.log(`== ${adapter}: bare / full / usual, ${ROUNDS} interleaved rounds of ${DURATION_S} s`);
+    http[adapter] = await httpRound(adapter);
+  }
+  console.log('== admission under concurrency');
+  const admitted = await admission();
+  console.log('== rate-limit store');
+  const store = JSON.parse((await runChild('store.bench.js', ['--expose-gc'])).trim().split('\n').pop() as string);
+  console.log('== field projection');
+  await runChild('projection.bench.js');
+  const projection = JSON.parse(readFileSync(join(OUT, 'projection-results.json'), 'utf8')) as Record<
+    string,
+    { ratio: number; projectionOpsPerSec: number; classSerializerOpsPerSec: number }
+  >;
+  const results = {
+    meta: { ...meta, elapsedSeconds: Math.round((Date.now() - started) / 1000) },
+    express: http.express,
+    fastify: http.fastify,
+    projectionOverClassSerializer: projection.items1000.ratio,
+    projection,
+    admission: admitted,
+    store,
+  };
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = markdown(results);
+  writeFileSync(join(OUT, 'results.md'), md);
+  console.log(md);
+}
+
+function versions(): Record<string, string> {
+  const read = (name: string): string =>
+    (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  return Object.fromEntries(
+    [
+      '@nestjs/core',
+      '@nestjs/platform-express',
+      '@nestjs/platform-fastify',
+      '@nestjs/throttler',
+      '@nestjs/passport',
+      'passport-jwt',
+      'class-transformer',
+      'autocannon',
+    ].map((name) => [name, read(name)]),
+  );
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a report over a JSON tree
+function markdown(r: any): string {
+  const row = (adapter: string): string => {
+    const a = r[adapter];
+    const cell = (m: Measured) => `${m.requestsPerSecond} / ${m.p99Ms}`;
+    return `| ${adapter} | ${cell(a.bare)} | ${cell(a.full)} | ${cell(a.usual)} | **${a.fullOverBare.toFixed(2)}×** | **${a.fullOverUsual.toFixed(2)}×** | ${a.usualOverBare.toFixed(2)}× |`;
+  };
+  const limiter = (adapter: string): string => {
+    const a = r[adapter];
+    const redis = a.fullRedis
+      ? `${a.fullRedis.requestsPerSecond} / ${a.fullRedisUnlimited.requestsPerSecond} = ${a.redisRateLimitedOverUnlimited.toFixed(2)}×`
+      : 'not run (no REDIS_URL)';
+    return `| ${adapter} | ${a.full.requestsPerSecond} / ${a.fullUnlimited.requestsPerSecond} = ${a.rateLimitedOverUnlimited.toFixed(2)}× | ${redis} |`;
+  };
+  const hits = Object.entries(
+    r.store.costPerHit as Record<string, { oursOpsPerSec: number; throttlerOpsPerSec: number }>,
+  )
+    .map(
+      ([n, v]) =>
+        `| ${Number(n).toLocaleString('en')} | ${v.oursOpsPerSec.toLocaleString('en')} | ${v.throttlerOpsPerSec.toLocaleString('en')} |`,
+    )
+    .join('\n');
+  return [
     '# Benchmark results',
     '',
-    `Measured ${meta.date} on ${meta.cpus}, ${meta.memoryGiB} GiB, Node ${meta.node}; store: ${meta.store}.`,
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per sample, ${ROUNDS} interleaved rounds per route.`,
+    `Measured ${r.meta.date} on ${r.meta.cpus}, ${r.meta.memoryGiB} GiB, Node ${r.meta.node}, in ${r.meta.elapsedSeconds} s.`,
+    `autocannon on 127.0.0.1 from a separate process, ${r.meta.connections} connections, ${r.meta.durationSeconds} s per sample, ${r.meta.rounds} interleaved rounds.`,
+    `Versions: ${Object.entries(r.meta.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '',
-    '"jwt" is the same handler behind the full authentication step: bearer JWT verification (HS256) plus the',
-    'revocation check in the store on every request.',
+    '## One route, three stacks (req/s / p99 ms)',
     '',
-    '| adapter | public req/s | jwt req/s | public p99 ms | jwt p99 ms | jwt / public |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
+    '`GET /bench/orders/:id` returning one order. *bare*: no security. *full*: the library (hardening headers, JWT',
+    'HS256 + revocation check in the store, rate limit, roles, ownership resolver, field projection), memory store.',
+    '*usual*: passport-jwt AuthGuard + RolesGuard + ownership check in the controller + ThrottlerGuard +',
+    'ValidationPipe + ClassSerializerInterceptor.',
+    '',
+    '| adapter | bare | full | usual | full / bare | full / usual | usual / bare |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    row('express'),
+    row('fastify'),
+    '',
+    '## Rate limiting',
+    '',
+    'Rate-limited route over the same route with `@SkipThrottle()` (req/s), full chain otherwise identical:',
+    '',
+    '| adapter | memory store | Redis store |',
+    '| --- | --- | --- |',
+    limiter('express'),
+    limiter('fastify'),
+    '',
+    `Admission: 200 concurrent requests against a limit of 50 admitted **${r.admission.memoryOneInstance}** on one instance (memory)` +
+      (r.admission.redisTwoInstances !== undefined
+        ? ` and **${r.admission.redisTwoInstances}** over two instances (one Express, one Fastify) sharing Redis.`
+        : '; the two-instance Redis run needs REDIS_URL.'),
+    '',
+    'Store cost per hit with N live hits in the window (ops/s, one key):',
+    '',
+    '| live hits | api-security MemorySecurityStore.consume | @nestjs/throttler ThrottlerStorageService.increment |',
+    '| --- | --- | --- |',
+    hits,
+    '',
+    r.store.redis
+      ? `Redis consume script (two counters per call): ${r.store.redis.sequential.toLocaleString('en')} calls/s sequential, ${r.store.redis.concurrent32.toLocaleString('en')} calls/s with 32 in flight.`
+      : 'Redis consume throughput: not run (no REDIS_URL).',
+    '',
+    `Memory: ${r.store.memory.keys.toLocaleString('en')} limiter keys take ${r.store.memory.heapMiB} MiB of heap (${r.store.memory.bytesPerKey} bytes per key, keys of about 50 characters).`,
+    '',
+    '## Field projection against ClassSerializerInterceptor',
+    '',
+    '| items | projection ops/s | instanceToPlain ops/s | ratio |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(
+      r.projection as Record<string, { projectionOpsPerSec: number; classSerializerOpsPerSec: number; ratio: number }>,
+    ).map(
+      ([name, p]) =>
+        `| ${name.replace('items', '')} | ${p.projectionOpsPerSec} | ${p.classSerializerOpsPerSec} | **${p.ratio}×** |`,
+    ),
     '',
   ].join('\n');
-  writeFileSync(join(out, `results${suffix}.md`), md);
-  console.log(md);
 }
 
 main().catch((error: unknown) => {
