@@ -16,7 +16,7 @@ async function opsPerSecond(minMs: number, op: () => Promise<unknown>): Promise<
   for (let i = 0; i < 2000; i++) await op();
   let ops = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     for (let i = 0; i < 100; i++) await op();
     ops += 100;
