@@ -22,7 +22,7 @@ export interface SsrfProbeOptions {
 export interface SsrfFinding {
   readonly payload: SsrfPayload;
   readonly status: number;
-  /** Connections the canary received during this payload's request. */
+  /** Connections plus requests the canary received during this payload's request. */
   readonly canaryConnections: number;
   readonly message: string;
 }
@@ -50,12 +50,14 @@ export async function probeSsrf(target: HttpTarget, options: SsrfProbeOptions): 
     });
   const findings: SsrfFinding[] = [];
   for (const payload of payloads) {
-    const before = options.canary?.connections ?? 0;
+    const canary = options.canary;
+    const before = canary ? canary.connections + canary.requests.length : 0;
     const res = await send(target, method, options.path, options.headers ?? {}, body(payload.url));
-    const reached = (options.canary?.connections ?? 0) - before;
+    // A kept-alive connection carries several requests, so new requests count as well as new connections.
+    const reached = canary ? canary.connections + canary.requests.length - before : 0;
     const problems: string[] = [];
     if (!refused.includes(res.status)) problems.push(`answered ${res.status}, expected ${refused.join(' or ')}`);
-    if (reached > 0) problems.push(`reached the loopback canary (${reached} connection(s))`);
+    if (reached > 0) problems.push('reached the loopback canary');
     if (problems.length > 0) {
       findings.push({ payload, status: res.status, canaryConnections: reached, message: problems.join('; ') });
     }
