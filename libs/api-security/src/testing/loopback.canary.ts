@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface LoopbackCanaryOptions {
   /**
-   * JSON served to every request (e.g. a JWKS, to tempt a verifier into using it).
+   * JSON served to every request (e.g. a JWKS, to tempt a verifier into using it), or a function
+   * returning it, read per request.
    * @default {}
    */
   body?: unknown;
@@ -33,11 +34,11 @@ export class LoopbackCanary {
   /** Starts listening; resolves to the canary itself. */
   async start(): Promise<this> {
     if (this.server) throw new Error('LoopbackCanary.start(): already started.');
-    const body = JSON.stringify(this.options.body ?? {});
+    const { body } = this.options;
     const server = createServer((req, res) => {
       this.requests.push(req.url ?? '');
       res.setHeader('content-type', 'application/json');
-      res.end(body);
+      res.end(JSON.stringify((typeof body === 'function' ? (body as () => unknown)() : body) ?? {}));
     });
     server.on('connection', (socket: Socket) => {
       this.connectionCount++;

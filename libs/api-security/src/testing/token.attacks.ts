@@ -222,7 +222,11 @@ export const TOKEN_ATTACKS: readonly TokenAttack[] = [
 
   // Shape and size
   { name: 'two segments', reason: 'malformed', build: () => 'a.b' },
-  { name: 'four segments', reason: 'malformed', build: () => 'a.b.c.d' },
+  {
+    name: 'four segments',
+    reason: 'malformed',
+    build: () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl.ZXh0cmFfc2VnbWVudA',
+  },
   { name: 'not a token', reason: 'malformed', build: () => 'not-a-token' },
   {
     name: 'a 9 KB token',
