@@ -65,8 +65,8 @@ describe.each(ADAPTERS)('access-token attacks over HTTP (%s)', (kind) => {
 
     beforeAll(async () => {
       // The canary serves the attacker's key, so that a verifier that fetched jku/x5u would accept it.
-      let attackerJwk: unknown;
-      canary = await new LoopbackCanary({ body: () => ({ keys: [attackerJwk] }) }).start();
+      const served: { keys: unknown[] } = { keys: [] };
+      canary = await new LoopbackCanary({ body: () => served }).start();
       forge = await TokenForge.create({
         algorithm,
         key: config.signingKey,
@@ -74,7 +74,7 @@ describe.each(ADAPTERS)('access-token attacks over HTTP (%s)', (kind) => {
         audience: JWT_AUDIENCE,
         keyUrl: `${canary.url}/keys.json`,
       });
-      attackerJwk = (await forge.attacker()).jwk;
+      served.keys.push((await forge.attacker()).jwk);
       app = await createApp(kind, jwtAppMetadata(config.jwt));
       expect(forge.kid).toBe(app.get(JwtKeyService).signingKid);
       onSecurityEvent(app, (event) => events.push(event));
