@@ -4,11 +4,13 @@ import { exportJWK } from 'jose';
 import request from 'supertest';
 import { JwtKeyService, SecurityEventBus, TokenService, type SecurityEvent } from '@app/api-security';
 import { unusedPort } from '../libs/api-security/src/store/testing/unused-port';
-import { generateKeys, jwtAppMetadata, serverConfig, spki } from './fixtures/jwt.fixture';
-import { accessClaims, signToken, startCountingListener, type CountingListener } from './fixtures/jwt-forge';
+import { accessTokenClaims, LoopbackCanary, signJws, type JwtMembers } from '@app/api-security/testing';
+import { generateKeys, JWT_AUDIENCE, JWT_ISSUER, jwtAppMetadata, serverConfig, spki } from './fixtures/jwt.fixture';
 import { ADAPTERS, createApp } from './utils/create-app';
 
 const PROBE = '/api/probe/me';
+const accessClaims = (overrides: JwtMembers = {}) => accessTokenClaims(JWT_ISSUER, JWT_AUDIENCE, overrides);
+const signToken = signJws;
 
 /** Records the security events of an app (the bus still logs them). */
 function recordEvents(app: INestApplication): SecurityEvent[] {
@@ -28,18 +30,20 @@ describe.each(ADAPTERS)('access-token keys over HTTP (%s)', (kind) => {
   const previous = generateKeys('ES256');
   const external = generateKeys('ES256');
   const externalRsa = generateKeys('RS256');
-  let listener: CountingListener;
+  let listener: LoopbackCanary;
   let app: INestApplication;
   let events: SecurityEvent[];
   const probe = (token: string) => request(app.getHttpServer()).get(PROBE).set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
-    listener = await startCountingListener({
-      keys: [
-        { ...(await exportJWK(external.publicKey)), kid: 'ext-1', alg: 'ES256', use: 'sig' },
-        { ...(await exportJWK(externalRsa.publicKey)), kid: 'ext-rsa', alg: 'RS256', use: 'sig' },
-      ],
-    });
+    listener = await new LoopbackCanary({
+      body: {
+        keys: [
+          { ...(await exportJWK(external.publicKey)), kid: 'ext-1', alg: 'ES256', use: 'sig' },
+          { ...(await exportJWK(externalRsa.publicKey)), kid: 'ext-rsa', alg: 'RS256', use: 'sig' },
+        ],
+      },
+    }).start();
     const config = serverConfig('ES256', {
       verificationKeys: [{ kid: 'previous-1', publicKey: spki(previous.publicKey) }],
       jwksUrl: `${listener.url}/jwks.json`,
@@ -50,7 +54,7 @@ describe.each(ADAPTERS)('access-token keys over HTTP (%s)', (kind) => {
   afterAll(async () => {
     jest.restoreAllMocks();
     await app?.close();
-    await listener?.close();
+    await listener?.stop();
   });
 
   it('accepts tokens of the current key', async () => {

@@ -1,23 +1,12 @@
 import type request from 'supertest';
-
-const PROBLEM_KEYS = ['code', 'detail', 'instance', 'requestId', 'status', 'title', 'type'];
+import { checkProblemDetails } from '@app/api-security/testing';
 
 /**
- * Asserts an RFC 9457 problem response as clients see it: status, content type, exactly the
- * contract's members (plus `errors` on validation), the stable code, and the request id echoed.
+ * Asserts an RFC 9457 problem response as clients see it, through the test kit's checker: status,
+ * content type, exactly the contract's members (plus `errors` on validation), the stable code,
+ * the request id echoed, nothing leaked, and the 401/429 headers.
  */
 export function expectProblem(res: request.Response, status: number, code: string): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(
-    Object.keys(body)
-      .filter((k) => k !== 'errors')
-      .sort(),
-  ).toEqual(PROBLEM_KEYS);
-  expect(body.status).toBe(status);
-  expect(body.code).toBe(code);
-  expect(body.requestId).toBe(res.headers['x-request-id']);
-  if (status === 401) expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-  return body;
+  expect(checkProblemDetails(res, { status, code })).toEqual([]);
+  return JSON.parse(res.text) as Record<string, unknown>;
 }

@@ -1,0 +1,41 @@
+// The security test kit: import from '@app/api-security/testing' in e2e tests, never in production
+// code (it depends on supertest). It uses no test-runner globals: probers return reports and
+// checkers return problem lists (or throw an Error with `assert…`), so any runner can use it.
+
+// Tokens
+export { TokenForge } from './token.forge';
+export type { AttackerKey, ForgedToken, TokenForgeOptions } from './token.forge';
+export { TOKEN_ATTACKS } from './token.attacks';
+export type { TokenAttack, TokenAttackContext, TokenPlacement } from './token.attacks';
+export { accessTokenClaims, decodePayload, replacePayload, signJws, unsignedJws } from './jwt.primitives';
+export type { JwtMembers } from './jwt.primitives';
+
+// Authorization probers
+export { probeBola } from './bola.prober';
+export type { BolaFinding, BolaProbeOptions, BolaReport } from './bola.prober';
+export { probeMassAssignment } from './mass-assignment.prober';
+export type {
+  MassAssignmentFinding,
+  MassAssignmentOptions,
+  MassAssignmentReport,
+  MassAssignmentTarget,
+} from './mass-assignment.prober';
+export { bodyRoutes, routePlans } from './route-discovery';
+export type { BodyRoute, NestAppLike, RestrictedField } from './route-discovery';
+
+// SSRF
+export { ssrfPayloads } from './ssrf.payloads';
+export type { SsrfPayload, SsrfPayloadOptions } from './ssrf.payloads';
+export { LoopbackCanary } from './loopback.canary';
+export type { LoopbackCanaryOptions } from './loopback.canary';
+export { probeSsrf } from './ssrf.prober';
+export type { SsrfFinding, SsrfProbeOptions, SsrfReport } from './ssrf.prober';
+
+// Response checkers
+export { assertSecurityHeaders, checkSecurityHeaders } from './security-headers.checker';
+export type { SecurityHeadersCheckOptions } from './security-headers.checker';
+export { assertProblemDetails, checkProblemDetails, PROBLEM_LEAKS, PROBLEM_MEMBERS } from './problem-details.checker';
+export type { ProblemDetailsCheckOptions } from './problem-details.checker';
+
+export { httpAgent } from './http-target';
+export type { HttpResponseLike, HttpTarget, RequestHeaders } from './http-target';
