@@ -25,6 +25,7 @@ export * from './audit';
 export * from './authentication';
 export * from './authorization';
 export * from './errors';
+export * from './flows';
 export * from './hardening';
 export * from './inventory';
 export * from './pipeline';

@@ -6,6 +6,7 @@ import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
 import { ownershipResolverToken, type OwnershipResolver } from '../authorization/ownership-resolver';
 import { RoleGraph } from '../authorization/role-graph';
+import { FlowCompiler } from '../flows/flow.compiler';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -87,6 +88,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     const versioning = this.appConfig.getVersioning();
     const globalPrefix = this.appConfig.getGlobalPrefix();
     const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    const flows = new FlowCompiler(this.reflector, this.moduleRef);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | undefined;
       if (!controller || !wrapper.instance) continue;
@@ -111,6 +113,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         );
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
         const decisions = authorization.compile(handler, controller, paths);
+        const flow = flows.compile(handler, `${controller.name}.${name}`);
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -121,6 +124,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             handler: name,
             isPublic,
             ...decisions,
+            ...(flow ? { flow } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, plan);

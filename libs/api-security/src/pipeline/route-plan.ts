@@ -1,4 +1,5 @@
 import type { OwnershipPlan, RoleRequirement } from '../authorization/authorization-plan';
+import type { FlowPlan } from '../flows/flow-plan';
 
 /**
  * Everything the security guard needs to know about one route, computed once at boot so that
@@ -22,6 +23,8 @@ export interface RoutePlan {
   readonly scopes?: readonly string[];
   /** `@Owns`: a resource to check, an explicit opt-out, or absent when undecided. */
   readonly ownership?: OwnershipPlan;
+  /** `@SensitiveFlow`: velocity limits, cooldown and challenge; absent when none. */
+  readonly flow?: FlowPlan;
 }
 
 /** A route that a boot-audit rule objects to, with the reason in one line. */

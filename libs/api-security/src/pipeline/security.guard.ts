@@ -4,13 +4,14 @@ import type { SecurityRequest } from '../authentication/security-principal';
 import { OwnershipStep } from '../authorization/ownership.step';
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
+import { FlowStep } from '../flows/flow.step';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from './route-plan';
 import { RoutePlanRegistry } from './route-plan.registry';
 
 /**
  * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
- * ever runs before the one it depends on: authenticate → roles and scopes → ownership.
+ * ever runs before the one it depends on: authenticate → roles and scopes → ownership → sensitive flow.
  */
 @Injectable()
 export class SecurityGuard implements CanActivate {
@@ -22,6 +23,7 @@ export class SecurityGuard implements CanActivate {
     // below rather than skipped.
     private readonly roles?: RolesStep,
     private readonly ownership?: OwnershipStep,
+    private readonly flows?: FlowStep,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,6 +45,7 @@ export class SecurityGuard implements CanActivate {
     await this.authentication.run(request, plan, context);
     if (plan.roles || plan.scopes?.length) await this.step(this.roles, 'RolesStep', plan).run(request, plan);
     if (plan.ownership?.kind === 'resource') await this.step(this.ownership, 'OwnershipStep', plan).run(request, plan);
+    if (plan.flow) await this.step(this.flows, 'FlowStep', plan).run(request, plan, context);
     return true;
   }
 
