@@ -1,4 +1,5 @@
-import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { SecurityRequest } from '../authentication/security-principal';
 import { eventContext } from '../audit/event-context';
 import { SecurityEventBus } from '../audit/security-event.bus';
@@ -28,15 +29,36 @@ const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 
  */
 @Injectable()
 export class FlowStep {
-  protected readonly escalation: FlowEscalation;
+  protected readonly logger = new Logger('ApiSecurity');
+  private found: FlowEscalation | undefined;
 
   constructor(
     protected readonly velocity: VelocityService,
     protected readonly proofOfWork: ProofOfWorkService,
     protected readonly events: SecurityEventBus,
-    @Optional() @Inject(FLOW_ESCALATION) escalation?: FlowEscalation,
-  ) {
-    this.escalation = escalation ?? new RefuseFlowEscalation();
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /**
+   * The app's {@link FlowEscalation} under `FLOW_ESCALATION`, looked up in the whole container on
+   * first use (it lives in an application module) and cached; without a usable one, refusals stand.
+   */
+  protected escalation(): FlowEscalation {
+    if (this.found) return this.found;
+    let candidate: unknown;
+    try {
+      candidate = this.moduleRef.get(FLOW_ESCALATION, { strict: false });
+    } catch {
+      candidate = undefined;
+    }
+    if (candidate !== undefined && typeof (candidate as Partial<FlowEscalation>).escalate !== 'function') {
+      this.logger.error('The provider registered as FLOW_ESCALATION has no escalate method; flow refusals stand.');
+    }
+    this.found =
+      typeof (candidate as Partial<FlowEscalation> | undefined)?.escalate === 'function'
+        ? (candidate as FlowEscalation)
+        : new RefuseFlowEscalation();
+    return this.found;
   }
 
   async run(request: SecurityRequest, plan: RoutePlan, context?: ExecutionContext): Promise<void> {
@@ -135,7 +157,7 @@ export class FlowStep {
     const refusal: FlowRefusal = { flow: flow.name, status: answer.status, ...found };
     let decision: string;
     try {
-      decision = await this.escalation.escalate(refusal, request, plan);
+      decision = await this.escalation().escalate(refusal, request, plan);
     } catch (error) {
       await this.release(ticket, challenge);
       this.emit(request, plan, 'flow.refused', refusal, 'raised');
