@@ -68,7 +68,7 @@ export class ProofOfWorkService {
     private readonly registry: RoutePlanRegistry,
     @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
   ) {
-    this.now = clock ?? Date.now;
+    this.now = clock ?? (() => Date.now());
   }
 
   /**

@@ -41,7 +41,7 @@ export class VelocityService implements FlowSettler {
     @Inject(SECURITY_STORE) protected readonly store: SecurityStore,
     @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
   ) {
-    this.now = clock ?? Date.now;
+    this.now = clock ?? (() => Date.now());
   }
 
   /**
