@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { ErrorCode, solveProofOfWork } from '@app/api-security';
+import { expectProblem } from '../utils/problem';
 import { startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';
@@ -18,6 +20,9 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const env = {
         LOGIN_MAX_FAILURES: '3',
+        CHECKOUT_POW_DIFFICULTY: '2',
+        CHECKOUT_MAX_PER_HOUR: '3',
+        RATE_LIMIT: '100000/60s',
         JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       };
       one = await startSampleApp(env);
@@ -84,6 +89,57 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
         ),
       );
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    });
+
+    describe('checkout', () => {
+      async function shopper(): Promise<string> {
+        const email = await registered();
+        return (await login(one, email)).body.accessToken as string;
+      }
+      const as = (app: RunningSampleApp, token: string) => ({
+        order: async () => {
+          const res = await request(app.app.getHttpServer())
+            .post('/api/v1/orders')
+            .set('Authorization', `Bearer ${token}`)
+            .send({ items: [{ sku: 'sku-1', quantity: 1 }] });
+          expect(res.status).toBe(201);
+          return res.body.id as string;
+        },
+        challenge: async () => {
+          const res = await request(app.app.getHttpServer())
+            .get('/api/v1/checkout/challenge')
+            .set('Authorization', `Bearer ${token}`);
+          expect(res.status).toBe(200);
+          return res.body as { challenge: string; difficulty: number };
+        },
+        checkout: (body: object) =>
+          request(app.app.getHttpServer()).post('/api/v1/checkout').set('Authorization', `Bearer ${token}`).send(body),
+      });
+
+      it('a challenge used on instance one is refused as a replay on instance two', async () => {
+        const token = await shopper();
+        const { challenge, difficulty } = await as(two, token).challenge();
+        const nonce = solveProofOfWork(challenge, difficulty);
+        const first = await as(one, token).checkout({ orderId: await as(one, token).order(), challenge, nonce });
+        expect(first.status).toBe(201);
+        const replay = await as(two, token).checkout({ orderId: await as(two, token).order(), challenge, nonce });
+        expectProblem(replay, 409, ErrorCode.CHALLENGE_REUSED);
+      });
+
+      it('concurrent checkouts spread over both instances never exceed CHECKOUT_MAX_PER_HOUR', async () => {
+        const token = await shopper();
+        const bodies = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const app = i % 2 ? two : one;
+            const issued = await as(app, token).challenge();
+            const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
+            return { orderId: await as(app, token).order(), challenge: issued.challenge, nonce };
+          }),
+        );
+        const results = await Promise.all(bodies.map((body, i) => as(i % 2 ? one : two, token).checkout(body)));
+        expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+        expect(results.filter((r) => r.status === 429)).toHaveLength(7);
+      });
     });
   });
 } else {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApiKeyAuthenticator, ApiSecurityModule, JwtAuthenticator } from '@app/api-security';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { CheckoutModule } from './checkout/checkout.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -30,6 +31,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     ApiKeysModule,
     OrdersModule,
+    CheckoutModule,
     AdminModule,
   ],
   controllers: [HealthController, JwksController, InventoryController],

@@ -22,6 +22,7 @@ import { StoreThrottlerStorage } from './consumption/store-throttler.storage';
 import { SecurityEventBus } from './audit/security-event.bus';
 import { JWT_PROVIDERS } from './authentication/jwt.providers';
 import { SESSION_PROVIDERS } from './authentication/session.providers';
+import { FLOW_PROVIDERS } from './flows/flows.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
@@ -69,6 +70,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
+    ...FLOW_PROVIDERS,
     RouteInventoryService,
     { provide: APP_GUARD, useClass: SecurityGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
@@ -86,6 +88,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
+    ...FLOW_PROVIDERS,
   ],
 })
 export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {

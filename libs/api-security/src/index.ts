@@ -26,6 +26,7 @@ export * from './authentication';
 export * from './authorization';
 export * from './consumption';
 export * from './errors';
+export * from './flows';
 export * from './hardening';
 export * from './inventory';
 export * from './pipeline';

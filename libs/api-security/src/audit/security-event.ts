@@ -8,6 +8,7 @@ export type SecurityEventType =
   | 'access.denied'
   | 'rate_limit.hit'
   | 'flow.refused'
+  | 'flow.escalated'
   | 'outbound.refused'
   | 'third_party.invalid';
 

@@ -16,8 +16,10 @@ export interface RoleRequirement {
 export interface OwnedResourcePlan {
   readonly kind: 'resource';
   readonly resource: string;
-  /** Route parameter that carries the id. */
+  /** Route parameter that carries the id (the body field when `from` is `'body'`). */
   readonly param: string;
+  /** Present when the id is read from the request body. */
+  readonly from?: 'body';
   readonly onDenied: 404 | 403;
   /** As declared. */
   readonly bypassRoles: readonly string[];

@@ -43,7 +43,13 @@ export class AuthorizationCompiler {
     // A controller-wide @Owns('order') says nothing about its list route (no :id there); the boot
     // audit still flags any id-like parameter left without a decision. Where only some of a
     // handler's paths have the parameter, the check stays on and the audit names the others.
-    if (on === 'controller' && !paths.some((path) => pathParams(path).includes(decision.param))) return undefined;
+    if (
+      on === 'controller' &&
+      decision.from !== 'body' &&
+      !paths.some((path) => pathParams(path).includes(decision.param))
+    ) {
+      return undefined;
+    }
     return {
       ...decision,
       bypassedBy: this.roles.satisfying(decision.bypassRoles),

@@ -126,6 +126,50 @@ describe('OwnershipStep', () => {
     }
   });
 
+  describe('with the id in a body field ({ body })', () => {
+    const bodyPlan = (resolver: OwnershipResolver) => plan({ param: 'orderId', from: 'body' }, resolver);
+    const withBody = (principal: SecurityPrincipal, body: unknown): SecurityRequest =>
+      ({
+        headers: {},
+        method: 'POST',
+        url: '/api/checkout',
+        params: { orderId: 'a-1' },
+        principal,
+        body,
+      }) as SecurityRequest;
+
+    it('asks the resolver with the body field as sent, and lets the owner through', async () => {
+      const { step } = setup();
+      const resolver = new ItemResolver();
+      expect(await status(step.run(withBody(alice, { orderId: 'a-1' }), bodyPlan(resolver)))).toBe('allowed');
+      expect(await status(step.run(withBody(bob, { orderId: 'a-1' }), bodyPlan(resolver)))).toBe(404);
+      expect(resolver.calls).toEqual(['a-1', 'a-1']);
+    });
+
+    it('refuses a missing, empty or non-string body id (and ignores route params) without asking', async () => {
+      const { step, events } = setup();
+      const resolver = new ItemResolver();
+      const bodies = [
+        undefined,
+        null,
+        'a-1',
+        ['a-1'],
+        {},
+        { orderId: '' },
+        { orderId: 1 },
+        { orderId: ['a-1'] },
+        { orderId: { id: 'a-1' } },
+        { orderId: null },
+        Object.create({ orderId: 'a-1' }),
+      ];
+      for (const body of bodies) {
+        expect(await status(step.run(withBody(alice, body), bodyPlan(resolver)))).toBe(404);
+      }
+      expect(resolver.calls).toEqual([]);
+      expect(events.every((e) => e.details?.outcome === 'missing_id')).toBe(true);
+    });
+  });
+
   it('refuses a missing, empty or non-string id without asking the resolver', async () => {
     const { step, request, events } = setup();
     const resolver = new ItemResolver();

@@ -28,7 +28,8 @@ export class OwnershipStep {
     const principal = request.principal;
     if (!principal) return this.deny(request, plan, ownership, 'no_principal');
     if (this.bypasses(principal, ownership)) return;
-    const id = this.idFrom(request, ownership.param);
+    const id =
+      ownership.from === 'body' ? this.idFromBody(request, ownership.param) : this.idFrom(request, ownership.param);
     if (id === undefined) return this.deny(request, plan, ownership, 'missing_id');
     const outcome = await this.check(principal, id, ownership, plan);
     if (outcome !== 'owned') return this.deny(request, plan, ownership, outcome, id);
@@ -49,6 +50,18 @@ export class OwnershipStep {
     const params = (request as { params?: unknown }).params;
     if (typeof params !== 'object' || params === null || !Object.hasOwn(params, param)) return undefined;
     const value: unknown = (params as Record<string, unknown>)[param];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  }
+
+  /**
+   * The id from a top-level field of the parsed body (`@Owns(resource, { body })`), read before
+   * validation: only an own, non-empty string property counts; anything else is no id.
+   */
+  protected idFromBody(request: SecurityRequest, field: string): string | undefined {
+    const body = (request as { body?: unknown }).body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, field))
+      return undefined;
+    const value: unknown = (body as Record<string, unknown>)[field];
     return typeof value === 'string' && value.length > 0 ? value : undefined;
   }
 

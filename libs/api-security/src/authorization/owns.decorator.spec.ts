@@ -73,4 +73,26 @@ describe('@Owns', () => {
     );
     expect(apply(Owns('order', { bypassRoles: [''] }))).toThrow(/non-empty names/);
   });
+
+  it('reads the id from a body field with { body }, never together with param', () => {
+    class CheckoutController {
+      @Owns('order', { body: 'orderId' })
+      checkout(): void {}
+    }
+    expect(declaredOwnership(reflector, CheckoutController.prototype.checkout, CheckoutController)).toEqual({
+      on: 'handler',
+      decision: {
+        kind: 'resource',
+        resource: 'order',
+        param: 'orderId',
+        from: 'body',
+        bypassRoles: ['admin'],
+        onDenied: 404,
+      },
+    });
+    expect(apply(Owns('order', { body: 'orderId', param: 'id' }))).toThrow(/not both/);
+    expect(apply(Owns('order', { body: '' }))).toThrow(/body must be a body field name/);
+    expect(apply(Owns('order', { body: 'a.b' }))).toThrow(/body must be a body field name/);
+    expect(apply(Owns('order', { body: 42 as unknown as string }))).toThrow(/body must be a body field name/);
+  });
 });

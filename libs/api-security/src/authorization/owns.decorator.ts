@@ -11,6 +11,12 @@ export interface OwnsOptions {
    */
   param?: string;
   /**
+   * Top-level request body field that carries the resource id instead of a route parameter, for
+   * routes like `POST /checkout { orderId }`. Only a non-empty string counts as an id: a missing,
+   * empty or non-string value is denied like an unowned id. Not combinable with `param`.
+   */
+  body?: string;
+  /**
    * Roles that skip the ownership check, expanded through the role hierarchy (a role that includes
    * one of these bypasses too). `[]` means nobody bypasses.
    * @default ['admin']
@@ -35,7 +41,10 @@ export type OwnershipDecision =
   | {
       readonly kind: 'resource';
       readonly resource: string;
+      /** The route parameter, or the body field when `from` is `'body'`. */
       readonly param: string;
+      /** Present when the id is read from the request body (`@Owns(resource, { body })`). */
+      readonly from?: 'body';
       readonly bypassRoles: readonly string[];
       readonly onDenied: 404 | 403;
     }
@@ -44,7 +53,7 @@ export type OwnershipDecision =
 type OwnsArguments = readonly [resource: unknown, options: unknown];
 
 const PARAM = /^[A-Za-z_$][\w$]{0,63}$/;
-const OPTION_KEYS = new Set(['param', 'bypassRoles', 'onDenied']);
+const OPTION_KEYS = new Set(['param', 'body', 'bypassRoles', 'onDenied']);
 
 function decide([resource, options]: OwnsArguments): OwnershipDecision {
   if (resource === false) {
@@ -63,10 +72,17 @@ function decide([resource, options]: OwnsArguments): OwnershipDecision {
   // A misspelt option (say `params`) would otherwise be ignored and the default silently used.
   const unknown = Object.keys(given).filter((key) => !OPTION_KEYS.has(key));
   if (unknown.length > 0) throw new TypeError(`@Owns('${resource}') has unknown option(s): ${unknown.join(', ')}.`);
-  const param = given.param ?? 'id';
+  if (given.body !== undefined && given.param !== undefined) {
+    throw new TypeError(`@Owns('${resource}') takes the id from a route parameter or a body field, not both.`);
+  }
+  if (given.body !== undefined && (typeof given.body !== 'string' || !PARAM.test(given.body))) {
+    throw new TypeError(`@Owns('${resource}') body must be a body field name (got ${JSON.stringify(given.body)}).`);
+  }
+  const param = given.body ?? given.param ?? 'id';
   if (typeof param !== 'string' || !PARAM.test(param)) {
     throw new TypeError(`@Owns('${resource}') param must be a route parameter name (got ${JSON.stringify(param)}).`);
   }
+  const from = given.body === undefined ? {} : { from: 'body' as const };
   const onDenied = given.onDenied ?? 404;
   if (onDenied !== 404 && onDenied !== 403) {
     throw new TypeError(`@Owns('${resource}') onDenied must be 404 or 403 (got ${JSON.stringify(onDenied)}).`);
@@ -74,7 +90,7 @@ function decide([resource, options]: OwnsArguments): OwnershipDecision {
   const bypass = given.bypassRoles ?? ['admin'];
   if (!Array.isArray(bypass)) throw new TypeError(`@Owns('${resource}') bypassRoles must be an array of role names.`);
   const bypassRoles = bypass.length === 0 ? Object.freeze([]) : nameList(`@Owns('${resource}') bypassRoles`, bypass);
-  return Object.freeze({ kind: 'resource', resource, param, bypassRoles, onDenied });
+  return Object.freeze({ kind: 'resource', resource, param, ...from, bypassRoles, onDenied });
 }
 
 const OwnsMetadata = Reflector.createDecorator<OwnsArguments, OwnershipDecision>({
@@ -99,6 +115,7 @@ const OwnsMetadata = Reflector.createDecorator<OwnsArguments, OwnershipDecision>
  * @Get(':id') @Owns('order') find(@Param('id') id: string) {}
  * @Get(':orderId/lines') @Owns('order', { param: 'orderId', onDenied: 403 }) lines() {}
  * @Get('by-code/:codeId') @Owns(false, { reason: 'codes are public vouchers' }) code() {}
+ * @Post('checkout') @Owns('order', { body: 'orderId' }) checkout(@Body() body: CheckoutDto) {}
  * ```
  */
 export function Owns(resource: string, options?: OwnsOptions): CustomDecorator;

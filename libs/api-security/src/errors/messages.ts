@@ -32,6 +32,16 @@ export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: 
     title: 'Too Many Requests',
     detail: 'Too many failed attempts; retry later.',
   },
+  [ErrorCode.FLOW_LIMITED]: { title: 'Too Many Requests', detail: 'This action was attempted too often; retry later.' },
+  [ErrorCode.CHALLENGE_REQUIRED]: { title: 'Bad Request', detail: 'This action requires a solved challenge.' },
+  [ErrorCode.CHALLENGE_INVALID]: {
+    title: 'Bad Request',
+    detail: 'The challenge answer is not valid; request a new challenge.',
+  },
+  [ErrorCode.CHALLENGE_REUSED]: {
+    title: 'Conflict',
+    detail: 'This challenge has already been used; request a new challenge.',
+  },
   [ErrorCode.INTERNAL]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
   [ErrorCode.STORE_UNAVAILABLE]: {
     title: 'Service Unavailable',

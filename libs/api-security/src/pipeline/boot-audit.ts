@@ -102,7 +102,13 @@ export const missingResolverRule: AuditRule = (routes) =>
 export const ownershipParamRule: AuditRule = (routes) =>
   routes.flatMap((route) => {
     const ownership = route.ownership;
-    if (ownership?.kind !== 'resource' || pathParams(route.path).includes(ownership.param)) return [];
+    if (
+      ownership?.kind !== 'resource' ||
+      ownership.from === 'body' ||
+      pathParams(route.path).includes(ownership.param)
+    ) {
+      return [];
+    }
     return [
       {
         route: route.key,
@@ -110,6 +116,18 @@ export const ownershipParamRule: AuditRule = (routes) =>
       },
     ];
   });
+
+/**
+ * A public `@SensitiveFlow` has no principal to count: without a per-IP limit an anonymous client
+ * could run the flow without bound (OWASP API6).
+ */
+export const publicFlowWithoutIpLimitRule: AuditRule = (routes) =>
+  routes
+    .filter((route) => route.isPublic && route.flow !== undefined && route.flow.perIp.length === 0)
+    .map((route) => ({
+      route: route.key,
+      message: `${where(route)} is @Public() with @SensitiveFlow('${route.flow?.name}') but no perIp limit; anonymous callers are counted per IP only, add perIp (e.g. '20/3600s').`,
+    }));
 
 /**
  * Runs every audit rule at boot. The registry throws (strict mode) or logs (warn mode) what it
@@ -124,6 +142,7 @@ export class BootAudit {
     unknownRoleRule,
     missingResolverRule,
     ownershipParamRule,
+    publicFlowWithoutIpLimitRule,
   ];
 
   run(routes: readonly RoutePlan[], context: AuditContext): AuditFinding[] {

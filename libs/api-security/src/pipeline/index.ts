@@ -6,6 +6,7 @@ export {
   missingResolverRule,
   ownershipParamRule,
   publicAuthorizationRule,
+  publicFlowWithoutIpLimitRule,
   undecidedOwnershipRule,
   unknownRoleRule,
 } from './boot-audit';

@@ -9,6 +9,7 @@ import { RoleGraph } from '../authorization/role-graph';
 import { BODY_LIMIT_METADATA } from '../consumption/body-limit.decorator';
 import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
 import { parseByteSize } from '../hardening/byte-size';
+import { FlowCompiler } from '../flows/flow.compiler';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -97,6 +98,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     const versioning = this.appConfig.getVersioning();
     const globalPrefix = this.appConfig.getGlobalPrefix();
     const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    const flows = new FlowCompiler(this.reflector, this.moduleRef);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | undefined;
       if (!controller || !wrapper.instance) continue;
@@ -125,6 +127,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         const limited = rateLimits.compile(handler, controller, routeName);
         for (const message of limited.problems) problems.push({ route: routeName, message });
         const bodyLimitBytes = this.bodyLimitOf(handler, controller, routeName, problems);
+        const flow = flows.compile(handler, `${controller.name}.${name}`);
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -137,6 +140,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...decisions,
             ...(limited.plan ? { rateLimit: limited.plan } : {}),
             ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
+            ...(flow ? { flow } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, plan);

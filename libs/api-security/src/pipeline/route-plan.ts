@@ -1,4 +1,5 @@
 import type { OwnershipPlan, RoleRequirement } from '../authorization/authorization-plan';
+import type { FlowPlan } from '../flows/flow-plan';
 
 /**
  * Everything the security guard needs to know about one route, computed once at boot so that
@@ -26,6 +27,8 @@ export interface RoutePlan {
   readonly rateLimit?: RateLimitPlan;
   /** `@BodyLimit`: a smaller body limit than the global one, in bytes; absent when the global one applies. */
   readonly bodyLimitBytes?: number;
+  /** `@SensitiveFlow`: velocity limits, cooldown and challenge; absent when none. */
+  readonly flow?: FlowPlan;
 }
 
 /** One rate-limit tier that counts a route. */

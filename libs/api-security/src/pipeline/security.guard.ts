@@ -6,6 +6,7 @@ import { RequestLimitsStep } from '../consumption/request-limits.step';
 import { SecurityThrottlerGuard } from '../consumption/security-throttler.guard';
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
+import { FlowStep } from '../flows/flow.step';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from './route-plan';
 import { RoutePlanRegistry } from './route-plan.registry';
@@ -14,7 +15,7 @@ import { RoutePlanRegistry } from './route-plan.registry';
  * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
  * ever runs before the one it depends on: authenticate → rate limit (per principal, or per IP when
  * authentication failed or the route is public: failures are counted too) → authentication outcome
- * → body shape and size → roles and scopes → ownership.
+ * → body shape and size → roles and scopes → ownership → sensitive flow.
  */
 @Injectable()
 export class SecurityGuard implements CanActivate {
@@ -28,6 +29,7 @@ export class SecurityGuard implements CanActivate {
     private readonly ownership?: OwnershipStep,
     private readonly rateLimit?: SecurityThrottlerGuard,
     private readonly requestLimits?: RequestLimitsStep,
+    private readonly flows?: FlowStep,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -59,6 +61,7 @@ export class SecurityGuard implements CanActivate {
     this.step(this.requestLimits, 'RequestLimitsStep', plan).run(request, plan);
     if (plan.roles || plan.scopes?.length) await this.step(this.roles, 'RolesStep', plan).run(request, plan);
     if (plan.ownership?.kind === 'resource') await this.step(this.ownership, 'OwnershipStep', plan).run(request, plan);
+    if (plan.flow) await this.step(this.flows, 'FlowStep', plan).run(request, plan, context);
     return true;
   }
 

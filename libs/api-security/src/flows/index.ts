@@ -1,0 +1,18 @@
+export { SensitiveFlow } from './sensitive-flow.decorator';
+export type { SensitiveFlowPolicy, ProofOfWorkPolicy } from './sensitive-flow.policy';
+export { provideFlowPolicy, flowPolicyToken } from './flow-policy.provider';
+export type { FlowPolicySource } from './flow-policy.provider';
+export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './flow-plan';
+export { parseFlowLimit } from './flow-limit';
+export { ProofOfWorkService } from './proof-of-work.service';
+export type { ChallengeVerdict, IssuedChallenge } from './proof-of-work.service';
+export { proofOfWorkHash, solveProofOfWork, solvesProofOfWork } from './proof-of-work';
+export { FLOW_ESCALATION, RefuseFlowEscalation } from './flow-escalation';
+export type { FlowEscalation, FlowEscalationDecision } from './flow-escalation';
+export type { FlowRefusal, FlowRefusalReason } from './flow-refusal';
+export { FLOW_CLOCK } from './flow.clock';
+export type { FlowClock } from './flow.clock';
+export { FlowStep } from './flow.step';
+export { FlowOutcomeInterceptor } from './flow-outcome.interceptor';
+export { VelocityService } from './velocity.service';
+export { FLOW_PROVIDERS } from './flows.providers';
