@@ -20,6 +20,7 @@ import { AUTHORIZATION_PROVIDERS } from './authorization/authorization.providers
 import { SecurityEventBus } from './audit/security-event.bus';
 import { JWT_PROVIDERS } from './authentication/jwt.providers';
 import { SESSION_PROVIDERS } from './authentication/session.providers';
+import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
@@ -66,6 +67,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
+    ...OUTBOUND_PROVIDERS,
     RouteInventoryService,
     { provide: APP_GUARD, useClass: SecurityGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
@@ -82,6 +84,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
+    ...OUTBOUND_PROVIDERS,
   ],
 })
 export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {

@@ -15,6 +15,11 @@ import {
   type SessionOptions,
 } from './authentication/session.options';
 import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './properties/roles.options';
+import {
+  resolveOutboundOptions,
+  type OutboundOptions,
+  type ResolvedOutboundOptions,
+} from './outbound/outbound.options';
 
 /** Signing algorithms the library accepts. `none` and every other algorithm are refused. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -162,6 +167,12 @@ export interface ApiSecurityModuleOptions {
    */
   roles?: RolesOptions;
   /**
+   * Outbound HTTP through `SafeHttpClient` (SSRF protection): allowed hosts, ports, schemes,
+   * limits. Every host is refused until listed.
+   * @default { allowedHosts: [] }
+   */
+  outbound?: OutboundOptions;
+  /**
    * Production mode changes verbosity, and refuses to start without `jwt.privateKey` for an
    * asymmetric algorithm instead of generating a throw-away key. It never relaxes a check.
    * @default process.env.NODE_ENV === 'production'
@@ -193,6 +204,7 @@ export interface ResolvedApiSecurityOptions {
   };
   audit: Required<AuditOptions>;
   roles: ResolvedRolesOptions;
+  outbound: ResolvedOutboundOptions;
   production: boolean;
   problemTypeBase: string;
 }
@@ -330,6 +342,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
 
   const roles = resolveRolesOptions(options.roles, problems);
+  const outbound = resolveOutboundOptions(options.outbound, problems);
 
   if (problems.length > 0) throw new ApiSecurityConfigError(problems);
 
@@ -357,6 +370,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     },
     audit: { mode },
     roles,
+    outbound,
     production,
     problemTypeBase: options.problemTypeBase ?? 'urn:api-security:problem:',
   };

@@ -27,6 +27,7 @@ export * from './authorization';
 export * from './errors';
 export * from './hardening';
 export * from './inventory';
+export * from './outbound';
 export * from './pipeline';
 export * from './properties';
 export * from './store';
