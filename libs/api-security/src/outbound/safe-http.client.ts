@@ -81,6 +81,12 @@ function decode(body: Buffer, charset: string | undefined): string {
   }
 }
 
+/** Stops reading a body: its socket is closed, and the abort is not reported as an unhandled error. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -158,7 +164,7 @@ export class SafeHttpClient {
         if (!REDIRECTS.has(response.statusCode) || location === undefined) {
           return await this.read(response, url, hop, method, host);
         }
-        response.body.destroy();
+        discard(response.body);
         if (hop >= this.options.maxRedirects) {
           throw new OutboundRefusedError('too_many_redirects', host, `more than ${this.options.maxRedirects}`);
         }
@@ -239,17 +245,17 @@ export class SafeHttpClient {
     const bodyless = method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304;
     if (!bodyless) {
       if (type === undefined || !this.options.allowedContentTypes.includes(type)) {
-        response.body.destroy();
+        discard(response.body);
         throw new OutboundRefusedError('content_type', host, type?.slice(0, 100) ?? 'none');
       }
       const encoding = header(response.headers['content-encoding'])?.trim().toLowerCase();
       if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-        response.body.destroy();
+        discard(response.body);
         throw new OutboundRefusedError('content_type', host, `content-encoding ${encoding.slice(0, 40)}`);
       }
       const declared = Number(header(response.headers['content-length']));
       if (Number.isFinite(declared) && declared > this.options.maxResponseBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw new OutboundRefusedError('too_large', host, `content-length ${declared}`);
       }
     }
@@ -258,7 +264,7 @@ export class SafeHttpClient {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > this.options.maxResponseBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw new OutboundRefusedError('too_large', host, `over ${this.options.maxResponseBytes} bytes`);
       }
       chunks.push(chunk);

@@ -15,10 +15,11 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP server on a loopback address (`127.0.0.1` unless given). Tests only. */
+/** Starts an HTTP server on a loopback address (`127.0.0.1` unless given), on `port` or any free one. Tests only. */
 export async function startLocalServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   host = '127.0.0.1',
+  port = 0,
 ): Promise<LocalServer> {
   if (!/^127\.\d+\.\d+\.\d+$/.test(host) && host !== '::1') throw new Error(`not a loopback address: ${host}`);
   const server: Server = createServer((req, res) => {
@@ -41,10 +42,10 @@ export async function startLocalServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(state, { port, origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
+  const bound = (server.address() as AddressInfo).port;
+  return Object.assign(state, { port: bound, origin: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` });
 }
 
 /**
