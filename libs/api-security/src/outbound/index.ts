@@ -1,10 +1,5 @@
 export { SafeHttpClient } from './safe-http.client';
-export type {
-  OutboundEventContext,
-  SafeHttpMethod,
-  SafeHttpRequest,
-  SafeHttpResponse,
-} from './safe-http.client';
+export type { OutboundEventContext, SafeHttpMethod, SafeHttpRequest, SafeHttpResponse } from './safe-http.client';
 export { fetchValidated } from './validated-fetch';
 export type { FetchValidatedOptions, ThirdPartyInvalidReason } from './validated-fetch';
 export { OutboundFailedError, OutboundRefusedError, ThirdPartyInvalidError } from './outbound.errors';

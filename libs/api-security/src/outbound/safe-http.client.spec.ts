@@ -115,7 +115,7 @@ describe('SafeHttpClient', () => {
     resolver = new ScriptedResolver({
       'public.test': [['127.0.0.2']],
       'a.example.test': [['127.0.0.2']],
-      'localhost': [['127.0.0.1', '::1']],
+      localhost: [['127.0.0.1', '::1']],
       'mixed.test': [['127.0.0.2', '10.0.0.1']],
       'rebind.test': [['127.0.0.2'], ['127.0.0.1']],
       'v6only.test': [['::1']],
@@ -264,14 +264,16 @@ describe('SafeHttpClient', () => {
       expectCanariesUntouched();
     });
 
-    it.each(['http://10.0.0.1/', 'http://169.254.169.254/latest/meta-data/', 'http://0xa9fea9fe/', 'http://2852039166/'])(
-      'refuses the IP literal %s without connecting',
-      async (url) => {
-        const error = await refusal(client().get(url));
-        expect(error.refusal).toBe('address');
-        expect(events[0]?.details).toMatchObject({ host: expect.stringMatching(/^(10\.0\.0\.1|169\.254\.169\.254)$/) });
-      },
-    );
+    it.each([
+      'http://10.0.0.1/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0xa9fea9fe/',
+      'http://2852039166/',
+    ])('refuses the IP literal %s without connecting', async (url) => {
+      const error = await refusal(client().get(url));
+      expect(error.refusal).toBe('address');
+      expect(events[0]?.details).toMatchObject({ host: expect.stringMatching(/^(10\.0\.0\.1|169\.254\.169\.254)$/) });
+    });
   });
 
   it('checks at connect time, so a name that rebinds to loopback after a good answer is refused (no TOCTOU)', async () => {

@@ -170,7 +170,10 @@ export class SafeHttpClient {
         }
         hop += 1;
         const next = this.checkUrl(location, (h) => (host = h), url);
-        if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
+        if (
+          response.statusCode === 303 ||
+          ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')
+        ) {
           if (method !== 'HEAD') method = 'GET';
           body = undefined;
           headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith('content-')));

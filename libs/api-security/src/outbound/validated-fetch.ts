@@ -104,6 +104,10 @@ function parseJson(
   }
   if (depthOf(json, maxDepth) > maxDepth) throw invalid('too_deep', [`nesting deeper than ${maxDepth}`]);
   const poisoned = findPrototypeKeys(json);
-  if (poisoned.length > 0) throw invalid('schema', poisoned.map((path) => `${path}: not an accepted property name`));
+  if (poisoned.length > 0)
+    throw invalid(
+      'schema',
+      poisoned.map((path) => `${path}: not an accepted property name`),
+    );
   return json as Record<string, unknown>;
 }
