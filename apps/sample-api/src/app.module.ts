@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller';
 import { InventoryController } from './inventory/inventory.controller';
 import { JwksController } from './jwks/jwks.controller';
 import { OrdersModule } from './orders/orders.module';
+import { PreviewsModule } from './previews/previews.module';
 import { SecurityEventsModule } from './security-events/security-events.module';
 import { securityOptionsFrom } from './security/security-options.factory';
 import { UsersModule } from './users/users.module';
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
     ApiKeysModule,
     OrdersModule,
     CheckoutModule,
+    PreviewsModule,
     AdminModule,
   ],
   controllers: [HealthController, JwksController, InventoryController],

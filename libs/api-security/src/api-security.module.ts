@@ -23,6 +23,7 @@ import { SecurityEventBus } from './audit/security-event.bus';
 import { JWT_PROVIDERS } from './authentication/jwt.providers';
 import { SESSION_PROVIDERS } from './authentication/session.providers';
 import { FLOW_PROVIDERS } from './flows/flows.providers';
+import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
@@ -71,6 +72,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
     ...FLOW_PROVIDERS,
+    ...OUTBOUND_PROVIDERS,
     RouteInventoryService,
     { provide: APP_GUARD, useClass: SecurityGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
@@ -89,6 +91,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,
     ...FLOW_PROVIDERS,
+    ...OUTBOUND_PROVIDERS,
   ],
 })
 export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {

@@ -25,6 +25,11 @@ import {
   type SessionOptions,
 } from './authentication/session.options';
 import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './properties/roles.options';
+import {
+  resolveOutboundOptions,
+  type OutboundOptions,
+  type ResolvedOutboundOptions,
+} from './outbound/outbound.options';
 
 /** Signing algorithms the library accepts. `none` and every other algorithm are refused. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -183,6 +188,12 @@ export interface ApiSecurityModuleOptions {
    */
   roles?: RolesOptions;
   /**
+   * Outbound HTTP through `SafeHttpClient` (SSRF protection): allowed hosts, ports, schemes,
+   * limits. Every host is refused until listed.
+   * @default { allowedHosts: [] }
+   */
+  outbound?: OutboundOptions;
+  /**
    * Production mode changes verbosity, and refuses to start without `jwt.privateKey` for an
    * asymmetric algorithm instead of generating a throw-away key. It never relaxes a check.
    * @default process.env.NODE_ENV === 'production'
@@ -216,6 +227,7 @@ export interface ResolvedApiSecurityOptions {
   rateLimit: ResolvedRateLimitOptions;
   requestLimits: ResolvedRequestLimits;
   roles: ResolvedRolesOptions;
+  outbound: ResolvedOutboundOptions;
   production: boolean;
   problemTypeBase: string;
 }
@@ -355,6 +367,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   const roles = resolveRolesOptions(options.roles, problems);
   const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
   const requestLimits = resolveRequestLimits(options.requestLimits, problems);
+  const outbound = resolveOutboundOptions(options.outbound, problems);
 
   if (problems.length > 0) throw new ApiSecurityConfigError(problems);
 
@@ -384,6 +397,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     rateLimit,
     requestLimits,
     roles,
+    outbound,
     production,
     problemTypeBase: options.problemTypeBase ?? 'urn:api-security:problem:',
   };

@@ -29,6 +29,7 @@ export * from './errors';
 export * from './flows';
 export * from './hardening';
 export * from './inventory';
+export * from './outbound';
 export * from './pipeline';
 export * from './properties';
 export * from './store';

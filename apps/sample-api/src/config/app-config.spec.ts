@@ -64,6 +64,8 @@ describe('loadConfig', () => {
         login: { maxFailures: 5, lockoutSeconds: 900 },
         checkout: { powDifficulty: 4, maxPerHour: 5 },
         previewAllowedHosts: [],
+        previewAllowedPorts: [80, 443],
+        previewAllowedCidrs: [],
         corsOrigins: [],
         bodyLimitBytes: 100 * 1024,
         trustProxy: undefined,
@@ -142,6 +144,8 @@ describe('loadConfig', () => {
         login: { maxFailures: 3, lockoutSeconds: 60 },
         checkout: { powDifficulty: 2, maxPerHour: 10 },
         previewAllowedHosts: ['example.com'],
+        previewAllowedPorts: [80, 443],
+        previewAllowedCidrs: [],
         corsOrigins: ['https://app.example.com'],
         bodyLimitBytes: 1024 * 1024,
         trustProxy: 2,
@@ -428,6 +432,30 @@ describe('loadConfig', () => {
       const problems = problemsOf({ PREVIEW_ALLOWED_HOSTS: 'ok.example.com, https://a.com, b.com:1' });
       expect(problems).toHaveLength(2);
       expect(problems.every((p) => p.variable === 'PREVIEW_ALLOWED_HOSTS')).toBe(true);
+    });
+  });
+
+  describe('PREVIEW_ALLOWED_PORTS and PREVIEW_ALLOWED_CIDRS (additions for tests and deployments)', () => {
+    it('parses ports and CIDRs', () => {
+      const config = loadConfig({ PREVIEW_ALLOWED_PORTS: '443, 8443,443', PREVIEW_ALLOWED_CIDRS: '127.0.0.2/32, ::1' });
+      expect(config.previewAllowedPorts).toEqual([443, 8443]);
+      expect(config.previewAllowedCidrs).toEqual(['127.0.0.2/32', '::1']);
+    });
+
+    it.each(['0', '65536', 'http', '80a'])('rejects the port %p', (value) => {
+      expectOneProblem({ PREVIEW_ALLOWED_PORTS: value }, 'PREVIEW_ALLOWED_PORTS', /1 to 65535/);
+    });
+
+    it.each(['10.0.0.0/33', 'localhost', '127.1/32'])('rejects the CIDR %p', (value) => {
+      expectOneProblem({ PREVIEW_ALLOWED_CIDRS: value }, 'PREVIEW_ALLOWED_CIDRS', /CIDR/);
+    });
+
+    it('refuses PREVIEW_ALLOWED_CIDRS in production', () => {
+      expectOneProblem(
+        { NODE_ENV: 'production', JWT_PRIVATE_KEY: EC_P256.oneLine, PREVIEW_ALLOWED_CIDRS: '127.0.0.1/32' },
+        'PREVIEW_ALLOWED_CIDRS',
+        /production/,
+      );
     });
   });
 

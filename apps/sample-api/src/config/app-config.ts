@@ -2,6 +2,7 @@ import { ConfigError, type ConfigProblem } from './config.error';
 import {
   type Parsed,
   parseByteSize,
+  parseCidr,
   parseConnectionUrl,
   parseHostName,
   parseInteger,
@@ -96,6 +97,16 @@ export interface AppConfig {
   readonly checkout: CheckoutConfig;
   /** Lowercased host names (or IP literals); empty = the preview fetcher may reach nothing. */
   readonly previewAllowedHosts: readonly string[];
+  /**
+   * PREVIEW_ALLOWED_PORTS (not in the contract, an addition): ports the preview fetcher may connect to.
+   * Default 80 and 443.
+   */
+  readonly previewAllowedPorts: readonly number[];
+  /**
+   * PREVIEW_ALLOWED_CIDRS (not in the contract, an addition, for tests against local servers): ranges the
+   * preview fetcher may reach although they are loopback or private. Empty by default; refused in production.
+   */
+  readonly previewAllowedCidrs: readonly string[];
   /** Canonical origins (`https://host[:port]`); empty = CORS disabled. */
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
@@ -210,6 +221,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   };
 
   const previewAllowedHosts = collect('PREVIEW_ALLOWED_HOSTS', parseHostName);
+  const previewAllowedPorts = collectPorts('PREVIEW_ALLOWED_PORTS', [80, 443]);
+  const previewAllowedCidrs = collect('PREVIEW_ALLOWED_CIDRS', parseCidr);
+  if (production && previewAllowedCidrs.length > 0) {
+    report(
+      'PREVIEW_ALLOWED_CIDRS',
+      'must not be set when NODE_ENV=production: it lets the preview fetcher reach loopback or private ' +
+        'addresses and exists only for tests against local servers',
+    );
+  }
   const corsOrigins = collect('CORS_ORIGINS', parseOrigin);
 
   const bodyLimitText = read('BODY_LIMIT') ?? CONFIG_DEFAULTS.bodyLimit;
@@ -234,6 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     login,
     checkout,
     previewAllowedHosts,
+    previewAllowedPorts,
+    previewAllowedCidrs,
     corsOrigins,
     bodyLimitBytes,
     trustProxy,
@@ -251,6 +273,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       }
     }
     return values;
+  }
+
+  /** A comma list of ports; `fallback` when unset. */
+  function collectPorts(name: string, fallback: readonly number[]): number[] {
+    const entries = parseList(read(name));
+    if (entries.length === 0) return [...fallback];
+    const ports: number[] = [];
+    for (const entry of entries) {
+      const parsed = parseInteger(entry, 1, 65535);
+      if (!parsed.ok) report(name, `entries ${parsed.error}`);
+      else if (!ports.includes(parsed.value)) ports.push(parsed.value);
+    }
+    return ports;
   }
 
   function loadJwt(): JwtConfig {

@@ -122,6 +122,14 @@ function isIpOrCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** An IP address or CIDR range (`127.0.0.1/32`, `::1/128`), lowercased. */
+export function parseCidr(entry: string): Parsed<string> {
+  const lower = entry.toLowerCase();
+  return isIpOrCidr(lower)
+    ? ok(lower)
+    : fail(`entries must be IP addresses or CIDR ranges such as 127.0.0.1/32 or ::1/128 (got ${quote(entry)})`);
+}
+
 /**
  * Express `trust proxy`: a hop count, or the addresses of the proxies in front of the app. `true` is
  * refused because it trusts whatever X-Forwarded-For the client sends.

@@ -35,5 +35,11 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
       ...(config.corsOrigins.length > 0 ? { cors: { origins: config.corsOrigins } } : {}),
       documentationPaths: ['/api/docs'],
     },
+    // The preview fetcher is the app's only outbound HTTP: its allowlist is the whole outbound policy.
+    outbound: {
+      allowedHosts: config.previewAllowedHosts,
+      allowedPorts: config.previewAllowedPorts,
+      allowCidrs: config.previewAllowedCidrs,
+    },
   };
 }

@@ -1,3 +1,4 @@
 export { SecurityEventBus, sanitizeForLog } from './security-event.bus';
 export { SECURITY_EVENT_SINKS } from './security-event';
+export { eventContext } from './event-context';
 export type { SecurityEvent, SecurityEventSink, SecurityEventType } from './security-event';

@@ -48,6 +48,15 @@ export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: 
     detail: 'The service is temporarily unavailable; retry later.',
   },
   [ErrorCode.NO_ROUTE_PLAN]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+  [ErrorCode.OUTBOUND_REFUSED]: { title: 'Bad Request', detail: 'The URL is not allowed.' },
+  [ErrorCode.OUTBOUND_TIMEOUT]: { title: 'Bad Request', detail: 'The remote server did not answer in time.' },
+  [ErrorCode.OUTBOUND_TOO_LARGE]: { title: 'Bad Request', detail: 'The remote response is too large.' },
+  [ErrorCode.OUTBOUND_CONTENT_TYPE]: {
+    title: 'Bad Request',
+    detail: 'The remote response is not of an accepted content type.',
+  },
+  [ErrorCode.OUTBOUND_FAILED]: { title: 'Bad Gateway', detail: 'The remote server could not be reached.' },
+  [ErrorCode.THIRD_PARTY_INVALID]: { title: 'Bad Gateway', detail: 'A remote service sent an invalid response.' },
 };
 
 /** The code used for a status when nothing more specific is known. */
