@@ -4,8 +4,10 @@ import {
   assertProblemDetails,
   checkProblemDetails,
   checkSecurityHeaders,
+  LoopbackCanary,
   probeBola,
   probeMassAssignment,
+  probeSsrf,
   TokenForge,
 } from '@app/api-security/testing';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
@@ -168,5 +170,40 @@ describe(`sample-api through the security test kit (${SAMPLE_DATABASE})`, () => 
       await http().post('/api/v1/orders').set(a.headers).set('Content-Type', 'text/plain').send('items'),
       { status: 415 },
     );
+  });
+
+  it('SSRF: every payload to POST /previews is refused and none reaches the loopback canary, even with loopback hosts allowlisted', async () => {
+    const canary = new LoopbackCanary();
+    await canary.start();
+    // Allowlisting the loopback names and the canary's port leaves the connect-time address check as the only defence.
+    const exposed = await startSampleApp({
+      RATE_LIMIT: '100000/60s',
+      PREVIEW_ALLOWED_HOSTS: '127.0.0.1,localhost,169.254.169.254,10.0.0.1,allowed.example',
+      PREVIEW_ALLOWED_PORTS: `80,443,${canary.port}`,
+    });
+    try {
+      const email = `ssrf-${randomUUID().slice(0, 8)}@example.com`;
+      const server = exposed.app.getHttpServer();
+      expect(
+        (await request(server).post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 's' })).status,
+      ).toBe(201);
+      const token = (await request(server).post('/api/v1/auth/login').send({ email, password: PASSWORD })).body
+        .accessToken;
+      const report = await probeSsrf(exposed.app, {
+        path: '/api/v1/previews',
+        headers: { Authorization: `Bearer ${token}` },
+        canary,
+        allowedHost: 'allowed.example',
+        // 502 is a name that did not resolve (this sandbox has no DNS: `localhost.`, `allowed.example`); the
+        // canary count below is what proves no request left for a forbidden address.
+        refused: [400, 502],
+      });
+      expect(report.sent).toBeGreaterThan(80);
+      expect(report.findings).toEqual([]);
+      expect(canary.connections).toBe(0);
+    } finally {
+      await exposed.close();
+      await canary.stop();
+    }
   });
 });
