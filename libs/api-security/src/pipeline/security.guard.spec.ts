@@ -1,3 +1,6 @@
+import type { ResolvedApiSecurityOptions } from '../api-security.options';
+import { resolveRequestLimits } from '../consumption/request-limits.options';
+import { RequestLimitsStep } from '../consumption/request-limits.step';
 import type { ExecutionContext } from '@nestjs/common';
 import { AuthenticationStep } from '../authentication/authentication.step';
 import type { Authenticator } from '../authentication/authenticator';
@@ -44,7 +47,12 @@ const alice: Authenticator = {
 
 function guard(found: RoutePlan | undefined): SecurityGuard {
   const registry = { forHandler: () => found } as unknown as RoutePlanRegistry;
-  return new SecurityGuard(registry, new AuthenticationStep([alice]));
+  return new SecurityGuard(registry, new AuthenticationStep([alice]), undefined, undefined, undefined, limits());
+}
+
+/** The body checks every guard runs; rate limiting stays off (no plan here has `rateLimit`). */
+function limits(): RequestLimitsStep {
+  return new RequestLimitsStep({ requestLimits: resolveRequestLimits(undefined, []) } as ResolvedApiSecurityOptions);
 }
 
 const request = (authorization?: string): SecurityRequest => ({
@@ -111,6 +119,8 @@ describe('SecurityGuard', () => {
         new AuthenticationStep([alice]),
         new RolesStep(bus),
         new OwnershipStep(bus),
+        undefined,
+        limits(),
       );
     beforeEach(() => {
       calls.length = 0;
