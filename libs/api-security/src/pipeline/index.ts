@@ -10,4 +10,12 @@ export {
   unknownRoleRule,
 } from './boot-audit';
 export type { AuditRule } from './boot-audit';
-export type { RoutePlan, AuditContext, AuditFinding } from './route-plan';
+export type {
+  AuditContext,
+  AuditFinding,
+  DeprecationPlan,
+  FlowPlan,
+  RateLimitPlan,
+  RateLimitTierPlan,
+  RoutePlan,
+} from './route-plan';

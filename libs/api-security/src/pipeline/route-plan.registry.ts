@@ -6,6 +6,7 @@ import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
 import { ownershipResolverToken, type OwnershipResolver } from '../authorization/ownership-resolver';
 import { RoleGraph } from '../authorization/role-graph';
+import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -111,6 +112,8 @@ export class RoutePlanRegistry implements OnModuleInit {
         );
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
         const decisions = authorization.compile(handler, controller, paths);
+        const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
+        const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -121,6 +124,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             handler: name,
             isPublic,
             ...decisions,
+            ...(deprecation ? { deprecation } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, plan);

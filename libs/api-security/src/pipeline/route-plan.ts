@@ -22,6 +22,47 @@ export interface RoutePlan {
   readonly scopes?: readonly string[];
   /** `@Owns`: a resource to check, an explicit opt-out, or absent when undecided. */
   readonly ownership?: OwnershipPlan;
+  /** Rate-limit tiers that count this route; absent when none does. */
+  readonly rateLimit?: RateLimitPlan;
+  /** The sensitive business flow this route belongs to; absent when none. */
+  readonly flow?: FlowPlan;
+  /** `@Deprecated`: headers to send and what happens after the sunset; absent when not deprecated. */
+  readonly deprecation?: DeprecationPlan;
+}
+
+/** One rate-limit tier that counts a route. */
+export interface RateLimitTierPlan {
+  readonly name: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly blockSeconds: number;
+}
+
+/** How a route is rate limited; absent when no tier counts it. */
+export interface RateLimitPlan {
+  readonly tiers: readonly RateLimitTierPlan[];
+  readonly cost: number;
+}
+
+/** A sensitive business flow a route belongs to. */
+export interface FlowPlan {
+  readonly name: string;
+}
+
+/** A deprecated route, compiled from `@Deprecated` at boot. */
+export interface DeprecationPlan {
+  /** Epoch milliseconds of the deprecation (RFC 9745), when given. */
+  readonly since?: number;
+  /** Epoch milliseconds after which the route is retired (RFC 8594). */
+  readonly sunset: number;
+  /** URI of the replacement, sent as `Link: <…>; rel="successor-version"`. */
+  readonly successor?: string;
+  /** URI of human-readable deprecation notes, sent as `Link: <…>; rel="deprecation"`. */
+  readonly link?: string;
+  /** After the sunset: `gone` answers 410, `serve` keeps serving with the headers. */
+  readonly afterSunset: 'gone' | 'serve';
+  /** Precomputed header values (`Deprecation`, `Sunset`, `Link`). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** A route that a boot-audit rule objects to, with the reason in one line. */
