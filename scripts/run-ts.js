@@ -1,4 +1,6 @@
 'use strict';
+/* global require, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS entry point that loads TypeScript */
 /**
  * Runs a TypeScript entry point (a script under scripts/) without a build step: `.ts` files are
  * compiled to CommonJS on load by SWC with the same settings as the tests, and `@app/api-security`

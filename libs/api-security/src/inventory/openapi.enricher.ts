@@ -234,7 +234,7 @@ export function enrichOpenApiDocument(
             scheme: 'bearer',
             bearerFormat: 'JWT',
             description:
-              'Short-lived JWT access token, issued and verified following RFC 8725 (JSON Web Token Best ' +
+              'Short-lived JWT access token, issued and verified following RFC8725 (JSON Web Token Best ' +
               'Current Practices): one pinned algorithm (`none` refused), required `iss`, `aud`, `exp` and ' +
               '`typ`, revocable by `jti`.',
           },
