@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createSampleApp } from '../../apps/sample-api/src/bootstrap';
+import { createSampleApp, type SampleAppOptions } from '../../apps/sample-api/src/bootstrap';
 
 export interface RunningSampleApp {
   app: INestApplication;
@@ -22,6 +22,7 @@ export const SAMPLE_DATABASE = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite
 export async function startSampleApp(
   env: Record<string, string | undefined> = {},
   shareDatabaseWith?: RunningSampleApp,
+  options: SampleAppOptions = {},
 ): Promise<RunningSampleApp> {
   const saved = { ...process.env };
   let dropSchema: () => Promise<void> = async () => undefined;
@@ -51,7 +52,7 @@ export async function startSampleApp(
     else process.env[name] = value;
   }
   try {
-    const app = await createSampleApp({ logger: false });
+    const app = await createSampleApp({ logger: false, ...options });
     return {
       app,
       ...(overrides.DATABASE_URL ? { databaseUrl: overrides.DATABASE_URL } : {}),
