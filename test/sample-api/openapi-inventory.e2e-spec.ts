@@ -32,7 +32,8 @@ describe(`sample-api OpenAPI document and inventory (${SAMPLE_DATABASE})`, () =>
   });
   afterAll(() => sample.close());
 
-  const operation = (method: string, path: string): Operation => document.paths[openApiPath(path)][method.toLowerCase()];
+  const operation = (method: string, path: string): Operation =>
+    document.paths[openApiPath(path)][method.toLowerCase()];
 
   it('documents exactly the routes the inventory lists (no shadow route)', () => {
     const plans = sample.app.get(RoutePlanRegistry).plans();

@@ -63,7 +63,9 @@ describe(`sample-api security log (${SAMPLE_DATABASE})`, () => {
     const failures: string[] = [];
     for (let i = 0; i < 5; i++) {
       failures.push(
-        ...(await typeAfter(() => http().post('/api/v1/auth/login').send({ email: victim.email, password: badPassword }))),
+        ...(await typeAfter(() =>
+          http().post('/api/v1/auth/login').send({ email: victim.email, password: badPassword }),
+        )),
       );
     }
     expect(failures).toContain('authentication.failure');
@@ -116,7 +118,12 @@ describe(`sample-api security log (${SAMPLE_DATABASE})`, () => {
   });
 
   it('keeps CR/LF in a login email from forging a log line', async () => {
-    const forged = JSON.stringify({ time: new Date().toISOString(), level: 'log', context: 'SecurityEvent', type: 'x' });
+    const forged = JSON.stringify({
+      time: new Date().toISOString(),
+      level: 'log',
+      context: 'SecurityEvent',
+      type: 'x',
+    });
     const email = `x@example.com\r\n${forged}\n`;
     const before = lines.length;
     const res = await http().post('/api/v1/auth/login').send({ email, password: 'whatever-password' });
