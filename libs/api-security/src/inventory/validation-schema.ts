@@ -131,8 +131,10 @@ export function schemaFromValidation(type: ClassType, register: (nested: ClassTy
     let nullable = false;
     for (const meta of metas) {
       if (meta.type === 'conditionalValidation') {
-        const name = meta.name ?? '';
-        if (name === 'isOptional' || name === '') optional ||= name === 'isOptional';
+        if (meta.name === 'isOptional') {
+          optional = true;
+          continue;
+        }
         // `@ValidateIf((_, v) => v !== null)` is how a DTO says "null is accepted".
         if (meta.constraints?.some((c: unknown) => typeof c === 'function' && /!==?\s*null/.test(String(c)))) {
           nullable = true;
