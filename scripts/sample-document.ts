@@ -13,11 +13,14 @@ export interface SampleAppFacts {
 }
 
 /**
- * Boots the sample app as `npm start` would (in-memory SQLite unless DATABASE_URL is set, no
- * listener), reads its OpenAPI document and route inventory, and closes it.
+ * Boots the sample app as `npm start` would, but on an in-memory SQLite database and in-memory
+ * state whatever the environment says (routes and documentation do not depend on them) and without
+ * a listener; reads its OpenAPI document and route inventory, and closes it.
  */
 export async function readSampleApp(): Promise<SampleAppFacts> {
-  if (!process.env.DATABASE_URL) process.env.SQLITE_PATH ??= ':memory:';
+  delete process.env.DATABASE_URL;
+  delete process.env.REDIS_URL;
+  process.env.SQLITE_PATH = ':memory:';
   // Only errors: the scripts' output is the document or the table.
   const app: INestApplication = await createSampleApp({ logger: ['error'] });
   try {
