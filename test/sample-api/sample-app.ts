@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createSampleApp } from '../../apps/sample-api/src/bootstrap';
+import { createSampleApp, type SampleAppOptions } from '../../apps/sample-api/src/bootstrap';
 
 export interface RunningSampleApp {
   app: INestApplication;
@@ -24,6 +24,7 @@ export const SAMPLE_DATABASE = process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite
 export async function startSampleApp(
   env: Record<string, string | undefined> = {},
   shareDatabaseWith?: RunningSampleApp,
+  options: SampleAppOptions = {},
 ): Promise<RunningSampleApp> {
   const saved = { ...process.env };
   let dropSchema: () => Promise<void> = async () => undefined;
@@ -61,7 +62,7 @@ export async function startSampleApp(
     else process.env[name] = value;
   }
   try {
-    const app = await createSampleApp({ logger: false });
+    const app = await createSampleApp({ logger: false, ...options });
     return {
       app,
       redisKeyPrefix,

@@ -2,6 +2,15 @@ import { VersioningType, type INestApplication, type LoggerService, type LogLeve
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  API_SECURITY_OPTIONS,
+  checkDeployment,
+  enrichOpenApiDocument,
+  RedactingLogger,
+  RoutePlanRegistry,
+  type ResolvedApiSecurityOptions,
+} from '@app/api-security';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { OpenApiDocumentService } from './docs/openapi-document.service';
@@ -10,6 +19,7 @@ import { OpenApiDocumentService } from './docs/openapi-document.service';
 const UNPREFIXED = ['.well-known/jwks.json'];
 
 export interface SampleAppOptions {
+  /** @default a {@link RedactingLogger} (JSON lines, secrets redacted) at log, warn and error */
   logger?: LoggerService | LogLevel[] | false;
 }
 
@@ -19,7 +29,7 @@ export interface SampleAppOptions {
  */
 export async function createSampleApp(options: SampleAppOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    logger: options.logger ?? new RedactingLogger({ levels: ['log', 'warn', 'error', 'fatal'] }),
     bufferLogs: true,
     // Boot errors (bad env, failed migration) reach main.ts, which prints them without a stack.
     abortOnError: false,
@@ -35,19 +45,31 @@ export async function createSampleApp(options: SampleAppOptions = {}): Promise<I
   app.enableVersioning({ type: VersioningType.URI });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('sample-api')
-      .setDescription('The api-security showcase: every OWASP API Security Top 10 (2023) risk, handled.')
-      .setVersion('1.0.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
+  const swaggerUi = !config.production;
+  // Production refuses to start on an insecure setting (Swagger UI, synchronize, trust proxy true…).
+  checkDeployment(app.get<ResolvedApiSecurityOptions>(API_SECURITY_OPTIONS), {
+    swaggerUi,
+    typeormSynchronize: app.get(DataSource).options.synchronize === true,
+    trustProxy: config.trustProxy ?? false,
+  });
+
+  const documents = app.get(OpenApiDocumentService);
+  documents.set(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setOpenAPIVersion('3.1.0')
+        .setTitle('sample-api')
+        .setDescription('The api-security showcase: every OWASP API Security Top 10 (2023) risk, handled.')
+        .setVersion('1.0.0')
+        .build(),
+    ),
   );
-  app.get(OpenApiDocumentService).set(document);
-  if (!config.production) {
-    SwaggerModule.setup('api/docs', app, document, { raw: false });
+  if (swaggerUi) {
+    SwaggerModule.setup('api/docs', app, () => documents.get(), { raw: false });
   }
   await app.init();
+  // Route plans are compiled during init: the document then learns every route's security from them.
+  enrichOpenApiDocument(documents.get(), app.get(RoutePlanRegistry).plans());
   return app;
 }

@@ -4,6 +4,7 @@ import { createSampleApp } from './bootstrap';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 
 async function main(): Promise<void> {
+  // The default logger of createSampleApp writes JSON lines with secrets redacted (RedactingLogger).
   const app = await createSampleApp();
   const { port } = app.get<AppConfig>(APP_CONFIG);
   await app.listen(port);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { CurrentPrincipal, type SecurityPrincipal } from '@app/api-security';
 import { Owns } from '@app/api-security/authorization/owns.decorator';
+import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { ApiKeyManagementGuard } from './api-key-management.guard';
 import { CreateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService, type ApiKeySummary, type CreatedApiKey } from './api-keys.service';
@@ -24,6 +25,7 @@ export class ApiKeysController {
 
   /** 204; the key is refused from the next request on. */
   @Delete(':id')
+  @ApiIdParam()
   @HttpCode(204)
   @Owns(false, {
     reason: 'revocation is one UPDATE scoped to the caller (id AND userId); any other id answers 404',

@@ -42,7 +42,7 @@ export class AuthService {
       await this.attempts.recordFailure(email, ip);
       throw new UnauthenticatedException(user ? 'bad credentials' : 'unknown account');
     }
-    await this.attempts.recordSuccess(email, ip);
+    await this.attempts.recordSuccess(email, ip, user.id);
     const refresh = await this.refreshTokens.issue(user.id);
     return this.pair(user, refresh.refreshToken, refresh.familyId);
   }

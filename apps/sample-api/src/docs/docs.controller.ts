@@ -1,13 +1,13 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiExcludeController, type OpenAPIObject } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { Public } from '@app/api-security';
 import { OpenApiDocumentService } from './openapi-document.service';
 
 /**
  * Serves the OpenAPI document as an ordinary route, so it gets the same headers, request id and
- * inventory entry as every other response.
+ * inventory entry as every other response. It is documented too: the inventory check allows no
+ * undocumented route.
  */
-@ApiExcludeController()
 @Controller({ version: VERSION_NEUTRAL })
 export class DocsController {
   constructor(private readonly documents: OpenApiDocumentService) {}

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@app/api-security';
+import { ApiPagination, CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@app/api-security';
+import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { CreateOrderDto } from './create-order.dto';
 import { toOrderView, type OrderView } from './order-view';
 import { OrdersService } from './orders.service';
@@ -14,6 +15,7 @@ export class OrdersController {
   }
 
   @Get()
+  @ApiPagination()
   async list(
     @CurrentPrincipal() principal: SecurityPrincipal,
     @Query('limit') limit?: string,
@@ -25,6 +27,7 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiIdParam()
   @Owns('order')
   async get(@Param('id') id: string): Promise<OrderView> {
     return toOrderView(await this.orders.get(id));

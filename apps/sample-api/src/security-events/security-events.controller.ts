@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { pagination, Roles } from '@app/api-security';
+import { ApiPagination, pagination, Roles } from '@app/api-security';
 import { Repository } from 'typeorm';
 import { SecurityEventEntity } from '../database/security-event.entity';
 
@@ -22,6 +22,7 @@ export class SecurityEventsController {
   constructor(@InjectRepository(SecurityEventEntity) private readonly events: Repository<SecurityEventEntity>) {}
 
   @Get()
+  @ApiPagination()
   @Roles('admin')
   async list(
     @Query('limit') limit?: string,

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Query } from '@nestjs/common';
-import { CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@app/api-security';
+import { ApiPagination, CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@app/api-security';
+import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { UpdateUserDto } from './update-user.dto';
 import { toProfile, type UserProfile } from './user-profile';
 import { UserView } from './user.view';
@@ -18,6 +19,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiPagination()
   @Roles('manager')
   async list(
     @Query('limit') limit?: string,
@@ -29,6 +31,7 @@ export class UsersController {
   }
 
   @Get(':id')
+  @ApiIdParam()
   @Owns('user')
   async get(@Param('id') id: string): Promise<UserView> {
     const user = await this.users.findById(id);
@@ -37,12 +40,14 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @ApiIdParam()
   @Owns('user')
   async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserView> {
     return UserView.from(await this.users.update(id, body));
   }
 
   @Delete(':id')
+  @ApiIdParam()
   @Roles('admin')
   @Owns(false, { reason: 'admin-only: the role check is the whole decision' })
   @HttpCode(204)

@@ -3,12 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { provideOwnershipResolver, TypeOrmOwnershipResolver } from '@app/api-security';
 import { DataSource } from 'typeorm';
 import { UserEntity } from '../database/user.entity';
+import { UsersV0Controller } from './users-v0.controller';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity])],
-  controllers: [UsersController],
+  controllers: [UsersController, UsersV0Controller],
   providers: [
     UsersService,
     // A user "owns" exactly their own row: one indexed lookup on the primary key.

@@ -2,3 +2,5 @@ export { SecurityEventBus, sanitizeForLog } from './security-event.bus';
 export { SECURITY_EVENT_SINKS } from './security-event';
 export { eventContext } from './event-context';
 export type { SecurityEvent, SecurityEventSink, SecurityEventType } from './security-event';
+export { REDACTED, REDACTED_KEYS, RedactingLogger } from './redacting.logger';
+export type { RedactingLoggerOptions } from './redacting.logger';

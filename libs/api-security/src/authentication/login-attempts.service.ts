@@ -115,13 +115,23 @@ export class LoginAttemptsService {
     await Promise.all(pending);
   }
 
-  /** A successful login: the account's consecutive-failure counts start again from zero. */
-  async recordSuccess(account: string, ip: string): Promise<void> {
+  /**
+   * A successful login: the account's consecutive-failure counts start again from zero, and an
+   * `authentication.success` event records who signed in from where.
+   */
+  async recordSuccess(account: string, ip: string, principalId?: string): Promise<void> {
     const accountHash = hashAccount(account);
     await Promise.all([
       this.store.delete(accountFailuresKey(accountHash)),
       this.store.delete(accountClientFailuresKey(accountHash, hashClient(ip))),
     ]);
+    this.events.emit({
+      type: 'authentication.success',
+      reason: 'password',
+      ...(principalId !== undefined ? { principalId } : {}),
+      ...(typeof ip === 'string' && ip.length > 0 ? { ip } : {}),
+      details: { accountHash },
+    });
   }
 
   private async lockAccount(

@@ -4,7 +4,8 @@ import type { ResolvedApiSecurityOptions } from '../api-security.options';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id';
 const EXPOSED_HEADERS =
-  'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
+  'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, ' +
+  'Deprecation, Sunset, Link';
 
 /**
  * CORS from an exact-origin allowlist. Never `*`, so credentials can be allowed safely, and

@@ -1,12 +1,33 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional, type Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { OwnershipPlan } from '../authorization/authorization-plan';
+import type { RoutePlan } from '../pipeline/route-plan';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import type { WritePolicy } from '../properties/write-policy';
+import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 
 /** A route's ownership decision as reported: the resource checked, an explicit opt-out, or none. */
 export type RouteInventoryOwnership =
   | { kind: 'resource'; resource: string; param: string; onDenied: 404 | 403; bypassRoles: string[] }
   | { kind: 'opt-out'; reason: string }
   | null;
+
+/** A rate-limit tier that counts the route. */
+export interface RouteInventoryRateLimitTier {
+  name: string;
+  limit: number;
+  windowSeconds: number;
+  blockSeconds: number;
+}
+
+/** `@Deprecated` as reported: ISO dates and the successor. */
+export interface RouteInventoryDeprecation {
+  since: string | null;
+  sunset: string;
+  successor: string | null;
+  link: string | null;
+  afterSunset: 'gone' | 'serve';
+}
 
 /** One route and its security decisions, as the inventory reports it. */
 export interface RouteInventoryEntry {
@@ -21,6 +42,16 @@ export interface RouteInventoryEntry {
   /** `@Scopes` required of API-key principals; empty when none. */
   scopes: string[];
   ownership: RouteInventoryOwnership;
+  /**
+   * `@WritableBy` on the request body: field path (`role`, `items[].sku`, `profile.verified` under
+   * `@Body('profile')`) → the roles that may send it; empty when the body restricts nothing.
+   */
+  writableFields: Record<string, string[]>;
+  /** Rate-limit tiers that count the route; empty when none. */
+  rateLimits: RouteInventoryRateLimitTier[];
+  /** Sensitive business flow the route belongs to, or null. */
+  flow: string | null;
+  deprecation: RouteInventoryDeprecation | null;
 }
 
 function ownershipEntry(ownership: OwnershipPlan | undefined): RouteInventoryOwnership {
@@ -35,10 +66,47 @@ function ownershipEntry(ownership: OwnershipPlan | undefined): RouteInventoryOwn
   };
 }
 
+function deprecationEntry(plan: RoutePlan): RouteInventoryDeprecation | null {
+  const d = plan.deprecation;
+  if (!d) return null;
+  return {
+    since: d.since !== undefined ? new Date(d.since).toISOString() : null,
+    sunset: new Date(d.sunset).toISOString(),
+    successor: d.successor ?? null,
+    link: d.link ?? null,
+    afterSunset: d.afterSunset,
+  };
+}
+
+/** Flattens a write policy into `path → roles`, following nested DTOs (cycles visited once). */
+function flattenWritePolicy(
+  policy: WritePolicy,
+  prefix: string,
+  out: Record<string, string[]>,
+  seen: Set<object>,
+): void {
+  if (seen.has(policy)) return;
+  seen.add(policy);
+  for (const [property, roles] of policy.restricted) out[prefix + property] = [...roles];
+  for (const [property, nested] of policy.nested) {
+    for (const child of nested) flattenWritePolicy(child, `${prefix}${property}.`, out, seen);
+  }
+  seen.delete(policy);
+}
+
+type Handler = (...args: never[]) => unknown;
+
 /** Lists every route the application serves with its security metadata (OWASP API9). */
 @Injectable()
 export class RouteInventoryService {
-  constructor(private readonly registry: RoutePlanRegistry) {}
+  private handlers: Map<string, { controller: Type; handler: Handler }> | undefined;
+
+  constructor(
+    private readonly registry: RoutePlanRegistry,
+    @Optional() private readonly discovery?: DiscoveryService,
+    @Optional() private readonly scanner?: MetadataScanner,
+    @Optional() private readonly writePolicies?: WritePolicyCompiler,
+  ) {}
 
   /** Plain JSON-safe data (no resolver instances, no Sets), ready to serve from an admin endpoint. */
   list(): RouteInventoryEntry[] {
@@ -52,6 +120,41 @@ export class RouteInventoryService {
       roles: [...(plan.roles?.required ?? [])],
       scopes: [...(plan.scopes ?? [])],
       ownership: ownershipEntry(plan.ownership),
+      writableFields: this.writableFields(plan),
+      rateLimits: (plan.rateLimit?.tiers ?? []).map((t) => ({
+        name: t.name,
+        limit: t.limit,
+        windowSeconds: t.windowSeconds,
+        blockSeconds: t.blockSeconds,
+      })),
+      flow: plan.flow?.name ?? null,
+      deprecation: deprecationEntry(plan),
     }));
+  }
+
+  private writableFields(plan: RoutePlan): Record<string, string[]> {
+    const found = this.handlerOf(plan);
+    const out: Record<string, string[]> = {};
+    if (!found || !this.writePolicies) return out;
+    for (const binding of this.writePolicies.forHandler(found.controller, found.handler)) {
+      flattenWritePolicy(binding.policy, binding.property ? `${binding.property}.` : '', out, new Set());
+    }
+    return out;
+  }
+
+  /** The controller class and method behind a plan, found once per application by name. */
+  private handlerOf(plan: RoutePlan): { controller: Type; handler: Handler } | undefined {
+    if (!this.handlers) {
+      this.handlers = new Map();
+      for (const wrapper of this.discovery?.getControllers() ?? []) {
+        const controller = wrapper.metatype as Type | undefined;
+        if (!controller || !wrapper.instance || !this.scanner) continue;
+        const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, Handler>;
+        for (const name of this.scanner.getAllMethodNames(prototype)) {
+          this.handlers.set(`${controller.name}.${name}`, { controller, handler: prototype[name] });
+        }
+      }
+    }
+    return this.handlers.get(`${plan.controller}.${plan.handler}`);
   }
 }

@@ -11,4 +11,11 @@ export {
   unknownRoleRule,
 } from './boot-audit';
 export type { AuditRule } from './boot-audit';
-export type { RoutePlan, AuditContext, AuditFinding } from './route-plan';
+export type {
+  AuditContext,
+  AuditFinding,
+  DeprecationPlan,
+  RateLimitPlan,
+  RateLimitTierPlan,
+  RoutePlan,
+} from './route-plan';

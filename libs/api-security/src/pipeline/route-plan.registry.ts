@@ -10,6 +10,7 @@ import { BODY_LIMIT_METADATA } from '../consumption/body-limit.decorator';
 import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
 import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
+import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -128,6 +129,8 @@ export class RoutePlanRegistry implements OnModuleInit {
         for (const message of limited.problems) problems.push({ route: routeName, message });
         const bodyLimitBytes = this.bodyLimitOf(handler, controller, routeName, problems);
         const flow = flows.compile(handler, `${controller.name}.${name}`);
+        const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
+        const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -141,6 +144,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(limited.plan ? { rateLimit: limited.plan } : {}),
             ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
             ...(flow ? { flow } : {}),
+            ...(deprecation ? { deprecation } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, plan);

@@ -29,6 +29,8 @@ export interface RoutePlan {
   readonly bodyLimitBytes?: number;
   /** `@SensitiveFlow`: velocity limits, cooldown and challenge; absent when none. */
   readonly flow?: FlowPlan;
+  /** `@Deprecated`: headers to send and what happens after the sunset; absent when not deprecated. */
+  readonly deprecation?: DeprecationPlan;
 }
 
 /** One rate-limit tier that counts a route. */
@@ -43,6 +45,22 @@ export interface RateLimitTierPlan {
 export interface RateLimitPlan {
   readonly tiers: readonly RateLimitTierPlan[];
   readonly cost: number;
+}
+
+/** A deprecated route, compiled from `@Deprecated` at boot. */
+export interface DeprecationPlan {
+  /** Epoch milliseconds of the deprecation (RFC 9745), when given. */
+  readonly since?: number;
+  /** Epoch milliseconds after which the route is retired (RFC 8594). */
+  readonly sunset: number;
+  /** URI of the replacement, sent as `Link: <…>; rel="successor-version"`. */
+  readonly successor?: string;
+  /** URI of human-readable deprecation notes, sent as `Link: <…>; rel="deprecation"`. */
+  readonly link?: string;
+  /** After the sunset: `gone` answers 410, `serve` keeps serving with the headers. */
+  readonly afterSunset: 'gone' | 'serve';
+  /** Precomputed header values (`Deprecation`, `Sunset`, `Link`). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** A route that a boot-audit rule objects to, with the reason in one line. */
