@@ -41,7 +41,8 @@ async function main(): Promise<number> {
     if (spectral.status === 0) console.log(`OpenAPI lint: ${plans.length} routes documented, 0 errors.`);
     return spectral.status ?? 1;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // KEEP_OPENAPI=1 leaves the linted document in place, to look up a finding's line.
+    if (!process.env.KEEP_OPENAPI) rmSync(dir, { recursive: true, force: true });
   }
 }
 
