@@ -6,7 +6,7 @@ import {
   type NestModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApiSecurityConfigurableModule, API_SECURITY_MODULE_OPTIONS } from './api-security.module-definition';
 import {
   API_SECURITY_OPTIONS,
@@ -27,7 +27,7 @@ import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
-import { DeprecationInterceptor } from './inventory/deprecation.interceptor';
+import { DeprecationStep } from './inventory/deprecation.step';
 import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
@@ -75,10 +75,10 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...FLOW_PROVIDERS,
     ...OUTBOUND_PROVIDERS,
     RouteInventoryService,
+    DeprecationStep,
     { provide: APP_GUARD, useClass: SecurityGuard },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
     { provide: APP_PIPE, useClass: SecurityValidationPipe },
-    { provide: APP_INTERCEPTOR, useClass: DeprecationInterceptor },
     ...PROPERTIES_PROVIDERS,
   ],
   exports: [

@@ -6,6 +6,7 @@ import { requestPath } from './raw-http';
 import { assignRequestId, REQUEST_ID_HEADER } from './request-id';
 
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+type HeaderList = readonly (readonly [string, string])[];
 
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 const DOCS_CSP = {
@@ -26,8 +27,8 @@ const DOCS_CSP = {
  */
 @Injectable()
 export class SecurityHeadersService {
-  private readonly api: NodeMiddleware;
-  private readonly docs: NodeMiddleware;
+  private readonly api: HeaderList;
+  private readonly docs: HeaderList;
   private readonly docPaths: readonly string[];
 
   constructor(@Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions) {
@@ -37,8 +38,8 @@ export class SecurityHeadersService {
       crossOriginResourcePolicy: { policy: 'same-origin' as const },
       xFrameOptions: { action: 'deny' as const },
     };
-    this.api = helmet({ ...common, contentSecurityPolicy: API_CSP }) as unknown as NodeMiddleware;
-    this.docs = helmet({ ...common, contentSecurityPolicy: DOCS_CSP }) as unknown as NodeMiddleware;
+    this.api = headersOf(helmet({ ...common, contentSecurityPolicy: API_CSP }) as unknown as NodeMiddleware);
+    this.docs = headersOf(helmet({ ...common, contentSecurityPolicy: DOCS_CSP }) as unknown as NodeMiddleware);
     this.docPaths = options.hardening.documentationPaths;
   }
 
@@ -49,10 +50,40 @@ export class SecurityHeadersService {
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = requestPath(req);
     const isDocs = this.docPaths.length > 0 && this.docPaths.some((p) => url === p || url.startsWith(`${p}/`));
-    // helmet's middlewares only set headers and call next synchronously.
-    (isDocs ? this.docs : this.api)(req, res, () => undefined);
+    const headers = isDocs ? this.docs : this.api;
+    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
     res.removeHeader('X-Powered-By');
     res.setHeader('Cache-Control', 'no-store');
     return requestId;
   }
+}
+
+/**
+ * The headers a helmet middleware sets, captured once at boot. With these options helmet's output
+ * does not depend on the request (no nonces), so replaying the list per request gives the same
+ * headers without running helmet's middleware chain every time.
+ */
+function headersOf(middleware: NodeMiddleware): HeaderList {
+  const headers: [string, string][] = [];
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      const index = headers.findIndex(([existing]) => existing.toLowerCase() === name.toLowerCase());
+      const entry: [string, string] = [name, Array.isArray(value) ? value.join(', ') : String(value)];
+      if (index >= 0) headers[index] = entry;
+      else headers.push(entry);
+    },
+    removeHeader: (name: string) => {
+      const index = headers.findIndex(([existing]) => existing.toLowerCase() === name.toLowerCase());
+      if (index >= 0) headers.splice(index, 1);
+    },
+    getHeader: () => undefined,
+  } as unknown as ServerResponse;
+  let called = false;
+  middleware({ headers: {}, method: 'GET', url: '/' } as IncomingMessage, recorder, (error) => {
+    if (error) throw error;
+    called = true;
+  });
+  // helmet calls next synchronously; if a future version did not, the list would be incomplete.
+  if (!called) throw new Error('helmet did not finish synchronously; security headers cannot be precomputed.');
+  return Object.freeze(headers.map((entry) => Object.freeze(entry)));
 }

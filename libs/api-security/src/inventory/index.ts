@@ -7,8 +7,8 @@ export type {
 } from './route-inventory.service';
 export { Deprecated, compileDeprecation } from './deprecated.decorator';
 export type { DeprecatedOptions } from './deprecated.decorator';
-export { DEPRECATION_CLOCK, DeprecationInterceptor } from './deprecation.interceptor';
-export type { DeprecationClock } from './deprecation.interceptor';
+export { DEPRECATION_CLOCK, DeprecationStep } from './deprecation.step';
+export type { DeprecationClock } from './deprecation.step';
 export {
   OPENAPI_SECURITY_SCHEMES,
   PROBLEM_DETAILS_SCHEMA,

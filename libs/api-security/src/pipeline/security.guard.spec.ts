@@ -1,3 +1,7 @@
+import { PrincipalRoles } from '../properties/principal-roles';
+import { DEFAULT_ROLE_HIERARCHY } from '../properties/roles.options';
+import { WritePolicyCompiler } from '../properties/write-policy.compiler';
+import { WritePolicyStep } from '../properties/write-policy.step';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { resolveRequestLimits } from '../consumption/request-limits.options';
 import { RequestLimitsStep } from '../consumption/request-limits.step';
@@ -47,7 +51,26 @@ const alice: Authenticator = {
 
 function guard(found: RoutePlan | undefined): SecurityGuard {
   const registry = { forHandler: () => found } as unknown as RoutePlanRegistry;
-  return new SecurityGuard(registry, new AuthenticationStep([alice]), undefined, undefined, undefined, limits());
+  return new SecurityGuard(
+    registry,
+    new AuthenticationStep([alice]),
+    undefined,
+    undefined,
+    undefined,
+    limits(),
+    undefined,
+    undefined,
+    writes(),
+  );
+}
+
+/** The field write policy every guard runs (no handler here binds a DTO, so it only checks prototype keys). */
+function writes(): WritePolicyStep {
+  return new WritePolicyStep(
+    new WritePolicyCompiler(),
+    new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
+    { emit: () => undefined } as unknown as SecurityEventBus,
+  );
 }
 
 /** The body checks every guard runs; rate limiting stays off (no plan here has `rateLimit`). */
@@ -121,6 +144,9 @@ describe('SecurityGuard', () => {
         new OwnershipStep(bus),
         undefined,
         limits(),
+        undefined,
+        undefined,
+        writes(),
       );
     beforeEach(() => {
       calls.length = 0;

@@ -7,6 +7,9 @@ import { SecurityThrottlerGuard } from '../consumption/security-throttler.guard'
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
 import { FlowStep } from '../flows/flow.step';
+import { rawResponse } from '../hardening/raw-http';
+import { DeprecationStep } from '../inventory/deprecation.step';
+import { WritePolicyStep } from '../properties/write-policy.step';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from './route-plan';
 import { RoutePlanRegistry } from './route-plan.registry';
@@ -15,7 +18,9 @@ import { RoutePlanRegistry } from './route-plan.registry';
  * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
  * ever runs before the one it depends on: authenticate → rate limit (per principal, or per IP when
  * authentication failed or the route is public: failures are counted too) → authentication outcome
- * → body shape and size → roles and scopes → ownership → sensitive flow.
+ * → body shape and size → roles and scopes → ownership → field write policy (@WritableBy, prototype keys)
+ * → sensitive flow → deprecation (headers, or 410
+ * after the sunset).
  */
 @Injectable()
 export class SecurityGuard implements CanActivate {
@@ -30,6 +35,8 @@ export class SecurityGuard implements CanActivate {
     private readonly rateLimit?: SecurityThrottlerGuard,
     private readonly requestLimits?: RequestLimitsStep,
     private readonly flows?: FlowStep,
+    private readonly deprecation?: DeprecationStep,
+    private readonly writePolicy?: WritePolicyStep,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -61,7 +68,12 @@ export class SecurityGuard implements CanActivate {
     this.step(this.requestLimits, 'RequestLimitsStep', plan).run(request, plan);
     if (plan.roles || plan.scopes?.length) await this.step(this.roles, 'RolesStep', plan).run(request, plan);
     if (plan.ownership?.kind === 'resource') await this.step(this.ownership, 'OwnershipStep', plan).run(request, plan);
+    this.step(this.writePolicy, 'WritePolicyStep', plan).run(context);
     if (plan.flow) await this.step(this.flows, 'FlowStep', plan).run(request, plan, context);
+    if (plan.deprecation) {
+      const response = rawResponse(context.switchToHttp().getResponse<unknown>());
+      this.step(this.deprecation, 'DeprecationStep', plan).run(plan, plan.deprecation, response);
+    }
     return true;
   }
 

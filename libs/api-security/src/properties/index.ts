@@ -21,7 +21,7 @@ export type { Audience, ModelDescriptor, ProjectionPlan } from './projection-pla
 export type { FieldCopier, ValueProjector } from './projection.codegen';
 
 // Writes
-export { WritePolicyInterceptor } from './write-policy.interceptor';
+export { WritePolicyStep } from './write-policy.step';
 export { WritePolicyCompiler } from './write-policy.compiler';
 export { findForbiddenWrites } from './write-policy';
 export type { BodyBinding, WritePolicy } from './write-policy';

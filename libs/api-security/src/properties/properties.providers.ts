@@ -5,14 +5,14 @@ import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
 import { PrincipalRoles } from './principal-roles';
 import { ProjectionCompiler } from './projection.compiler';
 import { WritePolicyCompiler } from './write-policy.compiler';
-import { WritePolicyInterceptor } from './write-policy.interceptor';
+import { WritePolicyStep } from './write-policy.step';
 
 /**
  * Object-property-level authorization (OWASP API3), for `ApiSecurityModule`'s providers.
  *
  * No `APP_PIPE` here on purpose: the module's one `SecurityValidationPipe` stays the only
  * validation pipe (two global pipes would both validate and transform every parameter). Write
- * rules and prototype keys are checked by {@link WritePolicyInterceptor}, which sees the principal
+ * rules and prototype keys are checked by {@link WritePolicyStep}, which sees the principal
  * and the raw body and runs before pipes.
  */
 export const PROPERTIES_PROVIDERS: Provider[] = [
@@ -20,6 +20,6 @@ export const PROPERTIES_PROVIDERS: Provider[] = [
   ProjectionCompiler,
   FieldProjector,
   WritePolicyCompiler,
-  { provide: APP_INTERCEPTOR, useClass: WritePolicyInterceptor },
+  WritePolicyStep,
   { provide: APP_INTERCEPTOR, useClass: FieldVisibilityInterceptor },
 ];

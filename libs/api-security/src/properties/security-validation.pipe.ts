@@ -24,7 +24,7 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
  * their DTO types, and failures become problem details with an `errors` list.
  *
  * It also refuses `__proto__`, `constructor` and `prototype` keys in body and query objects before
- * class-transformer copies them. `WritePolicyInterceptor` already refuses them in the raw body;
+ * class-transformer copies them. `WritePolicyStep` already refuses them in the raw body;
  * this keeps the pipe safe on its own and covers query objects.
  */
 @Injectable()

@@ -1,12 +1,4 @@
-import {
-  Injectable,
-  Optional,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-  type Type,
-} from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Injectable, Optional, type ExecutionContext, type Type } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
@@ -21,8 +13,8 @@ import { eventContext } from '../audit/event-context';
 type Handler = (...args: unknown[]) => unknown;
 
 /**
- * Global interceptor (`APP_INTERCEPTOR`) that checks the raw parsed body before any pipe turns it
- * into a DTO (interceptors run after the guard, which set the principal, and before pipes):
+ * A step of the security guard, after authentication (so the principal is known) and before any
+ * pipe turns the raw parsed body into a DTO:
  *
  * 1. `__proto__`, `constructor` or `prototype` as a key anywhere in the body → 400 naming the path;
  * 2. a property of a `@Body()` DTO (nested DTOs and arrays of them included) that the principal's
@@ -33,7 +25,7 @@ type Handler = (...args: unknown[]) => unknown;
  * Which parameters are DTO bodies is compiled once per handler; a request walks precompiled maps.
  */
 @Injectable()
-export class WritePolicyInterceptor implements NestInterceptor {
+export class WritePolicyStep {
   constructor(
     private readonly compiler: WritePolicyCompiler,
     private readonly principalRoles: PrincipalRoles,
@@ -41,11 +33,11 @@ export class WritePolicyInterceptor implements NestInterceptor {
     @Optional() private readonly routes?: RoutePlanRegistry,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+  run(context: ExecutionContext): void {
+    if (context.getType() !== 'http') return;
     const request = context.switchToHttp().getRequest<SecurityRequest & { body?: unknown }>();
     const body = request.body;
-    if (typeof body !== 'object' || body === null) return next.handle();
+    if (typeof body !== 'object' || body === null) return;
 
     const poisoned = findPrototypeKeys(body);
     if (poisoned.length > 0) {
@@ -58,7 +50,7 @@ export class WritePolicyInterceptor implements NestInterceptor {
     const controller = context.getClass<Type>();
     const handler = context.getHandler() as Handler;
     const bindings = this.compiler.forHandler(controller, handler);
-    if (bindings.length === 0) return next.handle();
+    if (bindings.length === 0) return;
     const principal = request[PRINCIPAL_KEY];
     const roles = this.principalRoles.of(principal);
     const refused: string[] = [];
@@ -68,7 +60,7 @@ export class WritePolicyInterceptor implements NestInterceptor {
         refused.push(...findForbiddenWrites((body as Record<string, unknown>)[property], policy, roles, property));
       }
     }
-    if (refused.length === 0) return next.handle();
+    if (refused.length === 0) return;
 
     this.events.emit({
       type: 'access.denied',

@@ -1,6 +1,5 @@
-import { Body, type CallHandler, type ExecutionContext } from '@nestjs/common';
+import { Body, type ExecutionContext } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
-import { lastValueFrom, of } from 'rxjs';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import type { SecurityEvent } from '../audit/security-event';
 import type { SecurityPrincipal } from '../authentication/security-principal';
@@ -10,7 +9,7 @@ import { PrincipalRoles } from './principal-roles';
 import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
 import { WritableBy } from './writable-by.decorator';
 import { WritePolicyCompiler } from './write-policy.compiler';
-import { WritePolicyInterceptor } from './write-policy.interceptor';
+import { WritePolicyStep } from './write-policy.step';
 
 class RoleDto {
   @IsOptional() @IsString() name?: string;
@@ -40,27 +39,25 @@ function context(
   } as unknown as ExecutionContext;
 }
 
-describe('WritePolicyInterceptor', () => {
+describe('WritePolicyStep', () => {
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const interceptor = new WritePolicyInterceptor(
+  const step = new WritePolicyStep(
     new WritePolicyCompiler(),
     new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
     bus,
   );
-  const next: CallHandler = { handle: jest.fn(() => of('ran')) };
   const user: SecurityPrincipal = { id: 'u1', roles: ['user'], authMethod: 'test', scopes: [] };
   const admin: SecurityPrincipal = { id: 'a1', roles: ['admin'], authMethod: 'test', scopes: [] };
 
   beforeEach(() => {
     events.length = 0;
-    jest.mocked(next.handle).mockClear();
   });
 
   it('refuses a restricted field with a 403 naming it, emits access.denied and never calls the handler', () => {
     let error: unknown;
     try {
-      interceptor.intercept(context({ name: 'x', role: 'admin' }, user), next);
+      step.run(context({ name: 'x', role: 'admin' }, user));
     } catch (e) {
       error = e;
     }
@@ -70,7 +67,6 @@ describe('WritePolicyInterceptor', () => {
     expect((error as SecurityException).errors).toEqual([
       { field: 'role', message: 'role may not be written by this principal' },
     ]);
-    expect(next.handle).not.toHaveBeenCalled();
     expect(events).toEqual([
       {
         type: 'access.denied',
@@ -84,33 +80,29 @@ describe('WritePolicyInterceptor', () => {
   });
 
   it('refuses an anonymous caller too', () => {
-    expect(() => interceptor.intercept(context({ role: 'x' }), next)).toThrow(SecurityException);
+    expect(() => step.run(context({ role: 'x' }))).toThrow(SecurityException);
     expect(events[0]).not.toHaveProperty('principalId');
   });
 
-  it('lets the role through', async () => {
-    await expect(lastValueFrom(interceptor.intercept(context({ role: 'admin' }, admin), next))).resolves.toBe('ran');
+  it('lets the role through', () => {
+    expect(() => step.run(context({ role: 'admin' }, admin))).not.toThrow();
     expect(events).toEqual([]);
   });
 
   it('refuses prototype keys on any route, before the write policy', () => {
     const poisoned = JSON.parse('{"role": "x", "a": [{"__proto__": {}}]}') as unknown;
-    expect(() => interceptor.intercept(context(poisoned, admin, Controller.prototype.free), next)).toThrow(
-      ValidationProblemException,
-    );
-    expect(() => interceptor.intercept(context(poisoned, user), next)).toThrow(ValidationProblemException);
+    expect(() => step.run(context(poisoned, admin, Controller.prototype.free))).toThrow(ValidationProblemException);
+    expect(() => step.run(context(poisoned, user))).toThrow(ValidationProblemException);
     expect(events).toEqual([]);
   });
 
   it('passes requests without a body or with a scalar body', () => {
-    interceptor.intercept(context(undefined, user), next);
-    interceptor.intercept(context('text', user), next);
-    expect(next.handle).toHaveBeenCalledTimes(2);
+    expect(() => step.run(context(undefined, user))).not.toThrow();
+    expect(() => step.run(context('text', user))).not.toThrow();
   });
 
   it('ignores non-HTTP contexts', () => {
     const rpc = { getType: () => 'rpc' } as unknown as ExecutionContext;
-    interceptor.intercept(rpc, next);
-    expect(next.handle).toHaveBeenCalledTimes(1);
+    expect(() => step.run(rpc)).not.toThrow();
   });
 });
