@@ -1,17 +1,5 @@
-/** Jest runs TypeScript through SWC compiled to CommonJS; Node >= 20.19 loads the ESM-only NestJS 12 packages through require(esm). */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+/** Jest runs TypeScript through SWC compiled to CommonJS (settings shared with scripts/run-ts.js). */
+const swc = ['@swc/jest', require('./swc.options.js')];
 
 const shared = {
   testEnvironment: 'node',

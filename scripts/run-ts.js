@@ -10,6 +10,7 @@ const Module = require('node:module');
 const path = require('node:path');
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
+const swcOptions = require('../swc.options.js');
 
 const root = path.resolve(__dirname, '..');
 const library = path.join(root, 'libs/api-security/src');
@@ -22,17 +23,7 @@ Module._resolveFilename = function (request, ...rest) {
 };
 
 require.extensions['.ts'] = (module, filename) => {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
+  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), { filename, ...swcOptions });
   module._compile(code, filename);
 };
 
