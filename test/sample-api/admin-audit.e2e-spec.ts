@@ -73,4 +73,18 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
       (await http().get('/api/v1/admin/security-events?limit=101').set('Authorization', `Bearer ${admin}`)).status,
     ).toBe(400);
   });
+
+  it('raises one alert.threshold event when one address fails to log in more than 10 times in 5 minutes', async () => {
+    const admin = await tokenFor(ADMIN.email, ADMIN.password);
+    for (let i = 0; i < 12; i++) {
+      const res = await http()
+        .post('/api/v1/auth/login')
+        .send({ email: `nobody-${i}-${randomUUID().slice(0, 6)}@example.com`, password: 'wrong password 123' });
+      expect(res.status).toBe(401);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // sinks and alerts run after the response
+    const res = await http().get('/api/v1/admin/security-events?limit=100').set('Authorization', `Bearer ${admin}`);
+    const alerts = (res.body.items as { type: string; reason: string }[]).filter((e) => e.type === 'alert.threshold');
+    expect(alerts).toEqual([expect.objectContaining({ reason: 'authentication.failure by ip' })]);
+  });
 });

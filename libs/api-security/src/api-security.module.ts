@@ -27,6 +27,7 @@ import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
+import { ThresholdAlerts } from './audit/threshold-alerts.service';
 import { DeprecationStep } from './inventory/deprecation.step';
 import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
@@ -64,6 +65,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     },
     SecurityHeadersService,
     SecurityEventBus,
+    ThresholdAlerts,
     BootAudit,
     RoutePlanRegistry,
     AuthenticationStep,

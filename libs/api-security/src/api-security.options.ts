@@ -11,6 +11,11 @@ import {
 } from './consumption/request-limits.options';
 import { parseByteSize } from './hardening/byte-size';
 import {
+  resolveThresholdAlerts,
+  type ResolvedThresholdAlertRule,
+  type ThresholdAlertRule,
+} from './audit/threshold-alert.options';
+import {
   checkJwksUrl,
   checkKid,
   checkPrivateKeyPem,
@@ -145,8 +150,15 @@ export interface HardeningOptions {
   documentationPaths?: readonly string[];
 }
 
-/** Boot-time audit of every route's security decisions. */
+/** Boot-time audit of every route's security decisions, and alerts on the security event stream. */
 export interface AuditOptions {
+  /**
+   * Threshold alerts: more than N events of a type from one IP (or principal) within a window raise
+   * one `alert.threshold` security event, counted in the shared store.
+   * @default []
+   * @example [{ event: 'authentication.failure', by: 'ip', limit: '20/5m' }]
+   */
+  alerts?: readonly ThresholdAlertRule[];
   /**
    * `strict` refuses to start when a route's security is ambiguous; `warn` logs one line per route.
    * @default 'strict'
@@ -223,7 +235,7 @@ export interface ResolvedApiSecurityOptions {
     hstsMaxAgeSeconds: number;
     documentationPaths: readonly string[];
   };
-  audit: Required<AuditOptions>;
+  audit: { mode: 'strict' | 'warn'; alerts: readonly ResolvedThresholdAlertRule[] };
   rateLimit: ResolvedRateLimitOptions;
   requestLimits: ResolvedRequestLimits;
   roles: ResolvedRolesOptions;
@@ -363,6 +375,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
 
   const mode = options.audit?.mode ?? 'strict';
   if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
+  const alerts = resolveThresholdAlerts(options.audit?.alerts, problems);
 
   const roles = resolveRolesOptions(options.roles, problems);
   const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
@@ -393,7 +406,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       hstsMaxAgeSeconds: hardening.hstsMaxAgeSeconds ?? 31536000,
       documentationPaths: hardening.documentationPaths ?? [],
     },
-    audit: { mode },
+    audit: { mode, alerts },
     rateLimit,
     requestLimits,
     roles,

@@ -4,3 +4,5 @@ export { eventContext } from './event-context';
 export type { SecurityEvent, SecurityEventSink, SecurityEventType } from './security-event';
 export { REDACTED, REDACTED_KEYS, RedactingLogger } from './redacting.logger';
 export type { RedactingLoggerOptions } from './redacting.logger';
+export { ThresholdAlerts } from './threshold-alerts.service';
+export type { ResolvedThresholdAlertRule, ThresholdAlertRule } from './threshold-alert.options';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SECURITY_EVENT_SINKS, type SecurityEvent, type SecurityEventSink } from './security-event';
+import { ThresholdAlerts } from './threshold-alerts.service';
 
 /** Neutralises CR, LF and other control characters so a value can never forge a log line. */
 export function sanitizeForLog(value: string): string {
@@ -18,7 +19,10 @@ export function sanitizeForLog(value: string): string {
 export class SecurityEventBus {
   private readonly logger = new Logger('SecurityEvent');
 
-  constructor(@Optional() @Inject(SECURITY_EVENT_SINKS) private readonly sinks: readonly SecurityEventSink[] = []) {}
+  constructor(
+    @Optional() @Inject(SECURITY_EVENT_SINKS) private readonly sinks: readonly SecurityEventSink[] = [],
+    @Optional() private readonly alerts?: ThresholdAlerts,
+  ) {}
 
   emit(event: SecurityEvent): void {
     const full = { ...event, occurredAt: event.occurredAt ?? Date.now() };
@@ -31,6 +35,7 @@ export class SecurityEventBus {
         this.sinkFailed(error);
       }
     }
+    this.alerts?.observe(full, (alert) => this.emit(alert));
   }
 
   private sinkFailed(error: unknown): void {

@@ -10,7 +10,8 @@ export type SecurityEventType =
   | 'flow.refused'
   | 'flow.escalated'
   | 'outbound.refused'
-  | 'third_party.invalid';
+  | 'third_party.invalid'
+  | 'alert.threshold';
 
 /** One security-relevant fact. Never holds a secret, token, password or key. */
 export interface SecurityEvent {
