@@ -17,6 +17,9 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
     sessions: {
       maxFailures: config.login.maxFailures,
       lockoutSeconds: config.login.lockoutSeconds,
+      // One office or carrier NAT is one address: the per-account lockout and RATE_LIMIT do the
+      // fine-grained work, this cap only stops a single source spraying passwords at scale.
+      maxFailuresPerIpPerDay: 1000,
     },
     store: config.redisUrl
       ? {
