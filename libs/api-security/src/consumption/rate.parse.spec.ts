@@ -7,17 +7,32 @@ describe('parseRate', () => {
     ['5/1m', 5, 60],
     ['1000/1h', 1000, 3600],
     ['10000/1d', 10000, 86400],
-    [' 3 / 10 s ', 3, 10],
   ])('reads %p', (text, limit, windowSeconds) => {
     expect(parseRate(text)).toEqual({ limit, windowSeconds });
   });
 
-  it.each(['100', '0/60s', '5/0s', '-1/60s', '5/60', '5/60x', '5/2d', 'lots/minute', '', '1e3/60s', '5/60s;drop'])(
-    'refuses %p',
-    (text) => {
-      expect(parseRate(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '100',
+    '0/60s',
+    '5/0s',
+    '-1/60s',
+    '5/60',
+    '5/60x',
+    '5/2d',
+    'lots/minute',
+    '',
+    '1e3/60s',
+    '5/60s;drop',
+    ' 3/10s',
+    '3 / 10s',
+  ])('refuses %p', (text) => {
+    expect(parseRate(text)).toBeUndefined();
+  });
+
+  it('takes a longer window only when the caller allows it', () => {
+    expect(parseRate('5/7d')).toBeUndefined();
+    expect(parseRate('5/7d', 31_536_000)).toEqual({ limit: 5, windowSeconds: 604800 });
+  });
 
   it('refuses non-strings', () => {
     expect(parseRate(100)).toBeUndefined();
@@ -35,7 +50,7 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(seconds);
   });
 
-  it.each(['30', 'forever', '2d', '-1s', ''])('refuses %p', (text) => {
+  it.each(['30', 'forever', '2d', '-1s', '', ' 5m'])('refuses %p', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });

@@ -1,20 +1,18 @@
+import { parseRate } from '../consumption/rate.parse';
 import type { FlowLimit } from './flow-plan';
 
-const LIMIT = /^(\d{1,9})\/(\d{1,9})s$/;
-/** A window longer than a year is almost certainly a unit mistake. */
+/** A flow limit may span a year (e.g. sign-ups per IP); longer is almost certainly a unit mistake. */
 const MAX_WINDOW_SECONDS = 31_536_000;
 
 /**
- * Parses `N/Ss` (`5/3600s`: five per hour). Returns the problem as a sentence instead of throwing,
- * so that every problem of a policy can be reported at once.
+ * Parses a flow limit in the library's one rate format (`5/3600s`, `5/1h`: five per hour). Returns
+ * the problem as a sentence instead of throwing, so that every problem of a policy can be reported at once.
  */
 export function parseFlowLimit(value: unknown): FlowLimit | string {
-  const match = typeof value === 'string' ? LIMIT.exec(value) : null;
-  const limit = Number(match?.[1]);
-  const windowSeconds = Number(match?.[2]);
-  if (!match || limit < 1 || windowSeconds < 1 || windowSeconds > MAX_WINDOW_SECONDS) {
+  const rate = parseRate(value, MAX_WINDOW_SECONDS);
+  if (!rate) {
     const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value);
-    return `limits look like <count>/<seconds>s with both numbers positive and a window of at most ${MAX_WINDOW_SECONDS}s, e.g. '5/3600s' (got ${shown})`;
+    return `limits look like <count>/<window> with both positive and a window of at most ${MAX_WINDOW_SECONDS}s, e.g. '5/3600s' or '5/1h' (got ${shown})`;
   }
-  return Object.freeze({ limit, windowSeconds, text: `${limit}/${windowSeconds}s` });
+  return Object.freeze({ ...rate, text: `${rate.limit}/${rate.windowSeconds}s` });
 }

@@ -7,6 +7,7 @@ import { compileFlowPolicy, mergeFlowPolicies, type SensitiveFlowPolicy } from '
 describe('sensitive flow policies', () => {
   it('parses N/Ss limits and refuses anything else', () => {
     expect(parseFlowLimit('5/3600s')).toEqual({ limit: 5, windowSeconds: 3600, text: '5/3600s' });
+    expect(parseFlowLimit('5/1h')).toEqual({ limit: 5, windowSeconds: 3600, text: '5/3600s' });
     for (const bad of ['5/hour', '5/3600', '0/60s', '5/0s', '-1/60s', '5 / 60s', '1.5/60s', '5/99999999s', 5, null]) {
       expect(typeof parseFlowLimit(bad)).toBe('string');
     }
