@@ -1,17 +1,21 @@
+/** Every event type, as stable names (the list is what boot checks such as `audit.alerts` validate against). */
+export const SECURITY_EVENT_TYPES = [
+  'authentication.success',
+  'authentication.failure',
+  'authentication.lockout',
+  'token.reuse',
+  'token.revoked',
+  'access.denied',
+  'rate_limit.hit',
+  'flow.refused',
+  'flow.escalated',
+  'outbound.refused',
+  'third_party.invalid',
+  'alert.threshold',
+] as const;
+
 /** What happened, as a stable name. */
-export type SecurityEventType =
-  | 'authentication.success'
-  | 'authentication.failure'
-  | 'authentication.lockout'
-  | 'token.reuse'
-  | 'token.revoked'
-  | 'access.denied'
-  | 'rate_limit.hit'
-  | 'flow.refused'
-  | 'flow.escalated'
-  | 'outbound.refused'
-  | 'third_party.invalid'
-  | 'alert.threshold';
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
 /** One security-relevant fact. Never holds a secret, token, password or key. */
 export interface SecurityEvent {

@@ -1,5 +1,5 @@
 import { parseRate, RATE_FORMAT_HINT } from '../consumption/rate.parse';
-import type { SecurityEventType } from './security-event';
+import { SECURITY_EVENT_TYPES, type SecurityEventType } from './security-event';
 
 /**
  * Raise an `alert.threshold` security event when one source produces more than `limit` events of
@@ -23,19 +23,8 @@ export interface ResolvedThresholdAlertRule {
   readonly windowSeconds: number;
 }
 
-const EVENTS: ReadonlySet<string> = new Set<SecurityEventType>([
-  'authentication.success',
-  'authentication.failure',
-  'authentication.lockout',
-  'token.reuse',
-  'token.revoked',
-  'access.denied',
-  'rate_limit.hit',
-  'flow.refused',
-  'flow.escalated',
-  'outbound.refused',
-  'third_party.invalid',
-]);
+/** Alerts count what the pipeline reports; an alert itself is never counted (no alert loops). */
+const EVENTS: ReadonlySet<string> = new Set(SECURITY_EVENT_TYPES.filter((type) => type !== 'alert.threshold'));
 
 /** Validates `audit.alerts`; each problem names the rule by its index. */
 export function resolveThresholdAlerts(rules: unknown, problems: string[]): readonly ResolvedThresholdAlertRule[] {
