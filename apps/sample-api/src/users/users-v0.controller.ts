@@ -1,6 +1,6 @@
-import { Controller, Get, NotFoundException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { CurrentPrincipal, Deprecated, type SecurityPrincipal } from '@app/api-security';
-import { toProfile, type UserProfile } from './user-profile';
+import type { UserProfile } from './user-profile';
 import { UsersService } from './users.service';
 
 /**
@@ -14,9 +14,7 @@ export class UsersV0Controller {
 
   @Get('me')
   @Deprecated({ since: '2026-01-01T00:00:00Z', sunset: '2030-01-01T00:00:00Z', successor: '/api/v1/users/me' })
-  async me(@CurrentPrincipal() principal: SecurityPrincipal): Promise<UserProfile> {
-    const user = await this.users.findById(principal.id);
-    if (!user) throw new NotFoundException();
-    return toProfile(user);
+  me(@CurrentPrincipal() principal: SecurityPrincipal): Promise<UserProfile> {
+    return this.users.profileOf(principal);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patc
 import { ApiPagination, CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@app/api-security';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { UpdateUserDto } from './update-user.dto';
-import { toProfile, type UserProfile } from './user-profile';
+import type { UserProfile } from './user-profile';
 import { UserView } from './user.view';
 import { UsersService } from './users.service';
 
@@ -12,10 +12,8 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  async me(@CurrentPrincipal() principal: SecurityPrincipal): Promise<UserProfile> {
-    const user = await this.users.findById(principal.id);
-    if (!user) throw new NotFoundException();
-    return toProfile(user);
+  me(@CurrentPrincipal() principal: SecurityPrincipal): Promise<UserProfile> {
+    return this.users.profileOf(principal);
   }
 
   @Get()

@@ -7,11 +7,12 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { PasswordService, RevocationService } from '@app/api-security';
+import { PasswordService, RevocationService, type SecurityPrincipal } from '@app/api-security';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserEntity, type UserRole } from '../database/user.entity';
 import type { UpdateUserDto } from './update-user.dto';
+import { toProfile, type UserProfile } from './user-profile';
 
 export interface NewUser {
   email: string;
@@ -61,6 +62,13 @@ export class UsersService implements OnApplicationBootstrap {
 
   findById(id: string): Promise<UserEntity | null> {
     return this.users.findOneBy({ id });
+  }
+
+  /** The caller's own profile (`GET /users/me`, every version); 404 if the account is gone. */
+  async profileOf(principal: SecurityPrincipal): Promise<UserProfile> {
+    const user = await this.findById(principal.id);
+    if (!user) throw new NotFoundException();
+    return toProfile(user);
   }
 
   async list(take: number, skip: number): Promise<{ users: UserEntity[]; total: number }> {
