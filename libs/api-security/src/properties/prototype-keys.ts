@@ -16,6 +16,8 @@ function child(path: string, key: string | number): string {
  * cannot overflow the call stack.
  */
 export function findPrototypeKeys(value: unknown, limit = 10): string[] {
+  // Every request with a body comes here: answer the common case without building a path per node.
+  if (!hasPrototypeKey(value)) return [];
   const found: string[] = [];
   const pending: [unknown, string][] = [[value, '']];
   while (pending.length > 0 && found.length < limit) {
@@ -33,4 +35,23 @@ export function findPrototypeKeys(value: unknown, limit = 10): string[] {
     }
   }
   return found.slice(0, limit);
+}
+
+/** Whether any prototype key occurs, walking without allocating paths. */
+function hasPrototypeKey(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current !== 'object' || current === null) continue;
+    if (Array.isArray(current)) {
+      for (const item of current) if (typeof item === 'object' && item !== null) pending.push(item);
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (PROTOTYPE_KEYS.has(key)) return true;
+      const item = (current as Record<string, unknown>)[key];
+      if (typeof item === 'object' && item !== null) pending.push(item);
+    }
+  }
+  return false;
 }
