@@ -7,6 +7,8 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'dist-bench/**',
+      'dist-pack/**',
+      'libs/*/dist/**',
       'node_modules/**',
       'coverage/**',
       'data/**',
@@ -25,6 +27,41 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
+  },
+  {
+    // Users can import only the package's entry points; so can everything in this repository outside
+    // the library itself (the sample app, tests, bench and scripts).
+    files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.js'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@api-security/nestjs/(?!(testing|typeorm|swagger|redis)$)',
+              message:
+                'Import the package by its entry points only: @api-security/nestjs, /testing, /typeorm, /swagger or /redis.',
+            },
+            {
+              regex: '(^|/)libs/api-security(/|$)',
+              message: "Import the library by its package name ('@api-security/nestjs'), as users do.",
+            },
+            {
+              regex: '^@app/',
+              message: "Import the library by its package name ('@api-security/nestjs').",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', module: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

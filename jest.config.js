@@ -6,8 +6,9 @@ const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|file-type|uid|token-types|strtok3|@tokenizer|load-esm)/)'],
   moduleNameMapper: {
-    '^@app/api-security$': '<rootDir>/libs/api-security/src',
-    '^@app/api-security/(.*)$': '<rootDir>/libs/api-security/src/$1',
+    // The package's entry points (its `exports`), resolved to the sources; nothing deeper resolves.
+    '^@api-security/nestjs$': '<rootDir>/libs/api-security/src/index.ts',
+    '^@api-security/nestjs/(testing|typeorm|swagger|redis)$': '<rootDir>/libs/api-security/src/$1',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

@@ -8,17 +8,11 @@
  *   npx tsc -p bench/tsconfig.json && node dist-bench/bench/projection.bench.js
  */
 import 'reflect-metadata';
-import { Reflector } from '@nestjs/core';
 import { Expose, instanceToPlain, Type } from 'class-transformer';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SecurityPrincipal } from '../libs/api-security/src/authentication/security-principal';
-import { FieldProjector } from '../libs/api-security/src/properties/field-projector';
-import { Hidden } from '../libs/api-security/src/properties/hidden.decorator';
-import { PrincipalRoles } from '../libs/api-security/src/properties/principal-roles';
-import { ProjectionCompiler } from '../libs/api-security/src/properties/projection.compiler';
-import { DEFAULT_ROLE_HIERARCHY } from '../libs/api-security/src/properties/roles.options';
-import { VisibleTo } from '../libs/api-security/src/properties/visible-to.decorator';
+import { NestFactory } from '@nestjs/core';
+import { ApiSecurityModule, FieldProjector, Hidden, VisibleTo, type SecurityPrincipal } from '@api-security/nestjs';
 
 const USER_GROUPS = ['user', 'admin'];
 
@@ -102,10 +96,8 @@ function canonical(value: unknown): unknown {
 }
 
 const user: SecurityPrincipal = { id: 'bench-user', roles: ['user'], authMethod: 'bench', scopes: [] };
-const projector = new FieldProjector(
-  new ProjectionCompiler(new Reflector()),
-  new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
-);
+// The projector an app gets from the module (default role hierarchy), through DI as users get it.
+let projector: FieldProjector;
 const serializerOptions = { groups: ['user'], strategy: 'excludeAll' as const };
 
 const ours = (items: Product[]): unknown => projector.project(items, user);
@@ -170,7 +162,12 @@ function run(count: number, rounds: number, minMs: number): Result {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  const context = await NestFactory.createApplicationContext(
+    ApiSecurityModule.forRoot({ jwt: { algorithm: 'HS256', secret: 'projection-bench-secret-32-bytes!!' } }),
+    { logger: false },
+  );
+  projector = context.get(FieldProjector);
   const results = {
     items1000: run(1_000, Number(process.env.BENCH_ROUNDS ?? 11), 200),
     items10000: run(10_000, Number(process.env.BENCH_ROUNDS ?? 7), 400),
@@ -184,6 +181,7 @@ function main(): void {
   const file = join(__dirname, '..', '..', 'bench', 'projection-results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`written ${file}`);
+  await context.close();
 }
 
-main();
+void main();

@@ -5,9 +5,8 @@
  * heap per 1,000,000 limiter keys. Prints one JSON line.
  */
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { MemorySecurityStore } from '../libs/api-security/src/store/memory.store';
-import { RedisSecurityStore } from '../libs/api-security/src/store/redis.store';
-import type { ConsumeRequest, SecurityStore } from '../libs/api-security/src/store/security-store';
+import { MemorySecurityStore, type ConsumeRequest, type SecurityStore } from '@api-security/nestjs';
+import { RedisSecurityStore } from '@api-security/nestjs/redis';
 
 const LIVE_HITS = [1, 10_000, 100_000] as const;
 const WINDOW_MS = 600_000;

@@ -1,4 +1,4 @@
-import type { RouteInventoryEntry } from '@app/api-security';
+import type { RouteInventoryEntry } from '@api-security/nestjs';
 import { readSampleApp } from './sample-document';
 
 /**

@@ -1,9 +1,7 @@
 'use strict';
-/* global require, __dirname */
-/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS entry point that loads TypeScript */
 /**
  * Runs a TypeScript entry point (a script under scripts/) without a build step: `.ts` files are
- * compiled to CommonJS on load by SWC with the same settings as the tests, and `@app/api-security`
+ * compiled to CommonJS on load by SWC with the same settings as the tests, and `@api-security/nestjs`
  * resolves to the library's source. Usage: `node scripts/run-ts.js scripts/inventory.ts [args…]`.
  */
 const Module = require('node:module');
@@ -15,10 +13,13 @@ const swcOptions = require('../swc.options.js');
 const root = path.resolve(__dirname, '..');
 const library = path.join(root, 'libs/api-security/src');
 
+// The package's subpath exports; a deeper import fails here as it would for a user.
+const ENTRY_POINTS = new Set(['testing', 'typeorm', 'swagger', 'redis'].map((s) => `@api-security/nestjs/${s}`));
+
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  if (request === '@app/api-security') request = library;
-  else if (request.startsWith('@app/api-security/')) request = path.join(library, request.slice(18));
+  if (request === '@api-security/nestjs') request = library;
+  else if (ENTRY_POINTS.has(request)) request = path.join(library, request.slice('@api-security/nestjs/'.length));
   return resolve.call(this, request, ...rest);
 };
 

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { RouteInventoryService, RoutePlanRegistry, type RouteInventoryEntry, type RoutePlan } from '@app/api-security';
+import { RouteInventoryService, type RouteInventoryEntry } from '@api-security/nestjs';
+import { checkOpenApiCoverage, type OpenApiCoverage } from '@api-security/nestjs/swagger';
 import { createSampleApp } from '../apps/sample-api/src/bootstrap';
 import { OpenApiDocumentService } from '../apps/sample-api/src/docs/openapi-document.service';
 
 /** What the scripts need from the sample app, read without listening. */
 export interface SampleAppFacts {
   document: OpenAPIObject;
-  plans: readonly RoutePlan[];
+  /** How the served routes and the documented operations differ (both empty when they match). */
+  coverage: OpenApiCoverage;
   inventory: RouteInventoryEntry[];
 }
 
@@ -24,9 +26,10 @@ export async function readSampleApp(): Promise<SampleAppFacts> {
   // Only errors: the scripts' output is the document or the table.
   const app: INestApplication = await createSampleApp({ logger: ['error'] });
   try {
+    const document = app.get(OpenApiDocumentService).get();
     return {
-      document: app.get(OpenApiDocumentService).get(),
-      plans: [...app.get(RoutePlanRegistry).plans()],
+      document,
+      coverage: checkOpenApiCoverage(app, document),
       inventory: app.get(RouteInventoryService).list(),
     };
   } finally {

@@ -3,7 +3,13 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource, type DataSourceOptions, type Repository } from 'typeorm';
-import { API_KEY_RESOLVER, ApiKeyAuthenticator, ApiKeyService, ApiSecurityModule, ErrorCode } from '@app/api-security';
+import {
+  API_KEY_RESOLVER,
+  ApiKeyAuthenticator,
+  ApiKeyService,
+  ApiSecurityModule,
+  ErrorCode,
+} from '@api-security/nestjs';
 import { ApiKeysModule } from '../apps/sample-api/src/api-keys/api-keys.module';
 import { buildDataSourceOptions, IN_MEMORY_SQLITE } from '../apps/sample-api/src/database/data-source.options';
 import { UserEntity } from '../apps/sample-api/src/database/user.entity';

@@ -1,6 +1,6 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, RouteInventoryService, type ApiSecurityModuleOptions } from '@app/api-security';
+import { ApiSecurityModule, RouteInventoryService, type ApiSecurityModuleOptions } from '@api-security/nestjs';
 import {
   AdminController,
   AuthorizationTestingModule,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, ErrorCode } from '@app/api-security';
+import { ApiSecurityModule, ErrorCode } from '@api-security/nestjs';
 import {
   AdminController,
   AuthorizationTestingModule,

@@ -1,6 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, Public, RouteInventoryService } from '@app/api-security';
+import { ApiSecurityModule, Public, RouteInventoryService } from '@api-security/nestjs';
 import { StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
 import { createApp } from './utils/create-app';
 

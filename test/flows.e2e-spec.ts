@@ -3,15 +3,8 @@ import { Controller, Post } from '@nestjs/common';
 import { THROTTLER_SKIP } from '@nestjs/throttler/dist/throttler.constants';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import {
-  ApiSecurityModule,
-  ErrorCode,
-  Public,
-  SensitiveFlow,
-  solveProofOfWork,
-  solvesProofOfWork,
-  type SecurityEvent,
-} from '@app/api-security';
+import { ApiSecurityModule, ErrorCode, Public, SensitiveFlow, type SecurityEvent } from '@api-security/nestjs';
+import { solveProofOfWork, solvesProofOfWork } from '@api-security/nestjs/testing';
 import {
   AnyUserAuthenticator,
   CaptchaEscalation,

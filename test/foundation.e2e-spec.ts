@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, ErrorCode } from '@app/api-security';
+import { ApiSecurityModule, ErrorCode } from '@api-security/nestjs';
 import { OpenController, StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
 import { ADAPTERS, createApp } from './utils/create-app';
 import { expectProblem as expectProblemShape } from './utils/problem';

@@ -9,8 +9,8 @@ import {
   type JwtAlgorithm,
   type JwtFailureReason,
   type SecurityEvent,
-} from '@app/api-security';
-import { LoopbackCanary, TokenForge, TOKEN_ATTACKS, type JwtMembers } from '@app/api-security/testing';
+} from '@api-security/nestjs';
+import { LoopbackCanary, TokenForge, TOKEN_ATTACKS, type JwtMembers } from '@api-security/nestjs/testing';
 import { JWT_AUDIENCE, JWT_ISSUER, jwtAppMetadata, serverConfig } from './fixtures/jwt.fixture';
 import { ADAPTERS, createApp } from './utils/create-app';
 import { onSecurityEvent } from './utils/security-events';

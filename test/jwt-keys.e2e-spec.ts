@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK } from 'jose';
 import request from 'supertest';
-import { JwtKeyService, SecurityEventBus, TokenService, type SecurityEvent } from '@app/api-security';
-import { unusedPort } from '../libs/api-security/src/store/testing/unused-port';
-import { accessTokenClaims, LoopbackCanary, signJws, type JwtMembers } from '@app/api-security/testing';
+import { JwtKeyService, SecurityEventBus, TokenService, type SecurityEvent } from '@api-security/nestjs';
+import { unusedPort } from './support/unused-port';
+import { accessTokenClaims, LoopbackCanary, signJws, type JwtMembers } from '@api-security/nestjs/testing';
 import { generateKeys, JWT_AUDIENCE, JWT_ISSUER, jwtAppMetadata, serverConfig, spki } from './fixtures/jwt.fixture';
 import { ADAPTERS, createApp } from './utils/create-app';
 

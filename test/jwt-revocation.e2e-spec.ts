@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { RevocationService, TokenService } from '@app/api-security';
+import { RevocationService, TokenService } from '@api-security/nestjs';
 import { jwtAppMetadata, serverConfig } from './fixtures/jwt.fixture';
 import { createApp } from './utils/create-app';
 

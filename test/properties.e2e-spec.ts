@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, ErrorCode, SecurityValidationPipe, type SecurityEvent } from '@app/api-security';
+import { ApiSecurityModule, ErrorCode, type SecurityEvent } from '@api-security/nestjs';
 import {
   calls,
   PASSWORD_HASHES,
@@ -237,14 +237,11 @@ describe.each(ADAPTERS)('object property level authorization over HTTP (%s)', (k
       expect(calls.update).toBe(0);
     });
 
-    it('runs exactly one validation pipe per body parameter', async () => {
-      const transform = jest.spyOn(SecurityValidationPipe.prototype, 'transform');
-      try {
-        await send(http().patch('/api/props/users/user-a').set('Authorization', USER_A).send({ name: 'A' }));
-        expect(transform.mock.calls.filter(([, metadata]) => metadata.type === 'body')).toHaveLength(1);
-      } finally {
-        transform.mockRestore();
-      }
+    it('validates a body exactly once per request', async () => {
+      calls.validations = 0;
+      const res = await send(http().patch('/api/props/users/user-a').set('Authorization', USER_A).send({ name: 'A' }));
+      expect(res.status).toBe(200);
+      expect(calls.validations).toBe(1);
     });
   });
 

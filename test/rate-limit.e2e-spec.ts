@@ -7,8 +7,8 @@ import {
   type RateLimitOptions,
   type SecurityEvent,
   type SecurityStoreOptions,
-} from '@app/api-security';
-import { unusedPort } from '../libs/api-security/src/store/testing/unused-port';
+} from '@api-security/nestjs';
+import { unusedPort } from './support/unused-port';
 import { StaticTokenAuthenticator } from './fixtures/foundation.fixture';
 import { BrokenLimitController, LimitedController } from './fixtures/rate-limit.fixture';
 import { ADAPTERS, createApp, type AdapterKind } from './utils/create-app';

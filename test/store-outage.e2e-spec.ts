@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, ErrorCode, type SecurityStoreOptions } from '@app/api-security';
-import { TcpProxy } from '../libs/api-security/src/store/testing/tcp-proxy';
-import { unusedPort } from '../libs/api-security/src/store/testing/unused-port';
+import { ApiSecurityModule, ErrorCode, type SecurityStoreOptions } from '@api-security/nestjs';
+import { TcpProxy } from './support/tcp-proxy';
+import { unusedPort } from './support/unused-port';
 import { StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
 import { createApp } from './utils/create-app';
 

@@ -4,8 +4,7 @@
  * class-transformer (`@Hidden` adds class-transformer's `@Exclude` itself).
  */
 import { Expose } from 'class-transformer';
-import { Hidden } from '../../libs/api-security/src/properties/hidden.decorator';
-import { VisibleTo } from '../../libs/api-security/src/properties/visible-to.decorator';
+import { Hidden, VisibleTo } from '@api-security/nestjs';
 
 const USERS = ['user', 'admin'];
 

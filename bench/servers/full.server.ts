@@ -6,12 +6,14 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, NotFoundException, Param } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiSecurityModule } from '../../libs/api-security/src/api-security.module';
-import { JwtAuthenticator } from '../../libs/api-security/src/authentication/jwt.authenticator';
-import { TokenService } from '../../libs/api-security/src/authentication/token.service';
-import { Owns } from '../../libs/api-security/src/authorization/owns.decorator';
-import { provideOwnershipResolver } from '../../libs/api-security/src/authorization/ownership-resolver';
-import { Roles } from '../../libs/api-security/src/authorization/roles.decorator';
+import {
+  ApiSecurityModule,
+  JwtAuthenticator,
+  Owns,
+  provideOwnershipResolver,
+  Roles,
+  TokenService,
+} from '@api-security/nestjs';
 import { BENCH_SECRET, BENCH_USER, ORDERS, type BenchOrder } from './bench-data';
 import { serve } from './serve';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ErrorCode, solveProofOfWork, solvesProofOfWork, type SecurityEvent } from '@app/api-security';
+import { ErrorCode, type SecurityEvent } from '@api-security/nestjs';
+import { solveProofOfWork, solvesProofOfWork } from '@api-security/nestjs/testing';
 import { expectProblem } from '../utils/problem';
 import { onSecurityEvent } from '../utils/security-events';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';

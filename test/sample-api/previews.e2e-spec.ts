@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
-import type { SecurityEvent } from '@app/api-security';
-import { startLocalServer, type LocalServer } from '../../libs/api-security/src/outbound/testing/local-server';
+import type { SecurityEvent } from '@api-security/nestjs';
+import { startLocalServer, type LocalServer } from '../support/local-server';
 import { expectProblem } from '../utils/problem';
 import { onSecurityEvent } from '../utils/security-events';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';

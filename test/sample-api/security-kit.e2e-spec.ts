@@ -9,7 +9,7 @@ import {
   probeMassAssignment,
   probeSsrf,
   TokenForge,
-} from '@app/api-security/testing';
+} from '@api-security/nestjs/testing';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { RedactingLogger } from '@app/api-security';
+import { RedactingLogger } from '@api-security/nestjs';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { ErrorCode, solveProofOfWork } from '@app/api-security';
+import { ErrorCode } from '@api-security/nestjs';
+import { solveProofOfWork } from '@api-security/nestjs/testing';
 import { expectProblem } from '../utils/problem';
 import { startSampleApp, type RunningSampleApp } from './sample-app';
 

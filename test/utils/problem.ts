@@ -1,5 +1,5 @@
 import type request from 'supertest';
-import { checkProblemDetails } from '@app/api-security/testing';
+import { checkProblemDetails } from '@api-security/nestjs/testing';
 
 /**
  * Asserts an RFC 9457 problem response as clients see it, through the test kit's checker: status,

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { SecurityEventBus, type SecurityEvent } from '@app/api-security';
+import { SecurityEventBus, type SecurityEvent } from '@api-security/nestjs';
 
 /** Hands every security event the app emits to `record` (events are still logged as usual). */
 export function onSecurityEvent(app: INestApplication, record: (event: SecurityEvent) => void): void {

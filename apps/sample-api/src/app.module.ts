@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ApiKeyAuthenticator, ApiSecurityModule, JwtAuthenticator } from '@app/api-security';
+import { ApiKeyAuthenticator, ApiSecurityModule, JwtAuthenticator } from '@api-security/nestjs';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CheckoutModule } from './checkout/checkout.module';

@@ -5,11 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   API_SECURITY_OPTIONS,
   checkDeployment,
-  enrichOpenApiDocument,
   RedactingLogger,
-  RoutePlanRegistry,
   type ResolvedApiSecurityOptions,
-} from '@app/api-security';
+} from '@api-security/nestjs';
+import { enrichOpenApiDocument } from '@api-security/nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -70,6 +69,6 @@ export async function createSampleApp(options: SampleAppOptions = {}): Promise<I
   }
   await app.init();
   // Route plans are compiled during init: the document then learns every route's security from them.
-  enrichOpenApiDocument(documents.get(), app.get(RoutePlanRegistry).plans());
+  enrichOpenApiDocument(app, documents.get());
   return app;
 }

@@ -33,6 +33,7 @@ import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
 import { SecurityGuard } from './pipeline/security.guard';
+import { FieldProjector } from './properties/field-projector';
 import { PROPERTIES_PROVIDERS } from './properties/properties.providers';
 import { SecurityValidationPipe } from './properties/security-validation.pipe';
 import { createSecurityStore } from './store/security-store.factory';
@@ -91,6 +92,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     SecurityHeadersService,
     SecurityEventBus,
     StoreThrottlerStorage,
+    FieldProjector,
     ...JWT_PROVIDERS,
     ...SESSION_PROVIDERS,
     ...API_KEY_PROVIDERS,

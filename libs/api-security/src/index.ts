@@ -1,16 +1,11 @@
+// The public API of `@api-security/nestjs`: a deliberate list of named exports. Everything not
+// listed here (guard steps, compilers, plans, provider arrays, parse helpers, internal tokens) is
+// private and may change in any release. The API report (etc/api-security.api.md) freezes this list.
+
+// Module and options
 export { ApiSecurityModule } from './api-security.module';
-export {
-  API_SECURITY_MODULE_OPTIONS,
-  API_SECURITY_OPTIONS_TYPE,
-  API_SECURITY_ASYNC_OPTIONS_TYPE,
-} from './api-security.module-definition';
 export type { ApiSecurityModuleExtras } from './api-security.module-definition';
-export {
-  API_SECURITY_OPTIONS,
-  ApiSecurityConfigError,
-  JWT_ALGORITHMS,
-  resolveApiSecurityOptions,
-} from './api-security.options';
+export { API_SECURITY_OPTIONS, ApiSecurityConfigError } from './api-security.options';
 export type {
   ApiSecurityModuleOptions,
   AuditOptions,
@@ -21,15 +16,127 @@ export type {
   JwtVerificationKey,
   ResolvedApiSecurityOptions,
 } from './api-security.options';
-export * from './audit';
-export * from './authentication';
-export * from './authorization';
-export * from './consumption';
-export * from './errors';
-export * from './flows';
-export * from './hardening';
-export * from './inventory';
-export * from './outbound';
-export * from './pipeline';
-export * from './properties';
-export * from './store';
+export { SECURITY_CLOCK } from './common/clock';
+export type { SecurityClock } from './common/clock';
+export { MissingOptionalDependencyError } from './common/optional-dependency';
+
+// Authentication (OWASP API2)
+export { Public } from './authentication/public.decorator';
+export { CurrentPrincipal } from './authentication/current-principal.decorator';
+export type { Authenticator } from './authentication/authenticator';
+export { PRINCIPAL_KEY } from './authentication/security-principal';
+export type { SecurityPrincipal, SecurityRequest } from './authentication/security-principal';
+export { JwtAuthenticator } from './authentication/jwt.authenticator';
+export { JwtKeyService } from './authentication/jwt-key.service';
+export type { PublicJwks } from './authentication/jwt-key.service';
+export { TokenService } from './authentication/token.service';
+export type { AccessTokenClaims, IssuedAccessToken } from './authentication/token.service';
+export { RefreshTokenService } from './authentication/refresh-token.service';
+export type { IssuedRefreshToken, RefreshContext, RotatedRefreshToken } from './authentication/refresh-token.service';
+export { RevocationService } from './authentication/revocation.service';
+export type { RevocablePrincipal } from './authentication/revocation.service';
+export { LoginAttemptsService } from './authentication/login-attempts.service';
+export { PasswordService } from './authentication/password.service';
+export type { Argon2Options, SessionOptions } from './authentication/session.options';
+export type { JwtFailureReason } from './authentication/jwt-refusal';
+export { ApiKeyAuthenticator } from './authentication/api-key.authenticator';
+export type { ApiKeyFailureReason } from './authentication/api-key.authenticator';
+export { ApiKeyService } from './authentication/api-key.service';
+export type { GeneratedApiKey, ParsedApiKey } from './authentication/api-key.service';
+export { API_KEY_RESOLVER } from './authentication/api-key.resolver';
+export type { ApiKeyResolver, StoredApiKey } from './authentication/api-key.resolver';
+export type { ApiKeyOptions } from './authentication/api-key.options';
+
+// Authorization (OWASP API1, API5)
+export { Roles } from './authorization/roles.decorator';
+export { Scopes } from './authorization/scopes.decorator';
+export { Owns } from './authorization/owns.decorator';
+export type { OwnsOptions, OwnsOptOutOptions } from './authorization/owns.decorator';
+export { provideOwnershipResolver } from './authorization/ownership-resolver';
+export type {
+  OwnershipResolver,
+  OwnershipResolverFactory,
+  OwnershipResolverSource,
+  OwnershipResolverValue,
+} from './authorization/ownership-resolver';
+export { pagination } from './authorization/pagination';
+export type { Pagination, PaginationOptions } from './authorization/pagination';
+export type { RolesOptions } from './properties/roles.options';
+
+// Object properties (OWASP API3)
+export { VisibleTo } from './properties/visible-to.decorator';
+export { Hidden } from './properties/hidden.decorator';
+export { OwnedBy } from './properties/owned-by.decorator';
+export { ResponseModel } from './properties/response-model.decorator';
+export { WritableBy } from './properties/writable-by.decorator';
+export type { ClassType, DefaultVisibility, ResponseModelOptions } from './properties/visibility.metadata';
+export { FieldProjector } from './properties/field-projector';
+
+// Resource consumption (OWASP API4)
+export { RateLimit } from './consumption/rate-limit.decorator';
+export type { RateLimitDecoratorOptions } from './consumption/rate-limit.decorator';
+export type { RateLimitHeaderStyle, RateLimitOptions, RateLimitTierOptions } from './consumption/rate-limit.options';
+export { BodyLimit } from './consumption/body-limit.decorator';
+export type { RequestLimitOptions } from './consumption/request-limits.options';
+
+// Sensitive business flows (OWASP API6)
+export { SensitiveFlow } from './flows/sensitive-flow.decorator';
+export type { ProofOfWorkPolicy, SensitiveFlowPolicy } from './flows/sensitive-flow.policy';
+export { provideFlowPolicy } from './flows/flow-policy.provider';
+export type { FlowPolicySource } from './flows/flow-policy.provider';
+export { ProofOfWorkService } from './flows/proof-of-work.service';
+export type { ChallengeVerdict, IssuedChallenge } from './flows/proof-of-work.service';
+export { FLOW_ESCALATION } from './flows/flow-escalation';
+export type { FlowEscalation, FlowEscalationDecision } from './flows/flow-escalation';
+export type { FlowRefusal, FlowRefusalReason } from './flows/flow-refusal';
+
+// Outbound calls (OWASP API7, API10)
+export { SafeHttpClient } from './outbound/safe-http.client';
+export type {
+  OutboundEventContext,
+  SafeHttpMethod,
+  SafeHttpRequest,
+  SafeHttpResponse,
+} from './outbound/safe-http.client';
+export { fetchValidated } from './outbound/validated-fetch';
+export type { FetchValidatedOptions, ThirdPartyInvalidReason } from './outbound/validated-fetch';
+export { OutboundFailedError, OutboundRefusedError, ThirdPartyInvalidError } from './outbound/outbound.errors';
+export type { OutboundRefusal } from './outbound/outbound.errors';
+export type { OutboundOptions, OutboundScheme } from './outbound/outbound.options';
+
+// Hardening and errors (OWASP API8)
+export { ErrorCode } from './errors/codes';
+export { SecurityException, UnauthenticatedException } from './errors/security.exception';
+export type { FieldError, SecurityExceptionOptions } from './errors/security.exception';
+export type { ProblemDetails } from './errors/problem-details';
+export { checkDeployment } from './hardening/misconfiguration.check';
+export type { DeploymentCheckOptions, DeploymentFacts } from './hardening/misconfiguration.check';
+
+// Inventory (OWASP API9)
+export { Deprecated } from './inventory/deprecated.decorator';
+export type { DeprecatedOptions } from './inventory/deprecated.decorator';
+export { RouteInventoryService } from './inventory/route-inventory.service';
+export type {
+  RouteInventoryDeprecation,
+  RouteInventoryEntry,
+  RouteInventoryOwnership,
+  RouteInventoryRateLimitTier,
+} from './inventory/route-inventory.service';
+
+// Audit and logging
+export { SecurityEventBus } from './audit/security-event.bus';
+export { SECURITY_EVENT_SINKS, SECURITY_EVENT_TYPES } from './audit/security-event';
+export type { SecurityEvent, SecurityEventSink, SecurityEventType } from './audit/security-event';
+export { eventContext } from './audit/event-context';
+export { RedactingLogger } from './audit/redacting.logger';
+export type { RedactingLoggerOptions } from './audit/redacting.logger';
+export type { ThresholdAlertRule } from './audit/threshold-alert.options';
+
+// State shared across instances
+export { SECURITY_STORE } from './store/security-store';
+export type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './store/security-store';
+export { MemorySecurityStore } from './store/memory.store';
+export type { MemorySecurityStoreOptions } from './store/memory.store';
+export { StoreUnavailableError } from './store/store-unavailable.error';
+export type { StoreOutagePolicy } from './store/resilient.store';
+export type { MemoryStoreOptions, RedisStoreOptions, SecurityStoreOptions } from './store/security-store.factory';

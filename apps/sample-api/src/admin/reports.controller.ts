@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Roles } from '@app/api-security';
+import { Roles } from '@api-security/nestjs';
 import { OrdersService } from '../orders/orders.service';
 import { UsersService } from '../users/users.service';
 

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { ErrorCode, SecurityException, type SecurityPrincipal } from '@app/api-security';
+import { ErrorCode, SecurityException, type SecurityPrincipal } from '@api-security/nestjs';
 import { ApiKeyManagementGuard } from './api-key-management.guard';
 
 function context(principal?: SecurityPrincipal): ExecutionContext {

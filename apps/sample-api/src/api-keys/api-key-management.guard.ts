@@ -1,5 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ErrorCode, PRINCIPAL_KEY, SecurityException, type SecurityRequest } from '@app/api-security';
+import { ErrorCode, PRINCIPAL_KEY, SecurityException, type SecurityRequest } from '@api-security/nestjs';
 
 /**
  * Keys may not manage keys: a leaked key must not be able to mint its own replacements or revoke the

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { CurrentPrincipal, type SecurityPrincipal } from '@app/api-security';
-import { Owns } from '@app/api-security/authorization/owns.decorator';
+import { CurrentPrincipal, type SecurityPrincipal } from '@api-security/nestjs';
+import { Owns } from '@api-security/nestjs';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { ApiKeyManagementGuard } from './api-key-management.guard';
 import { CreateApiKeyDto } from './api-keys.dto';

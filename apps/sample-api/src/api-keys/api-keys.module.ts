@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { API_KEY_RESOLVER } from '@app/api-security';
+import { API_KEY_RESOLVER } from '@api-security/nestjs';
 import { ApiKeyEntity } from '../database/api-key.entity';
 import { UserEntity } from '../database/user.entity';
 import { ApiKeyManagementGuard } from './api-key-management.guard';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundException, ConflictException } from '@nestjs/common';
-import { ApiKeyService, resolveApiSecurityOptions } from '@app/api-security';
+import type { ApiKeyService } from '@api-security/nestjs';
 import type { DataSource, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
+import { apiKeyGenerator } from './testing/api-key-generator';
 import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../database/testing/isolated-database';
 import { UserEntity } from '../database/user.entity';
 import { ApiKeysService, MAX_ACTIVE_API_KEYS_PER_USER } from './api-keys.service';
@@ -34,7 +35,7 @@ function suite(create: () => Promise<IsolatedDatabase>): void {
     database = await create();
     ds = await database.open();
     rows = ds.getRepository(ApiKeyEntity);
-    generator = new ApiKeyService(resolveApiSecurityOptions());
+    generator = await apiKeyGenerator();
     service = new ApiKeysService(rows, generator);
     resolver = new TypeOrmApiKeyResolver(rows);
     alice = await saveUser(ds);

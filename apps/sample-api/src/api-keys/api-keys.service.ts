@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiKeyService } from '@app/api-security';
+import { ApiKeyService } from '@api-security/nestjs';
 import { IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ApiKeyService, resolveApiSecurityOptions } from '@app/api-security';
+import type { ApiKeyService } from '@api-security/nestjs';
 import type { DataSource, Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
 import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../database/testing/isolated-database';
 import { UserEntity } from '../database/user.entity';
+import { apiKeyGenerator } from './testing/api-key-generator';
 import { TypeOrmApiKeyResolver } from './typeorm-api-key.resolver';
 
 function suite(create: () => Promise<IsolatedDatabase>): void {
@@ -11,7 +12,7 @@ function suite(create: () => Promise<IsolatedDatabase>): void {
   let ds: DataSource;
   let rows: Repository<ApiKeyEntity>;
   let users: Repository<UserEntity>;
-  const generator = new ApiKeyService(resolveApiSecurityOptions());
+  let generator: ApiKeyService;
   let resolver: TypeOrmApiKeyResolver;
 
   async function saveUser(overrides: Partial<UserEntity> = {}): Promise<UserEntity> {
@@ -43,6 +44,7 @@ function suite(create: () => Promise<IsolatedDatabase>): void {
   }
 
   beforeAll(async () => {
+    generator = await apiKeyGenerator();
     database = await create();
     ds = await database.open();
     rows = ds.getRepository(ApiKeyEntity);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { ApiKeyResolver, StoredApiKey } from '@app/api-security';
+import type { ApiKeyResolver, StoredApiKey } from '@api-security/nestjs';
 import { Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Ip, Post, Req } from '@nestjs/common';
-import { CurrentPrincipal, Public, type SecurityPrincipal } from '@app/api-security';
+import { CurrentPrincipal, Public, type SecurityPrincipal } from '@api-security/nestjs';
 import { toProfile } from '../users/user-profile';
 import { UsersService } from '../users/users.service';
 import { LoginDto, RefreshDto, RegisterDto } from './auth.dto';

@@ -7,7 +7,7 @@ import {
   TokenService,
   UnauthenticatedException,
   type SecurityPrincipal,
-} from '@app/api-security';
+} from '@api-security/nestjs';
 import type { UserEntity } from '../database/user.entity';
 import { UsersService } from '../users/users.service';
 

@@ -6,7 +6,7 @@ import {
   SensitiveFlow,
   type IssuedChallenge,
   type SecurityPrincipal,
-} from '@app/api-security';
+} from '@api-security/nestjs';
 import { CheckoutDto } from './checkout.dto';
 import { CheckoutService, type CheckoutView } from './checkout.service';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideFlowPolicy } from '@app/api-security';
+import { provideFlowPolicy } from '@api-security/nestjs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { OrderEntity } from '../database/order.entity';
 import { CHECKOUT_FLOW, CheckoutController } from './checkout.controller';

@@ -1,6 +1,6 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { Public } from '@app/api-security';
+import { Public } from '@api-security/nestjs';
 import { OpenApiDocumentService } from './openapi-document.service';
 
 /**

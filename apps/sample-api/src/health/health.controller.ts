@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '@app/api-security';
+import { Public } from '@api-security/nestjs';
 import { DatabaseHealthService } from '../database/database-health.service';
 
 /** Liveness and readiness: 200 once the database answers. */

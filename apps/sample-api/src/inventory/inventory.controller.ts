@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { RouteInventoryService, Roles, type RouteInventoryEntry } from '@app/api-security';
+import { RouteInventoryService, Roles, type RouteInventoryEntry } from '@api-security/nestjs';
 
 /** Every route with its security metadata, as compiled at boot. */
 @Controller({ path: 'admin/inventory', version: '1' })

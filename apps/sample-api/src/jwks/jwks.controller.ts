@@ -1,5 +1,5 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
-import { JwtKeyService, Public } from '@app/api-security';
+import { JwtKeyService, Public } from '@api-security/nestjs';
 import type { JSONWebKeySet } from 'jose';
 
 /** Public signing keys, so other services can verify this app's access tokens. */

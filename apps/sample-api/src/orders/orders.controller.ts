@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiPagination, CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@app/api-security';
+import { CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@api-security/nestjs';
+import { ApiPagination } from '@api-security/nestjs/swagger';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { CreateOrderDto } from './create-order.dto';
 import { toOrderView, type OrderView } from './order-view';

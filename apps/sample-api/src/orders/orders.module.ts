@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { provideOwnershipResolver, TypeOrmOwnershipResolver } from '@app/api-security';
+import { provideOwnershipResolver } from '@api-security/nestjs';
+import { TypeOrmOwnershipResolver } from '@api-security/nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OrderEntity } from '../database/order.entity';
 import { OrdersController } from './orders.controller';

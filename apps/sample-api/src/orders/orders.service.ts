@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { scopeToOwner, type SecurityPrincipal } from '@app/api-security';
+import { type SecurityPrincipal } from '@api-security/nestjs';
+import { scopeToOwner } from '@api-security/nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { OrderEntity } from '../database/order.entity';
 import type { CreateOrderDto } from './create-order.dto';

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { CurrentPrincipal, eventContext, type SecurityPrincipal, type SecurityRequest } from '@app/api-security';
+import { CurrentPrincipal, eventContext, type SecurityPrincipal, type SecurityRequest } from '@api-security/nestjs';
 import { CreatePreviewDto } from './create-preview.dto';
 import { PreviewsService, type PreviewView } from './previews.service';
 

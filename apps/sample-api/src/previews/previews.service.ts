@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SafeHttpClient, type OutboundEventContext } from '@app/api-security';
+import { SafeHttpClient, type OutboundEventContext } from '@api-security/nestjs';
 import { capPreview, htmlToText } from './preview-text';
 
 /** What `POST /api/v1/previews` answers. */

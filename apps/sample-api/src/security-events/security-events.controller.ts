@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiPagination, pagination, Roles } from '@app/api-security';
+import { pagination, Roles } from '@api-security/nestjs';
+import { ApiPagination } from '@api-security/nestjs/swagger';
 import { Repository } from 'typeorm';
 import { SecurityEventEntity } from '../database/security-event.entity';
 

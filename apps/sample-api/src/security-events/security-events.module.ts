@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { SECURITY_EVENT_SINKS } from '@app/api-security';
+import { SECURITY_EVENT_SINKS } from '@api-security/nestjs';
 import { SecurityEventEntity } from '../database/security-event.entity';
 import { SecurityEventsController } from './security-events.controller';
 import { TypeOrmSecurityEventSink } from './typeorm-security-event.sink';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { SecurityEvent, SecurityEventSink } from '@app/api-security';
+import type { SecurityEvent, SecurityEventSink } from '@api-security/nestjs';
 import { Repository } from 'typeorm';
 import { SecurityEventEntity } from '../database/security-event.entity';
 

@@ -1,4 +1,4 @@
-import type { ApiSecurityModuleOptions } from '@app/api-security';
+import type { ApiSecurityModuleOptions } from '@api-security/nestjs';
 import type { AppConfig } from '../config/app-config';
 
 /** Maps the app's environment to the library's options: the only place the two meet. */

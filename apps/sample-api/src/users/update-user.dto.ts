@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { WritableBy } from '@app/api-security';
+import { WritableBy } from '@api-security/nestjs';
 import { USER_ROLES, type UserRole } from '../database/user.entity';
 
 /** What may change on a user: the owner edits the profile, only admins touch role, state and notes. */

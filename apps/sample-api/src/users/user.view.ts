@@ -1,4 +1,4 @@
-import { Hidden, OwnedBy, VisibleTo } from '@app/api-security';
+import { Hidden, OwnedBy, VisibleTo } from '@api-security/nestjs';
 import type { UserEntity } from '../database/user.entity';
 
 /**

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { CurrentPrincipal, Deprecated, type SecurityPrincipal } from '@app/api-security';
+import { CurrentPrincipal, Deprecated, type SecurityPrincipal } from '@api-security/nestjs';
 import type { UserProfile } from './user-profile';
 import { UsersService } from './users.service';
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Query } from '@nestjs/common';
-import { ApiPagination, CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@app/api-security';
+import { CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@api-security/nestjs';
+import { ApiPagination } from '@api-security/nestjs/swagger';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { UpdateUserDto } from './update-user.dto';
 import type { UserProfile } from './user-profile';

@@ -7,7 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { PasswordService, RevocationService, type SecurityPrincipal } from '@app/api-security';
+import { PasswordService, RevocationService, type SecurityPrincipal } from '@api-security/nestjs';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserEntity, type UserRole } from '../database/user.entity';

@@ -1,9 +1,5 @@
-/** Wall-clock time in epoch milliseconds. */
-export type SessionClock = () => number;
+import { SECURITY_CLOCK, type SecurityClock } from '../common/clock';
 
-/**
- * Optional injection token for the clock of the session services (refresh tokens, login attempts).
- * Without it they use `Date.now`. Tests and simulations provide one to move time without waiting;
- * the store's own TTLs keep running on the store's clock.
- */
-export const SESSION_CLOCK = Symbol.for('api-security:SessionClock');
+/** The clock of the session services (refresh tokens, login attempts): the library's one clock. */
+export type SessionClock = SecurityClock;
+export const SESSION_CLOCK = SECURITY_CLOCK;

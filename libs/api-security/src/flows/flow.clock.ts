@@ -1,9 +1,5 @@
-/** Wall-clock time in epoch milliseconds. */
-export type FlowClock = () => number;
+import { SECURITY_CLOCK, type SecurityClock } from '../common/clock';
 
-/**
- * Optional injection token for the clock of sensitive flows (challenge expiry, cooldown ends).
- * Without it they use `Date.now`. Tests provide one to move time without waiting; the store's own
- * TTLs keep running on the store's clock.
- */
-export const FLOW_CLOCK = Symbol.for('api-security:FlowClock');
+/** The clock of sensitive flows (challenge expiry, cooldown ends): the library's one clock. */
+export type FlowClock = SecurityClock;
+export const FLOW_CLOCK = SECURITY_CLOCK;

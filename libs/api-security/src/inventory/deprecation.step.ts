@@ -1,16 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { SECURITY_CLOCK, type SecurityClock } from '../common/clock';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan, DeprecationPlan } from '../pipeline/route-plan';
 
-/** Wall-clock time in epoch milliseconds. */
-export type DeprecationClock = () => number;
-
-/**
- * Optional injection token for the clock that decides whether a sunset has passed. Without it the
- * step uses `Date.now`; tests provide one to move past a sunset without waiting.
- */
-export const DEPRECATION_CLOCK = Symbol.for('api-security:DeprecationClock');
+/** The clock that decides whether a sunset has passed: the library's one clock. */
+export type DeprecationClock = SecurityClock;
+export const DEPRECATION_CLOCK = SECURITY_CLOCK;
 
 /** The slice of a response the step writes to (Node's ServerResponse). */
 interface HeaderSink {

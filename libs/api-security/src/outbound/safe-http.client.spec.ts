@@ -6,7 +6,7 @@ import type { DnsResolver } from './dns-resolver';
 import { OutboundFailedError, OutboundRefusedError, type OutboundRefusal } from './outbound.errors';
 import type { OutboundOptions } from './outbound.options';
 import { SafeHttpClient } from './safe-http.client';
-import { ScriptedResolver, startLocalServer, type LocalServer } from './testing/local-server';
+import { ScriptedResolver, startLocalServer, type LocalServer } from '../../../../test/support/local-server';
 
 /**
  * Every server here listens on loopback. `127.0.0.2` plays the public internet: it is reachable only

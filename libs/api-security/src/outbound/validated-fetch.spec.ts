@@ -5,7 +5,7 @@ import type { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { OutboundRefusedError, ThirdPartyInvalidError } from './outbound.errors';
 import { SafeHttpClient } from './safe-http.client';
-import { startLocalServer, type LocalServer } from './testing/local-server';
+import { startLocalServer, type LocalServer } from '../../../../test/support/local-server';
 import { fetchValidated } from './validated-fetch';
 
 class TagDto {

@@ -5,9 +5,9 @@ import { RedisSecurityStore } from './redis.store';
 import type { SecurityStore } from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
 import { StoreUnavailableError } from './store-unavailable.error';
-import { TcpProxy } from './testing/tcp-proxy';
-import { UnhandledErrorsRecorder } from './testing/unhandled-errors.recorder';
-import { unusedPort } from './testing/unused-port';
+import { TcpProxy } from '../../../../test/support/tcp-proxy';
+import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';
+import { unusedPort } from '../../../../test/support/unused-port';
 
 const REDIS_URL = process.env.REDIS_URL;
 const CONNECT_TIMEOUT_MS = 300;

@@ -7,8 +7,8 @@ import { ResilientSecurityStore, type SecurityStoreLogger } from './resilient.st
 import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
 import { StoreUnavailableError } from './store-unavailable.error';
-import { TcpProxy } from './testing/tcp-proxy';
-import { UnhandledErrorsRecorder } from './testing/unhandled-errors.recorder';
+import { TcpProxy } from '../../../../test/support/tcp-proxy';
+import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';
 
 const REDIS_URL = process.env.REDIS_URL;
 

@@ -3,7 +3,7 @@ import { MemorySecurityStore } from './memory.store';
 import { ResilientSecurityStore } from './resilient.store';
 import { createSecurityStore, type SecurityStoreOptions } from './security-store.factory';
 import { StoreUnavailableError } from './store-unavailable.error';
-import { unusedPort } from './testing/unused-port';
+import { unusedPort } from '../../../../test/support/unused-port';
 
 describe('createSecurityStore', () => {
   it('returns a memory store as is', async () => {

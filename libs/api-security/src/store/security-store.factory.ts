@@ -1,5 +1,6 @@
 import { MemorySecurityStore } from './memory.store';
-import { RedisSecurityStore } from './redis.store';
+import { loadOptional } from '../common/optional-dependency';
+import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore, type StoreOutagePolicy } from './resilient.store';
 import type { SecurityStore } from './security-store';
 
@@ -54,6 +55,13 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
             '(for example redis://localhost:6379, or rediss://user:password@host:6380 for TLS).',
         );
       }
+      const { RedisSecurityStore } = loadOptional(
+        'ioredis',
+        "store: { type: 'redis' }",
+        // Loaded here, not at the top: apps on the memory store need not install ioredis.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        () => require('./redis.store') as typeof RedisStoreModule,
+      );
       const redis = new RedisSecurityStore({
         url: options.url,
         keyPrefix: options.keyPrefix,

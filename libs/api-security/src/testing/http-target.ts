@@ -1,28 +1,52 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import request from 'supertest';
+import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
+import type Supertest from 'supertest';
+import { loadOptional } from '../common/optional-dependency';
 
 /**
  * What the kit sends requests to: a Nest application (`app`), a Node HTTP server, a request
  * listener, or a base URL (`http://127.0.0.1:3000`).
+ * @public
  */
-export type HttpTarget = { getHttpServer(): unknown } | Parameters<typeof request>[0];
+export type HttpTarget = { getHttpServer(): unknown } | Server | RequestListener | string;
 
-/** The parts of an HTTP response the checkers read; a supertest `Response` fits. */
+/**
+ * The parts of an HTTP response the checkers read; a supertest `Response` fits.
+ * @public
+ */
 export interface HttpResponseLike {
+  /** The status code. */
   readonly status: number;
+  /** The header fields, names in lower case. */
   readonly headers: IncomingHttpHeaders | Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as text, when the client read it. */
   readonly text?: string;
 }
 
-/** Request headers, e.g. `{ Authorization: 'Bearer …' }` for one principal. */
+/** A response the probers read: status, headers and the parsed body. */
+export interface KitResponse extends HttpResponseLike {
+  readonly body: unknown;
+}
+
+/**
+ * Request headers, e.g. `{ Authorization: 'Bearer …' }` for one principal.
+ * @public
+ */
 export type RequestHeaders = Readonly<Record<string, string>>;
 
-/** A supertest agent for `target`. */
-export function httpAgent(target: HttpTarget): ReturnType<typeof request> {
+type SupertestAgent = ReturnType<typeof Supertest>;
+
+/** A supertest agent for `target`; supertest is loaded on first use (an optional peer). */
+function httpAgent(target: HttpTarget): SupertestAgent {
+  const request = loadOptional(
+    'supertest',
+    "The test kit's HTTP probers (probeBola, probeMassAssignment, probeSsrf)",
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => require('supertest') as typeof Supertest,
+  );
   if (typeof target === 'object' && target !== null && 'getHttpServer' in target) {
-    return request(target.getHttpServer() as Parameters<typeof request>[0]);
+    return request(target.getHttpServer() as Parameters<typeof Supertest>[0]);
   }
-  return request(target);
+  return request(target as Parameters<typeof Supertest>[0]);
 }
 
 /** Methods the kit sends, lower-cased as supertest names them. */
@@ -43,7 +67,7 @@ export function send(
   path: string,
   headers: RequestHeaders = {},
   body?: unknown,
-): Promise<request.Response> {
+): Promise<KitResponse> {
   let req = httpAgent(target)[method](path);
   for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
   return body === undefined ? req : req.send(body as object);

@@ -1,6 +1,7 @@
-// The security test kit: import from '@app/api-security/testing' in e2e tests, never in production
-// code (it depends on supertest). It uses no test-runner globals: probers return reports and
-// checkers return problem lists (or throw an Error with `assert…`), so any runner can use it.
+// The security test kit: import from '@api-security/nestjs/testing' in e2e tests, never in production
+// code. The HTTP probers load supertest (an optional peer) on first use; the token forge and the
+// checkers need nothing more. It uses no test-runner globals: probers return reports and checkers
+// return problem lists (or throw an Error with `assert…`), so any runner can use it.
 
 // Tokens
 export { TokenForge } from './token.forge';
@@ -37,5 +38,7 @@ export type { SecurityHeadersCheckOptions } from './security-headers.checker';
 export { assertProblemDetails, checkProblemDetails, PROBLEM_LEAKS, PROBLEM_MEMBERS } from './problem-details.checker';
 export type { ProblemDetailsCheckOptions } from './problem-details.checker';
 
-export { httpAgent } from './http-target';
 export type { HttpResponseLike, HttpTarget, RequestHeaders } from './http-target';
+
+// Sensitive flows
+export { solveProofOfWork, solvesProofOfWork } from '../flows/proof-of-work';

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { AS_A, AS_B, startKitApp } from './fixtures/kit.fixture';
-import { httpAgent, type HttpResponseLike } from './http-target';
+import request from 'supertest';
+import type { HttpResponseLike } from './http-target';
 import { assertProblemDetails, checkProblemDetails } from './problem-details.checker';
 import { assertSecurityHeaders, checkSecurityHeaders } from './security-headers.checker';
 
@@ -32,15 +33,15 @@ describe('response checkers on a library app', () => {
   afterAll(() => app.close());
 
   it('find nothing wrong with the library’s responses', async () => {
-    const ok = await httpAgent(app).get('/notes/note-a').set(AS_A).set('X-Request-Id', 'kit-check-1');
+    const ok = await request(app.getHttpServer()).get('/notes/note-a').set(AS_A).set('X-Request-Id', 'kit-check-1');
     expect(ok.status).toBe(200);
     expect(checkSecurityHeaders(ok, { authenticated: true, requestId: 'kit-check-1' })).toEqual([]);
-    const denied = await httpAgent(app).get('/notes/note-a').set(AS_B);
+    const denied = await request(app.getHttpServer()).get('/notes/note-a').set(AS_B);
     expect(checkSecurityHeaders(denied, { authenticated: true })).toEqual([]);
     expect(assertProblemDetails(denied, { status: 404, code: 'ERR_NOT_FOUND' }).status).toBe(404);
-    const anonymous = await httpAgent(app).get('/notes/note-a');
+    const anonymous = await request(app.getHttpServer()).get('/notes/note-a');
     expect(checkProblemDetails(anonymous, { status: 401, code: 'ERR_UNAUTHENTICATED' })).toEqual([]);
-    const invalid = await httpAgent(app).patch('/notes/note-a').set(AS_A).send({ text: 1 });
+    const invalid = await request(app.getHttpServer()).patch('/notes/note-a').set(AS_A).send({ text: 1 });
     expect(checkProblemDetails(invalid, { status: 400 })).toEqual([]);
   });
 });

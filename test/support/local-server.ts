@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DnsResolver, ResolvedAddress } from '../dns-resolver';
+
+/** One address a name resolves to (the shape of the library's internal `ResolvedAddress`). */
+export interface ResolvedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
+}
 
 /** A loopback HTTP server that counts the TCP connections it accepted. */
 export interface LocalServer {
@@ -52,7 +57,8 @@ export async function startLocalServer(
  * A resolver that answers from a table without any real DNS: each name maps to a list of answers
  * given one after the other (the last one repeats). Unknown names fail like NXDOMAIN. Tests only.
  */
-export class ScriptedResolver implements DnsResolver {
+/** A DNS resolver answering from a script (fits the SafeHttpClient's resolver option). */
+export class ScriptedResolver {
   /** Every name asked, in order. */
   readonly asked: string[] = [];
 
