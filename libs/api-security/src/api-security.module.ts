@@ -101,6 +101,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
   ],
 })
 export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {
     super();
   }

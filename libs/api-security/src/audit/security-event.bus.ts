@@ -19,6 +19,7 @@ export function sanitizeForLog(value: string): string {
 export class SecurityEventBus {
   private readonly logger = new Logger('SecurityEvent');
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Optional() @Inject(SECURITY_EVENT_SINKS) private readonly sinks: readonly SecurityEventSink[] = [],
     @Optional() private readonly alerts?: ThresholdAlerts,

@@ -42,6 +42,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
   private resolver: ApiKeyResolver | null | undefined;
   private readonly pendingTouches = new Set<Promise<void>>();
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly keys: ApiKeyService,
     private readonly events: SecurityEventBus,

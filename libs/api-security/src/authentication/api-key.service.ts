@@ -42,6 +42,7 @@ export class ApiKeyService {
   private readonly keyLength: number;
   private readonly pattern: RegExp;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(@Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions) {
     // The option is validated to lowercase letters and underscores, so it needs no regex escaping.
     this.keyPrefix = options.apiKeys.keyPrefix;

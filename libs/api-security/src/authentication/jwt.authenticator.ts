@@ -53,6 +53,7 @@ export class JwtAuthenticator implements Authenticator {
   protected readonly logger = new Logger('JwtAuthenticator');
   private readonly cache = new VerifiedTokenCache(VERIFIED_TOKEN_CACHE_SIZE);
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly strategy: JwtStrategy,
     private readonly revocation: RevocationService,

@@ -47,6 +47,7 @@ export class LoginAttemptsService {
   private readonly maxClientFailures: number;
   private readonly now: SessionClock;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Inject(SECURITY_STORE) private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,

@@ -23,6 +23,7 @@ export class PasswordService implements OnModuleInit {
   private readonly parameters: argon2.HashOptions & { type: typeof argon2.argon2id };
   private dummy: Promise<string> | undefined;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(@Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions) {
     const { memoryCost, timeCost, parallelism } = options.sessions.argon2;
     this.parameters = { type: argon2.argon2id, memoryCost, timeCost, parallelism };

@@ -93,6 +93,7 @@ export class RefreshTokenService {
   private readonly graceMs: number;
   private readonly now: SessionClock;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Inject(SECURITY_STORE) private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,

@@ -27,6 +27,7 @@ export class RevocationService {
   private readonly toleranceMs: number;
   private readonly validAfterTtlMs: number;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Inject(SECURITY_STORE) private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,

@@ -36,6 +36,7 @@ export interface IssuedAccessToken {
  */
 @Injectable()
 export class TokenService {
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly keys: JwtKeyService,
     @Inject(SECURITY_STORE) private readonly store: SecurityStore,

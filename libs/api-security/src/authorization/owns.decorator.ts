@@ -119,6 +119,7 @@ const OwnsMetadata = Reflector.createDecorator<OwnsArguments, OwnershipDecision>
  * ```
  */
 export function Owns(resource: string, options?: OwnsOptions): CustomDecorator;
+/** Records that this route needs no ownership check, with the reason (the boot audit asks for one). */
 export function Owns(resource: false, options: OwnsOptOutOptions): CustomDecorator;
 export function Owns(resource: string | false, options?: OwnsOptions | OwnsOptOutOptions): CustomDecorator {
   return OwnsMetadata([resource, options]);

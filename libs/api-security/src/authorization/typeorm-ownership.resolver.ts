@@ -29,6 +29,7 @@ export interface TypeOrmOwnershipColumns {
   relationPath?: string;
 }
 
+/** Where a `TypeOrmOwnershipResolver` looks: the entity and its id and owner columns. */
 export type TypeOrmOwnershipResolverOptions<T extends ObjectLiteral> = TypeOrmOwnershipSource<T> &
   TypeOrmOwnershipColumns;
 

@@ -33,4 +33,5 @@ export const ErrorCode = {
   THIRD_PARTY_INVALID: 'ERR_THIRD_PARTY_INVALID',
 } as const;
 
+/** One of the stable `ERR_*` codes that every problem-details response carries in `code`. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

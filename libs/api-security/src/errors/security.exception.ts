@@ -8,6 +8,7 @@ export interface FieldError {
   message: string;
 }
 
+/** Details of a `SecurityException` beyond its status and code. */
 export interface SecurityExceptionOptions {
   /** Public detail; defaults to the code's generic message. Never put secrets or internals here. */
   detail?: string;

@@ -63,6 +63,7 @@ export class ProofOfWorkService {
   private readonly now: FlowClock;
   private challenges: Map<string, FlowChallengePlan> | undefined;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Inject(SECURITY_STORE) protected readonly store: SecurityStore,
     private readonly registry: RoutePlanRegistry,

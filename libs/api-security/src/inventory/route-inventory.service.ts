@@ -101,6 +101,7 @@ type Handler = (...args: never[]) => unknown;
 export class RouteInventoryService {
   private handlers: Map<string, { controller: Type; handler: Handler }> | undefined;
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly registry: RoutePlanRegistry,
     @Optional() private readonly discovery?: DiscoveryService,

@@ -4,6 +4,7 @@ import { SystemDnsResolver, type DnsResolver } from './dns-resolver';
 
 /** The URL schemes an outbound request may use. */
 export const OUTBOUND_SCHEMES = ['https', 'http'] as const;
+/** A URL scheme an outbound request may use: `https`, or `http` where explicitly allowed. */
 export type OutboundScheme = (typeof OUTBOUND_SCHEMES)[number];
 
 /**

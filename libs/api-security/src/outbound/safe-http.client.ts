@@ -9,11 +9,13 @@ import type { DnsResolver } from './dns-resolver';
 import { OutboundFailedError, OutboundRefusedError } from './outbound.errors';
 import { resolveOutboundOptions, type OutboundOptions, type ResolvedOutboundOptions } from './outbound.options';
 
+/** An HTTP method `SafeHttpClient` sends. */
 export type SafeHttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Where a call comes from, copied into the `outbound.refused` event (use `eventContext(request)`). */
 export type OutboundEventContext = Pick<SecurityEvent, 'route' | 'requestId' | 'ip' | 'principalId'>;
 
+/** One outbound request made through `SafeHttpClient`. */
 export interface SafeHttpRequest {
   /** @default 'GET' */
   method?: SafeHttpMethod;
@@ -26,6 +28,7 @@ export interface SafeHttpRequest {
   context?: OutboundEventContext;
 }
 
+/** What `SafeHttpClient` returns: status, allowed headers and the bounded body. */
 export interface SafeHttpResponse {
   readonly status: number;
   /** The URL that answered, after redirects. */
@@ -116,6 +119,7 @@ export class SafeHttpClient {
   private readonly exactHosts: ReadonlySet<string>;
   private readonly hostSuffixes: readonly string[];
 
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     options: OutboundOptions = {},
     /** Receives `outbound.refused` (and, through `fetchValidated`, `third_party.invalid`) events. */

@@ -5,6 +5,7 @@ import { flattenValidationErrors } from '../properties/security-validation.pipe'
 import { ThirdPartyInvalidError } from './outbound.errors';
 import type { SafeHttpClient, SafeHttpRequest, SafeHttpResponse } from './safe-http.client';
 
+/** A `SafeHttpClient` request plus the DTO class the third-party JSON is validated against. */
 export interface FetchValidatedOptions extends SafeHttpRequest {
   /**
    * Largest JSON body accepted, in bytes (the client's `maxResponseBytes` applies first).

@@ -180,6 +180,7 @@ class Projection implements ValueProjector {
  */
 @Injectable()
 export class FieldProjector {
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly compiler: ProjectionCompiler,
     private readonly principalRoles: PrincipalRoles,

@@ -10,6 +10,7 @@ import {
 } from './store-arguments.validator';
 import { BLOCK_SUFFIX } from './consume.keys';
 
+/** Options of the in-memory store (one process only; use Redis for several instances). */
 export interface MemorySecurityStoreOptions {
   /**
    * Upper bound on stored keys. When full, expired entries found by the incremental sweep are

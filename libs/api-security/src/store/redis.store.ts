@@ -11,6 +11,7 @@ import {
 } from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
 
+/** Options of a `RedisSecurityStore` that creates its own connection. */
 export interface RedisSecurityStoreOptions {
   /** `redis://` or `rediss://` URL. It may carry a password, so the store never logs it or puts it in errors. */
   url: string;

@@ -12,12 +12,14 @@ interface CommonStoreOptions {
   onUnavailable?: StoreOutagePolicy;
 }
 
+/** Keeps security state in this process (the default): for one instance, development and tests. */
 export interface MemoryStoreOptions extends CommonStoreOptions {
   type: 'memory';
   /** @default 1_000_000 */
   maxEntries?: number;
 }
 
+/** Keeps security state in Redis, so that several instances behave as one. */
 export interface RedisStoreOptions extends CommonStoreOptions {
   type: 'redis';
   /** `redis://` or `rediss://` URL; may contain credentials and is never logged. */

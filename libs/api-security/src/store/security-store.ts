@@ -50,6 +50,7 @@ export interface SecurityStore {
   close(): Promise<void>;
 }
 
+/** The current value of a counter and when it resets, as `SecurityStore.get` reads it. */
 export interface CounterState {
   /** The counter after the increment. */
   value: number;

@@ -3,6 +3,7 @@ import type { RoutePlan } from '../pipeline/route-plan';
 import { fillPath, httpMethod, send, type HttpTarget, type RequestHeaders } from './http-target';
 import { routePlans, type NestAppLike } from './route-discovery';
 
+/** What `probeBola` needs: the routes and ids to try, the owner and the other principal. */
 export interface BolaProbeOptions {
   /** Principal A's resources: resource name (as in `@Owns('order')`) → an id A owns. */
   ids: Readonly<Record<string, string>>;
@@ -39,6 +40,7 @@ export interface BolaFinding {
   readonly message: string;
 }
 
+/** What `probeBola` found: every route tried and each one that leaked. */
 export interface BolaReport {
   /** Route keys B was sent to. */
   readonly probed: string[];

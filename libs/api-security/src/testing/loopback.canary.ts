@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** Options of a `LoopbackCanary` server. */
 export interface LoopbackCanaryOptions {
   /**
    * JSON served to every request (e.g. a JWKS, to tempt a verifier into using it), or a function

@@ -18,6 +18,7 @@ export interface MassAssignmentTarget {
   readBack?: () => Promise<unknown>;
 }
 
+/** What `probeMassAssignment` needs: the routes, their bodies and the caller. */
 export interface MassAssignmentOptions {
   targets: readonly MassAssignmentTarget[];
   /**
@@ -41,6 +42,7 @@ export interface MassAssignmentOptions {
   target?: HttpTarget;
 }
 
+/** One field `probeMassAssignment` could write although it should not have. */
 export interface MassAssignmentFinding {
   readonly route: string;
   /** The field sent, or undefined for a failed control. */
@@ -49,6 +51,7 @@ export interface MassAssignmentFinding {
   readonly message: string;
 }
 
+/** What `probeMassAssignment` found. */
 export interface MassAssignmentReport {
   /** `route field` pairs sent. */
   readonly probed: string[];

@@ -1,5 +1,6 @@
 import { headerValue, type HttpResponseLike } from './http-target';
 
+/** Expectations for `checkProblemDetails`/`assertProblemDetails`. */
 export interface ProblemDetailsCheckOptions {
   /** The HTTP status expected. */
   status?: number;

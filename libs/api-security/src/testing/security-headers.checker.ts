@@ -1,5 +1,6 @@
 import { headerValue, type HttpResponseLike } from './http-target';
 
+/** Expectations for `checkSecurityHeaders`/`assertSecurityHeaders`. */
 export interface SecurityHeadersCheckOptions {
   /** The request carried credentials: the response must not be cacheable (`Cache-Control: no-store`). @default false */
   authenticated?: boolean;

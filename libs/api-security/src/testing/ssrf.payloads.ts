@@ -5,6 +5,7 @@ export interface SsrfPayload {
   readonly url: string;
 }
 
+/** Options of `ssrfPayloads`: where the canary listens. */
 export interface SsrfPayloadOptions {
   /**
    * Port put on every loopback URL, so that a fetch that gets through reaches a {@link LoopbackCanary}.

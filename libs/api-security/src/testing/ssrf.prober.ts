@@ -2,6 +2,7 @@ import { httpMethod, send, type HttpTarget, type RequestHeaders } from './http-t
 import type { LoopbackCanary } from './loopback.canary';
 import { ssrfPayloads, type SsrfPayload } from './ssrf.payloads';
 
+/** What `probeSsrf` needs: the route taking a URL, the caller and the canary. */
 export interface SsrfProbeOptions {
   /** Route taking a URL, e.g. `/api/v1/previews`. */
   path: string;
@@ -19,6 +20,7 @@ export interface SsrfProbeOptions {
   refused?: readonly number[];
 }
 
+/** One SSRF payload the target did not refuse. */
 export interface SsrfFinding {
   readonly payload: SsrfPayload;
   readonly status: number;
@@ -27,6 +29,7 @@ export interface SsrfFinding {
   readonly message: string;
 }
 
+/** What `probeSsrf` found. */
 export interface SsrfReport {
   readonly sent: number;
   /** Payloads not refused, or that reached the canary. Must be empty. */
