@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
@@ -35,6 +35,14 @@ interface PassportAttempt {
 }
 
 /**
+ * What the authenticator needs of {@link JwtStrategy}. Typed here, not as the class, so that the
+ * package's declarations never reach passport-jwt's (which has no bundled types).
+ */
+interface BearerStrategy {
+  authenticate(request: unknown, options?: object): void;
+}
+
+/**
  * Authenticates `Authorization: Bearer <access token>` through {@link JwtStrategy}.
  *
  * - no Authorization header: not this authenticator's business (null);
@@ -55,7 +63,7 @@ export class JwtAuthenticator implements Authenticator {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    private readonly strategy: JwtStrategy,
+    @Inject(JwtStrategy) private readonly strategy: BearerStrategy,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventBus,
   ) {}

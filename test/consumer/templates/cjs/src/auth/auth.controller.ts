@@ -1,0 +1,47 @@
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import {
+  LoginAttemptsService,
+  PasswordService,
+  Public,
+  TokenService,
+  UnauthenticatedException,
+} from '@api-security/nestjs';
+import { UsersService } from '../users/users.service';
+import { LoginDto } from './login.dto';
+
+/** What a successful login answers. */
+export interface AccessTokenResponse {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+/**
+ * The login recipe: the same 401 (and the same hashing work) for an unknown email and a wrong
+ * password, lockout after repeated failures, then a short-lived access token.
+ */
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly attempts: LoginAttemptsService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  async login(@Body() body: LoginDto, @Ip() ip: string): Promise<AccessTokenResponse> {
+    await this.attempts.assertAllowed(body.email, ip);
+    const user = this.users.findByEmail(body.email);
+    const valid = await this.passwords.verify(user?.passwordHash, body.password);
+    if (!user || !valid) {
+      await this.attempts.recordFailure(body.email, ip);
+      throw new UnauthenticatedException(user ? 'bad credentials' : 'unknown account');
+    }
+    await this.attempts.recordSuccess(body.email, ip, user.id);
+    const access = await this.tokens.issueAccessToken({ sub: user.id, role: user.role });
+    return { accessToken: access.token, tokenType: 'Bearer', expiresIn: access.expiresIn };
+  }
+}
