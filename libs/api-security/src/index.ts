@@ -134,7 +134,16 @@ export type { ThresholdAlertRule } from './audit/threshold-alert.options';
 
 // State shared across instances
 export { SECURITY_STORE } from './store/security-store';
-export type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './store/security-store';
+export type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReservedCounter,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './store/security-store';
 export { MemorySecurityStore } from './store/memory.store';
 export type { MemorySecurityStoreOptions } from './store/memory.store';
 export { StoreUnavailableError } from './store/store-unavailable.error';
