@@ -52,6 +52,18 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       expect((await login(two, email)).status).toBe(429);
     });
 
+    it('a burst of 60 parallel logins spread over both instances: at most LOGIN_MAX_FAILURES 401s, then 429 for all, the right password included', async () => {
+      const email = await registered();
+      const passwords = Array.from({ length: 60 }, (_, i) => (i === 44 ? PASSWORD : `wrong password ${i}`));
+      const results = await Promise.all(passwords.map((password, i) => login(i % 2 ? two : one, email, password)));
+      const statuses = results.map((res) => res.status);
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+      expect(statuses[44]).toBe(429);
+      expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+      expect((await login(one, email)).status).toBe(429);
+      expect((await login(two, email)).status).toBe(429);
+    });
+
     it('a logout on instance one kills the access token on instance two', async () => {
       const email = await registered();
       const { accessToken } = (await login(one, email)).body as { accessToken: string };

@@ -36,6 +36,7 @@ export type { IssuedRefreshToken, RefreshContext, RotatedRefreshToken } from './
 export { RevocationService } from './authentication/revocation.service';
 export type { RevocablePrincipal } from './authentication/revocation.service';
 export { LoginAttemptsService } from './authentication/login-attempts.service';
+export type { LoginSuccess } from './authentication/login-attempts.service';
 export { PasswordService } from './authentication/password.service';
 export type { Argon2Options, SessionOptions } from './authentication/session.options';
 export type { JwtFailureReason } from './authentication/jwt-refusal';
