@@ -64,7 +64,8 @@ export interface SecurityStore {
    * Gives back units taken by {@link reserve}, in one atomic step. A counter that has expired, or
    * that is a later window than the reservation's (more time left than the `resetMs` it reported),
    * is left alone, and no counter goes below zero: a late give-back never frees a unit of another
-   * window, and never creates a counter.
+   * window, and never creates a counter. (Windows are told apart by the time they have left, which
+   * is exact for any give-back that comes less than one window length after its reservation.)
    */
   release(requests: readonly ReleaseRequest[]): Promise<void>;
 
