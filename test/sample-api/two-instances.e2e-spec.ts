@@ -64,6 +64,25 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       expect((await login(two, email)).status).toBe(429);
     });
 
+    it('100 parallel API-key creations spread over both instances make exactly 25 keys', async () => {
+      const email = await registered();
+      const token = (await login(one, email)).body.accessToken as string;
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          request((i % 2 ? two : one).app.getHttpServer())
+            .post('/api/v1/api-keys')
+            .set('Authorization', `Bearer ${token}`)
+            .send({ name: `pair ${i}` }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(25);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(75);
+      const listed = await request(two.app.getHttpServer())
+        .get('/api/v1/api-keys')
+        .set('Authorization', `Bearer ${token}`);
+      expect(listed.body).toHaveLength(25);
+    });
+
     it('a logout on instance one kills the access token on instance two', async () => {
       const email = await registered();
       const { accessToken } = (await login(one, email)).body as { accessToken: string };
