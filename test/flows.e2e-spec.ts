@@ -90,11 +90,11 @@ describe.each(ADAPTERS)('sensitive business flows over HTTP (%s)', (kind) => {
       expect((await post('guess', b, { code: 'wrong' })).status).toBe(400);
     });
 
-    it('lets no more than the failure budget of concurrent guesses reach the handler', async () => {
+    it('lets no more than the failure budget of 30 concurrent guesses reach the handler', async () => {
       const a = user();
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => post('guess', a, { code: `w${i}` })));
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => post('guess', a, { code: `w${i}` })));
       expect(results.filter((r) => r.status === 400)).toHaveLength(3);
-      expect(results.filter((r) => r.status === 429)).toHaveLength(9);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(27);
       expect(app.get(FlowRuns).count('guess', a)).toBe(3);
     });
 
@@ -106,12 +106,12 @@ describe.each(ADAPTERS)('sensitive business flows over HTTP (%s)', (kind) => {
       expect(app.get(FlowRuns).count('redeem', a)).toBe(5);
     });
 
-    it('admits exactly 5 of 20 concurrent requests against a successes limit of 5', async () => {
+    it('admits exactly 5 of 40 concurrent requests against a successes limit of 5', async () => {
       const a = user();
-      const results = await Promise.all(Array.from({ length: 20 }, () => post('redeem', a)));
+      const results = await Promise.all(Array.from({ length: 40 }, () => post('redeem', a)));
       expect(results.filter((r) => r.status === 201)).toHaveLength(5);
       const refused = results.filter((r) => r.status === 429);
-      expect(refused).toHaveLength(15);
+      expect(refused).toHaveLength(35);
       for (const res of refused) expectLimited(res, 3600);
       expect(app.get(FlowRuns).count('redeem', a)).toBe(5);
     });
@@ -145,11 +145,11 @@ describe.each(ADAPTERS)('sensitive business flows over HTTP (%s)', (kind) => {
       ]);
     });
 
-    it('lets only one of several concurrent requests succeed', async () => {
+    it('lets only one of 30 concurrent requests succeed', async () => {
       const a = user();
-      const results = await Promise.all(Array.from({ length: 6 }, () => post('cooldown', a)));
+      const results = await Promise.all(Array.from({ length: 30 }, () => post('cooldown', a)));
       expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-      expect(results.filter((r) => r.status === 429)).toHaveLength(5);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(29);
       expect(app.get(FlowRuns).count('cooldown', a)).toBe(1);
     });
   });
@@ -216,6 +216,20 @@ describe.each(ADAPTERS)('sensitive business flows over HTTP (%s)', (kind) => {
       expectProblem(await post('pow', a, { challenge: issued.challenge, nonce }), 409, ErrorCode.CHALLENGE_REUSED);
       expect(app.get(FlowRuns).count('pow', a)).toBe(1);
       expect(refusals('pow').at(-1)).toMatchObject({ reason: 'challenge_reused', principalId: a });
+    });
+
+    it('accepts one of 40 concurrent submissions of one solved challenge; the other 39 get 409', async () => {
+      const a = user();
+      const issued = await challenge(a);
+      const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () => post('pow', a, { challenge: issued.challenge, nonce })),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      const replays = results.filter((r) => r.status !== 201);
+      expect(replays).toHaveLength(39);
+      for (const res of replays) expectProblem(res, 409, ErrorCode.CHALLENGE_REUSED);
+      expect(app.get(FlowRuns).count('pow', a)).toBe(1);
     });
 
     it('refuses a missing challenge with 400 ERR_CHALLENGE_REQUIRED', async () => {
@@ -311,14 +325,49 @@ if (process.env.REDIS_URL) {
     const post = (app: INestApplication, path: string, as: string, body: object = {}) =>
       request(app.getHttpServer()).post(`/api/flows/${path}`).set('Authorization', `Bearer ${as}`).send(body);
 
-    it('admits exactly 5 of 20 concurrent requests spread over both instances', async () => {
+    it('admits exactly 5 of 40 concurrent requests spread over both instances', async () => {
       const a = user();
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => post(i % 2 ? second : first, 'redeem', a)),
+        Array.from({ length: 40 }, (_, i) => post(i % 2 ? second : first, 'redeem', a)),
       );
       expect(results.filter((r) => r.status === 201)).toHaveLength(5);
-      expect(results.filter((r) => r.status === 429)).toHaveLength(15);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(35);
       expect(first.get(FlowRuns).count('redeem', a) + second.get(FlowRuns).count('redeem', a)).toBe(5);
+    });
+
+    it('lets no more than the failure budget of 30 concurrent guesses over both instances reach a handler', async () => {
+      const a = user();
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => post(i % 2 ? second : first, 'guess', a, { code: `w${i}` })),
+      );
+      expect(results.filter((r) => r.status === 400)).toHaveLength(3);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(27);
+      expect(first.get(FlowRuns).count('guess', a) + second.get(FlowRuns).count('guess', a)).toBe(3);
+    });
+
+    it('lets one of 30 concurrent requests over both instances take the cooldown', async () => {
+      const a = user();
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => post(i % 2 ? second : first, 'cooldown', a)),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(29);
+    });
+
+    it('accepts one of 40 concurrent submissions of one solved challenge over both instances', async () => {
+      const a = user();
+      const issued = (
+        await request(first.getHttpServer()).get('/api/flows/pow/challenge').set('Authorization', `Bearer ${a}`)
+      ).body as { challenge: string; difficulty: number };
+      const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          post(i % 2 ? second : first, 'pow', a, { challenge: issued.challenge, nonce }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(39);
+      expect(first.get(FlowRuns).count('pow', a) + second.get(FlowRuns).count('pow', a)).toBe(1);
     });
 
     it('a challenge issued and used on one instance is a replay on the other', async () => {

@@ -55,6 +55,26 @@ describe(`sample-api API keys (${SAMPLE_DATABASE})`, () => {
     expect((await http().get('/api/v1/users/me').set('X-API-Key', created.body.key)).status).toBe(200);
   });
 
+  it('makes exactly 25 keys of 100 parallel creations; the other 75 get 409 problem details', async () => {
+    const auth = { Authorization: `Bearer ${await userToken()}` };
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        http()
+          .post('/api/v1/api-keys')
+          .set(auth)
+          .send({ name: `burst ${i}` }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(25);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(75);
+    for (const res of refused) {
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    expect((await http().get('/api/v1/api-keys').set(auth)).body).toHaveLength(25);
+  });
+
   it('refuses forged and malformed keys with 401 problem details', async () => {
     for (const key of ['sk_live_', 'sk_live_aaaaaaaaaaaa_' + 'A'.repeat(43), 'garbage', 'x'.repeat(5000)]) {
       const res = await http().get('/api/v1/users/me').set('X-API-Key', key);

@@ -52,6 +52,37 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       expect((await login(two, email)).status).toBe(429);
     });
 
+    it('a burst of 60 parallel logins spread over both instances: at most LOGIN_MAX_FAILURES 401s, then 429 for all, the right password included', async () => {
+      const email = await registered();
+      const passwords = Array.from({ length: 60 }, (_, i) => (i === 44 ? PASSWORD : `wrong password ${i}`));
+      const results = await Promise.all(passwords.map((password, i) => login(i % 2 ? two : one, email, password)));
+      const statuses = results.map((res) => res.status);
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+      expect(statuses[44]).toBe(429);
+      expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+      expect((await login(one, email)).status).toBe(429);
+      expect((await login(two, email)).status).toBe(429);
+    });
+
+    it('100 parallel API-key creations spread over both instances make exactly 25 keys', async () => {
+      const email = await registered();
+      const token = (await login(one, email)).body.accessToken as string;
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          request((i % 2 ? two : one).app.getHttpServer())
+            .post('/api/v1/api-keys')
+            .set('Authorization', `Bearer ${token}`)
+            .send({ name: `pair ${i}` }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(25);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(75);
+      const listed = await request(two.app.getHttpServer())
+        .get('/api/v1/api-keys')
+        .set('Authorization', `Bearer ${token}`);
+      expect(listed.body).toHaveLength(25);
+    });
+
     it('a logout on instance one kills the access token on instance two', async () => {
       const email = await registered();
       const { accessToken } = (await login(one, email)).body as { accessToken: string };
@@ -127,10 +158,10 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
         expectProblem(replay, 409, ErrorCode.CHALLENGE_REUSED);
       });
 
-      it('concurrent checkouts spread over both instances never exceed CHECKOUT_MAX_PER_HOUR', async () => {
+      it('30 concurrent checkouts spread over both instances never exceed CHECKOUT_MAX_PER_HOUR', async () => {
         const token = await shopper();
         const bodies = await Promise.all(
-          Array.from({ length: 10 }, async (_, i) => {
+          Array.from({ length: 30 }, async (_, i) => {
             const app = i % 2 ? two : one;
             const issued = await as(app, token).challenge();
             const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
@@ -139,7 +170,65 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
         );
         const results = await Promise.all(bodies.map((body, i) => as(i % 2 ? one : two, token).checkout(body)));
         expect(results.filter((r) => r.status === 201)).toHaveLength(3);
-        expect(results.filter((r) => r.status === 429)).toHaveLength(7);
+        expect(results.filter((r) => r.status === 429)).toHaveLength(27);
+      });
+    });
+
+    // A pair whose hourly checkout limit is above the burst, so that only the challenge's single use decides.
+    describe('one checkout challenge under a burst', () => {
+      let left: RunningSampleApp;
+      let right: RunningSampleApp;
+      beforeAll(async () => {
+        const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const env = {
+          CHECKOUT_POW_DIFFICULTY: '2',
+          CHECKOUT_MAX_PER_HOUR: '100',
+          JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        };
+        left = await startSampleApp(env);
+        right = await startSampleApp(env, left);
+      });
+      afterAll(async () => {
+        await right.close();
+        await left.close();
+      });
+
+      it('accepts one of 40 parallel submissions of one solved challenge spread over both instances', async () => {
+        const email = `pow-${randomUUID().slice(0, 8)}@example.com`;
+        const http = (app: RunningSampleApp) => request(app.app.getHttpServer());
+        expect(
+          (await http(left).post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'P' })).status,
+        ).toBe(201);
+        const token = (await http(left).post('/api/v1/auth/login').send({ email, password: PASSWORD })).body
+          .accessToken as string;
+        const auth = { Authorization: `Bearer ${token}` };
+        const orders = await Promise.all(
+          Array.from({ length: 40 }, async (_, i) => {
+            const res = await http(i % 2 ? right : left)
+              .post('/api/v1/orders')
+              .set(auth)
+              .send({ items: [{ sku: 'sku-1', quantity: 1 }] });
+            expect(res.status).toBe(201);
+            return res.body.id as string;
+          }),
+        );
+        const issued = (await http(right).get('/api/v1/checkout/challenge').set(auth)).body as {
+          challenge: string;
+          difficulty: number;
+        };
+        const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
+        const results = await Promise.all(
+          orders.map((orderId, i) =>
+            http(i % 2 ? left : right)
+              .post('/api/v1/checkout')
+              .set(auth)
+              .send({ orderId, challenge: issued.challenge, nonce }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+        const replays = results.filter((r) => r.status !== 201);
+        expect(replays).toHaveLength(39);
+        for (const res of replays) expectProblem(res, 409, ErrorCode.CHALLENGE_REUSED);
       });
     });
   });

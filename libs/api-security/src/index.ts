@@ -36,6 +36,7 @@ export type { IssuedRefreshToken, RefreshContext, RotatedRefreshToken } from './
 export { RevocationService } from './authentication/revocation.service';
 export type { RevocablePrincipal } from './authentication/revocation.service';
 export { LoginAttemptsService } from './authentication/login-attempts.service';
+export type { LoginSuccess } from './authentication/login-attempts.service';
 export { PasswordService } from './authentication/password.service';
 export type { Argon2Options, SessionOptions } from './authentication/session.options';
 export type { JwtFailureReason } from './authentication/jwt-refusal';
@@ -134,7 +135,16 @@ export type { ThresholdAlertRule } from './audit/threshold-alert.options';
 
 // State shared across instances
 export { SECURITY_STORE } from './store/security-store';
-export type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './store/security-store';
+export type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReservedCounter,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './store/security-store';
 export { MemorySecurityStore } from './store/memory.store';
 export type { MemorySecurityStoreOptions } from './store/memory.store';
 export { StoreUnavailableError } from './store/store-unavailable.error';

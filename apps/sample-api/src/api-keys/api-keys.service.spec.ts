@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundException, ConflictException } from '@nestjs/common';
 import type { ApiKeyService } from '@api-security/nestjs';
-import type { DataSource, Repository } from 'typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
 import { apiKeyGenerator } from './testing/api-key-generator';
 import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../database/testing/isolated-database';
@@ -21,7 +21,7 @@ async function saveUser(ds: DataSource, overrides: Partial<UserEntity> = {}): Pr
   );
 }
 
-function suite(create: () => Promise<IsolatedDatabase>): void {
+function suite(create: () => Promise<IsolatedDatabase>, shared = false): void {
   let database: IsolatedDatabase;
   let ds: DataSource;
   let rows: Repository<ApiKeyEntity>;
@@ -137,6 +137,41 @@ function suite(create: () => Promise<IsolatedDatabase>): void {
       await service.revoke(owner.id, made[0]!.id);
       await expect(service.create(owner.id, 'room again')).resolves.toMatchObject({ name: 'room again' });
     });
+
+    /** Fires 100 creations at once (alternating between `services`) and checks that exactly the cap was made. */
+    async function burst(services: ApiKeysService[]): Promise<void> {
+      const owner = await saveUser(ds);
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) => services[i % services.length]!.create(owner.id, `burst ${i}`)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_ACTIVE_API_KEYS_PER_USER);
+      const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(refusals).toHaveLength(100 - MAX_ACTIVE_API_KEYS_PER_USER);
+      for (const { reason } of refusals) expect(reason).toBeInstanceOf(ConflictException);
+      const active = await rows.findBy({ userId: owner.id, revokedAt: IsNull() });
+      expect(active).toHaveLength(MAX_ACTIVE_API_KEYS_PER_USER);
+      expect(active.map((row) => row.activeSlot).sort((a, b) => a! - b!)).toEqual(
+        Array.from({ length: MAX_ACTIVE_API_KEYS_PER_USER }, (_, i) => i + 1),
+      );
+      expect(await service.list(owner.id)).toHaveLength(MAX_ACTIVE_API_KEYS_PER_USER);
+      // Revoking frees exactly one slot, even under a second burst.
+      await service.revoke(owner.id, active[0]!.id);
+      const again = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) => services[i % services.length]!.create(owner.id, `again ${i}`)),
+      );
+      expect(again.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    }
+
+    it(`makes exactly ${MAX_ACTIVE_API_KEYS_PER_USER} keys of 100 parallel creations; the others get 409`, async () => {
+      await burst([service]);
+    });
+
+    if (shared) {
+      it(`makes exactly ${MAX_ACTIVE_API_KEYS_PER_USER} keys of 100 parallel creations spread over two app instances`, async () => {
+        const second = await database.open();
+        await burst([service, new ApiKeysService(second.getRepository(ApiKeyEntity), generator)]);
+      });
+    }
   });
 }
 
@@ -147,7 +182,7 @@ describe('ApiKeysService on sql.js (in memory)', () => {
 const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl) {
   describe('ApiKeysService on PostgreSQL', () => {
-    suite(() => postgresSchema(databaseUrl));
+    suite(() => postgresSchema(databaseUrl), true);
   });
 } else {
   it('needs DATABASE_URL (.ci/run sets it)', () => {

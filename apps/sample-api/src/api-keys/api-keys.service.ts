@@ -1,8 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiKeyService } from '@api-security/nestjs';
-import { IsNull, Repository } from 'typeorm';
-import { ApiKeyEntity } from '../database/api-key.entity';
+import { randomInt } from 'node:crypto';
+import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
+import { API_KEY_SLOTS, ApiKeyEntity } from '../database/api-key.entity';
 
 /** The answer to a creation: the only time the key itself is ever shown. */
 export interface CreatedApiKey {
@@ -23,7 +24,13 @@ export interface ApiKeySummary {
 }
 
 /** Bounds what one account can accumulate (each key is another credential to leak). */
-export const MAX_ACTIVE_API_KEYS_PER_USER = 25;
+export const MAX_ACTIVE_API_KEYS_PER_USER = API_KEY_SLOTS;
+
+/**
+ * Each lost race means another creation took a slot, so without revocations a creation sees the slots
+ * full after at most MAX_ACTIVE_API_KEYS_PER_USER losses; twice that leaves room for revocations.
+ */
+const MAX_SLOT_ATTEMPTS = 2 * MAX_ACTIVE_API_KEYS_PER_USER;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,25 +42,50 @@ export class ApiKeysService {
     private readonly generator: ApiKeyService,
   ) {}
 
+  /**
+   * Creates a key in one of the owner's free slots. The database holds one active key per slot and only
+   * MAX_ACTIVE_API_KEYS_PER_USER slots (see ApiKeyEntity.activeSlot), so the cap is exact however many
+   * creations race, on SQLite and PostgreSQL, on any number of instances: a creation that loses its slot
+   * to a concurrent one picks another, and is refused with 409 once none is free.
+   */
   async create(ownerId: string, name: string): Promise<CreatedApiKey> {
-    const active = await this.keys.countBy({ userId: ownerId, revokedAt: IsNull() });
-    if (active >= MAX_ACTIVE_API_KEYS_PER_USER) {
-      throw new ConflictException(`At most ${MAX_ACTIVE_API_KEYS_PER_USER} API keys may be active; revoke one first.`);
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      const slot = await this.freeSlot(ownerId);
+      if (slot === undefined) break;
+      const generated = this.generator.generate();
+      try {
+        const row = await this.keys.save(
+          this.keys.create({
+            userId: ownerId,
+            name,
+            prefix: generated.prefix,
+            keyHash: generated.hash,
+            // No scope model yet: a key acts with its owner's role, nothing more.
+            scopes: [],
+            lastUsedAt: null,
+            revokedAt: null,
+            activeSlot: slot,
+          }),
+        );
+        return { id: row.id, name: row.name, key: generated.key, prefix: row.prefix };
+      } catch (error) {
+        // Taken by a concurrent creation (or, vanishingly rarely, a duplicate prefix): try again.
+        if (!isUniqueViolation(error)) throw error;
+      }
     }
-    const generated = this.generator.generate();
-    const row = await this.keys.save(
-      this.keys.create({
-        userId: ownerId,
-        name,
-        prefix: generated.prefix,
-        keyHash: generated.hash,
-        // No scope model yet: a key acts with its owner's role, nothing more.
-        scopes: [],
-        lastUsedAt: null,
-        revokedAt: null,
-      }),
-    );
-    return { id: row.id, name: row.name, key: generated.key, prefix: row.prefix };
+    throw new ConflictException(`At most ${MAX_ACTIVE_API_KEYS_PER_USER} API keys may be active; revoke one first.`);
+  }
+
+  /** A free slot of the owner's, chosen at random so that concurrent creations rarely pick the same one. */
+  private async freeSlot(ownerId: string): Promise<number | undefined> {
+    const taken = await this.keys.find({
+      where: { userId: ownerId, activeSlot: Not(IsNull()) },
+      select: { id: true, activeSlot: true },
+    });
+    const used = new Set(taken.map((row) => row.activeSlot));
+    const free: number[] = [];
+    for (let slot = 1; slot <= MAX_ACTIVE_API_KEYS_PER_USER; slot++) if (!used.has(slot)) free.push(slot);
+    return free.length === 0 ? undefined : free[randomInt(free.length)];
   }
 
   /** The owner's keys that still work, newest first. */
@@ -80,8 +112,18 @@ export class ApiKeysService {
    */
   async revoke(ownerId: string, id: string): Promise<void> {
     if (!UUID.test(id)) throw new NotFoundException();
-    // One conditional UPDATE: the owner check and the change cannot be separated by a race.
-    const result = await this.keys.update({ id, userId: ownerId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    // One conditional UPDATE: the owner check and the change cannot be separated by a race. It frees the slot too.
+    const result = await this.keys.update(
+      { id, userId: ownerId, revokedAt: IsNull() },
+      { revokedAt: new Date(), activeSlot: null },
+    );
     if (!result.affected) throw new NotFoundException();
   }
+}
+
+/** A unique index refused the row: PostgreSQL's unique_violation, or SQLite's constraint message. */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const cause = error.driverError as { code?: unknown; message?: unknown } | undefined;
+  return cause?.code === '23505' || (typeof cause?.message === 'string' && cause.message.includes('UNIQUE constraint'));
 }

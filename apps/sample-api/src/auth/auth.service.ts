@@ -34,15 +34,22 @@ export class AuthService {
     private readonly revocation: RevocationService,
   ) {}
 
+  /**
+   * The password is checked only once the attempt is reserved against the account's lockout and the
+   * client's daily cap (atomically, on every instance), so a burst of guesses gets at most
+   * `LOGIN_MAX_FAILURES` of them checked and 429 for everything else, the right password included.
+   */
   async login(email: string, password: string, ip: string): Promise<TokenPair> {
-    await this.attempts.assertAllowed(email, ip);
-    const user = await this.users.findByEmail(email);
-    const valid = await this.passwords.verify(user?.passwordHash, password);
-    if (!user || !valid || !user.isActive) {
-      await this.attempts.recordFailure(email, ip);
-      throw new UnauthenticatedException(user ? 'bad credentials' : 'unknown account');
-    }
-    await this.attempts.recordSuccess(email, ip, user.id);
+    let reason = 'unknown account';
+    const verified = await this.attempts.attempt(email, ip, async () => {
+      const user = await this.users.findByEmail(email);
+      const valid = await this.passwords.verify(user?.passwordHash, password);
+      if (user && valid && user.isActive) return { principalId: user.id, user };
+      if (user) reason = 'bad credentials';
+      return false;
+    });
+    if (!verified) throw new UnauthenticatedException(reason);
+    const { user } = verified;
     const refresh = await this.refreshTokens.issue(user.id);
     return this.pair(user, refresh.refreshToken, refresh.familyId);
   }

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { BeforeInsert, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { BeforeInsert, Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { epochMsTransformer } from './column-transformers';
 import { UserEntity } from './user.entity';
+
+/** Active API keys one user may hold; the database enforces it through {@link ApiKeyEntity.activeSlot}. */
+export const API_KEY_SLOTS = 25;
 
 /**
  * An API key. Only `prefix` (to find the row) and the SHA-256 of the whole key are stored; the key itself
  * is shown once at creation. Deleted with its user. Create with `repository.create(...)` (see UserEntity).
  */
 @Entity({ name: 'api_keys' })
+@Check('CHK_api_keys_activeSlot', `"activeSlot" BETWEEN 1 AND ${API_KEY_SLOTS}`)
+@Index('IDX_api_keys_userId_activeSlot', ['userId', 'activeSlot'], { unique: true })
 export class ApiKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -44,6 +49,14 @@ export class ApiKeyEntity {
 
   @Column({ type: 'bigint', transformer: epochMsTransformer })
   createdAt!: Date;
+
+  /**
+   * Which of its owner's {@link API_KEY_SLOTS} slots an active key occupies; null once revoked. One key per
+   * slot (unique with `userId`) and slots 1 to API_KEY_SLOTS only (check): the cap on active keys holds in
+   * the database itself, however many creations race, on any number of instances.
+   */
+  @Column({ type: 'integer', nullable: true })
+  activeSlot!: number | null;
 
   @BeforeInsert()
   protected beforeInsert(): void {

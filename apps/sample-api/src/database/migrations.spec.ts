@@ -174,6 +174,7 @@ describe.each(targets)('migrations on $label', ({ persistent, create }) => {
       lastUsedAt: null,
       revokedAt: null,
       createdAt: saved.createdAt,
+      activeSlot: null,
     });
 
     loaded.lastUsedAt = new Date(1_767_225_600_001);
@@ -225,6 +226,32 @@ describe.each(targets)('migrations on $label', ({ persistent, create }) => {
     const user = await saveUser(ds);
     await saveApiKey(ds, user.id, 'sk_live_dupe0001');
     await expect(saveApiKey(ds, user.id, 'sk_live_dupe0001')).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it('holds one active API key per slot, slots 1 to 25 only; revoked keys (no slot) never collide', async () => {
+    const user = await saveUser(ds);
+    const other = await saveUser(ds);
+    const keys = ds.getRepository(ApiKeyEntity);
+    const withSlot = (userId: string, activeSlot: number | null) =>
+      keys.save(
+        keys.create({
+          userId,
+          name: 'slot',
+          prefix: `sk_live_${randomUUID().slice(0, 8)}`,
+          keyHash: 'cd'.repeat(32),
+          scopes: [],
+          activeSlot,
+        }),
+      );
+    await withSlot(user.id, 1);
+    await withSlot(user.id, 25);
+    await withSlot(other.id, 1);
+    await withSlot(user.id, null);
+    await withSlot(user.id, null);
+    await expect(withSlot(user.id, 1)).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(withSlot(user.id, 26)).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(withSlot(user.id, 0)).rejects.toBeInstanceOf(QueryFailedError);
+    expect(await keys.countBy({ userId: user.id })).toBe(4);
   });
 
   it('rejects unknown roles and statuses, and orders of users that do not exist', async () => {
@@ -318,3 +345,57 @@ if (!databaseUrl) {
     expect(process.env.DATABASE_URL).toBeUndefined();
   });
 }
+
+describe.each(targets)('numbering the active API keys that existed before slots on $label', ({ create }) => {
+  let database: IsolatedDatabase;
+
+  beforeAll(async () => {
+    database = await create();
+  });
+
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it('gives the first 25 active keys of each user slots in creation order, and none to revoked or extra keys', async () => {
+    const ds = await database.open();
+    await ds.undoLastMigration();
+    const user = await saveUser(ds);
+    const other = await saveUser(ds);
+    const rows = [
+      ...Array.from({ length: 27 }, (_, i) => ({ userId: user.id, at: 1_000 + i, revokedAt: null })),
+      { userId: user.id, at: 500, revokedAt: 2_000 },
+      { userId: other.id, at: 3_000, revokedAt: null },
+    ].map((row, i) => ({
+      id: randomUUID(),
+      userId: row.userId,
+      name: `k${i}`,
+      prefix: `sk_live_${randomUUID().slice(0, 8)}`,
+      keyHash: 'ef'.repeat(32),
+      scopes: '[]',
+      lastUsedAt: null,
+      revokedAt: row.revokedAt,
+      createdAt: row.at,
+    }));
+    // Raw SQL: the entity already has the column this schema lacks.
+    const table = ds.driver
+      .buildTableName('api_keys', ds.driver.schema)
+      .split('.')
+      .map((part) => `"${part}"`)
+      .join('.');
+    const columns = Object.keys(rows[0]!);
+    for (const row of rows) {
+      const [sql, parameters] = ds.driver.escapeQueryWithParameters(
+        `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})`,
+        row,
+      );
+      await ds.query(sql, parameters);
+    }
+    expect(await ds.runMigrations()).toHaveLength(1);
+
+    const keys = await ds.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
+    const slotsOf = (userId: string) => keys.filter((key) => key.userId === userId).map((key) => key.activeSlot);
+    expect(slotsOf(user.id)).toEqual([null, ...Array.from({ length: 25 }, (_, i) => i + 1), null, null]);
+    expect(slotsOf(other.id)).toEqual([1]);
+  });
+});

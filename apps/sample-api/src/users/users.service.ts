@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { PasswordService, RevocationService, type SecurityPrincipal } from '@api-security/nestjs';
-import { Repository } from 'typeorm';
+import { Not, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserEntity, type UserRole } from '../database/user.entity';
 import type { UpdateUserDto } from './update-user.dto';
@@ -79,19 +79,29 @@ export class UsersService implements OnApplicationBootstrap {
   /**
    * Applies a change the route's policies already allowed. Deactivation and role changes end every
    * session of the user at once: a stolen token must not outlive the decision.
+   *
+   * Only the fields given are written, each in a conditional UPDATE, never a read-modify-write of the
+   * whole row: a concurrent edit of other fields cannot write back a stale `isActive` or `role` (and
+   * so undo a deactivation), and whether the role really changed is decided by the UPDATE itself.
    */
   async update(id: string, changes: UpdateUserDto): Promise<UserEntity> {
-    const user = await this.findById(id);
-    if (!user) throw new NotFoundException();
-    const endsSessions =
-      (changes.isActive === false && user.isActive) || (changes.role !== undefined && changes.role !== user.role);
-    if (changes.name !== undefined) user.name = changes.name.trim();
-    if (changes.avatar !== undefined) user.avatar = changes.avatar;
-    if (changes.role !== undefined) user.role = changes.role;
-    if (changes.isActive !== undefined) user.isActive = changes.isActive;
-    if (changes.internalNotes !== undefined) user.internalNotes = changes.internalNotes;
-    const saved = await this.users.save(user);
+    if (!(await this.users.existsBy({ id }))) throw new NotFoundException();
+    const updatedAt = new Date();
+    let endsSessions = changes.isActive === false;
+    if (changes.role !== undefined) {
+      const changed = await this.users.update({ id, role: Not(changes.role) }, { role: changes.role, updatedAt });
+      if (changed.affected) endsSessions = true;
+    }
+    const fields: Partial<Pick<UserEntity, 'name' | 'avatar' | 'isActive' | 'internalNotes'>> = {};
+    if (changes.name !== undefined) fields.name = changes.name.trim();
+    if (changes.avatar !== undefined) fields.avatar = changes.avatar;
+    if (changes.isActive !== undefined) fields.isActive = changes.isActive;
+    if (changes.internalNotes !== undefined) fields.internalNotes = changes.internalNotes;
+    // `update()` bypasses the entity listeners, so updatedAt is set here.
+    if (Object.keys(fields).length > 0) await this.users.update({ id }, { ...fields, updatedAt });
     if (endsSessions) await this.revocation.revokeAllForUser(id);
+    const saved = await this.findById(id);
+    if (!saved) throw new NotFoundException();
     return saved;
   }
 

@@ -5,7 +5,7 @@ import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-se
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import { SECURITY_STORE, type ReleaseRequest, type ReservedCounter, type SecurityStore } from '../store/security-store';
 import {
   accountClientFailuresKey,
   accountFailuresKey,
@@ -17,6 +17,12 @@ import { SESSION_CLOCK, type SessionClock } from './session.clock';
 
 const DAY_MS = 86_400_000;
 
+/** What a credential check passed to {@link LoginAttemptsService.attempt} answers when the credentials are right. */
+export interface LoginSuccess {
+  /** The signed-in principal, for the `authentication.success` event. */
+  readonly principalId?: string;
+}
+
 /**
  * Brute-force protection of a password login (NIST SP 800-53 AC-7, OWASP API2:2023), shared by
  * every instance through the {@link SecurityStore}:
@@ -27,9 +33,12 @@ const DAY_MS = 86_400_000;
  * - One client may fail `sessions.maxFailuresPerIpPerDay` times over all accounts in 24 hours,
  *   which stops one source spraying a password over many accounts. A success does not reset it.
  *
- * Call {@link assertAllowed} before checking the password, then {@link recordFailure} or
- * {@link recordSuccess}. Attempts that pass `assertAllowed` at the same moment, before any of
- * them is recorded, can exceed `maxFailures` by the number of such concurrent attempts.
+ * Both limits hold under any burst, on any number of instances: {@link attempt} reserves the
+ * attempt in the store (one atomic `reserve` per limit) before the password is checked, so of N
+ * concurrent attempts on an account at most `maxFailures` are ever checked and every other one is
+ * refused with 429, the right password included, until the lockout ends. A failure keeps its
+ * reservation; a success gives it back and resets the account's count; a check that throws gives
+ * it back (nothing was decided).
  *
  * The `ip` argument is trusted as given. Pass the framework's `req.ip`: it is the socket's peer
  * unless the app sets trust proxy, and only then is it taken from `X-Forwarded-For`. Behind a
@@ -61,76 +70,141 @@ export class LoginAttemptsService {
   }
 
   /**
-   * Refuses the attempt while the account is locked or the client is over its daily cap.
-   * @throws SecurityException 429 `ERR_ACCOUNT_LOCKED` with `Retry-After` in seconds
+   * Runs one login attempt under both limits. `verify` checks the credentials (and anything else
+   * that makes the login fail, such as an inactive account) and answers `false` for a failure or a
+   * {@link LoginSuccess} (with whatever else the caller needs back) for a success; it runs only
+   * once the attempt is reserved. Every way a login can fail must answer `false`, not throw: a
+   * throw gives the reservation back, as for an outage of the user database.
+   *
+   * @returns what `verify` answered.
+   * @throws SecurityException 429 `ERR_ACCOUNT_LOCKED` with `Retry-After` in seconds, before
+   *   `verify` runs, while the account is locked, while `maxFailures` attempts on it are already
+   *   counted or in flight, or while the client is over its daily cap.
    */
-  async assertAllowed(account: string, ip: string): Promise<void> {
+  async attempt<T extends LoginSuccess>(
+    account: string,
+    ip: string,
+    verify: () => Promise<T | false>,
+  ): Promise<T | false> {
     const accountHash = hashAccount(account);
     const clientHash = hashClient(ip);
-    const [lockedUntil, [clientFailures, clientBlockedUntil]] = await Promise.all([
-      this.store.get(accountLockKey(accountHash)),
-      this.store.getMany([clientFailuresKey(clientHash), clientBlockedUntilKey(clientHash)]),
-    ]);
-    const now = this.now();
-    if (lockedUntil !== null) {
-      throw tooManyFailures(retryAfterSeconds(lockedUntil, now, this.lockoutMs), 'account locked');
+    const reservation = await this.reserve(accountHash, clientHash);
+    let outcome: T | false;
+    try {
+      outcome = await verify();
+    } catch (error) {
+      await this.store.release([reservation.account, reservation.client].map(giveBack));
+      throw error;
     }
-    // Judged on the count itself, so the cap holds even if the "until" marker was not written; an
-    // unreadable count is refused too.
-    if (clientFailures !== null && !(Number(clientFailures) < this.maxClientFailures)) {
-      throw tooManyFailures(retryAfterSeconds(clientBlockedUntil, now, DAY_MS), 'client over its daily failure cap');
+    const source = typeof ip === 'string' && ip.length > 0 ? { ip } : {};
+    if (outcome === false) {
+      await this.failed(accountHash, clientHash, reservation, source);
+    } else {
+      await this.succeeded(accountHash, clientHash, reservation, outcome, source);
     }
+    return outcome;
   }
 
-  /** Counts a failed login; locks the account or blocks the client when a limit is reached. */
-  async recordFailure(account: string, ip: string): Promise<void> {
-    const accountHash = hashAccount(account);
-    const clientHash = hashClient(ip);
-    const [accountFailures, accountClientFailures, clientFailures] = await Promise.all([
-      // 24 hours bounds how long an idle count is kept; "consecutive" ends with a success or a lockout.
-      this.store.increment(accountFailuresKey(accountHash), DAY_MS),
-      this.store.increment(accountClientFailuresKey(accountHash, clientHash), DAY_MS),
-      this.store.increment(clientFailuresKey(clientHash), DAY_MS),
+  /**
+   * Takes one attempt from the account (refused while its lock exists or its count is full: one
+   * atomic step, as both keys share the account's hash tag) and one from the client's daily cap.
+   * The two are separate store calls (different Cluster slots): when one is refused, the other is
+   * given back.
+   */
+  private async reserve(accountHash: string, clientHash: string): Promise<Reservation> {
+    const [account, client] = await Promise.allSettled([
+      this.store.reserve([
+        // Cost 0 and limit 0: refused while the lock holds its end time (a positive integer), never charged.
+        { key: accountLockKey(accountHash), cost: 0, limit: 0, windowMs: this.lockoutMs },
+        // 24 hours bounds how long an idle count is kept; "consecutive" ends with a success or a lockout.
+        { key: accountFailuresKey(accountHash), cost: 1, limit: this.maxFailures, windowMs: DAY_MS },
+      ]),
+      this.store.reserve([
+        { key: clientFailuresKey(clientHash), cost: 1, limit: this.maxClientFailures, windowMs: DAY_MS },
+      ]),
     ]);
+    const held: Slot[] = [];
+    if (account.status === 'fulfilled' && account.value.reserved) {
+      held.push(slotOf(accountFailuresKey(accountHash), account.value.counters[1]));
+    }
+    if (client.status === 'fulfilled' && client.value.reserved) {
+      held.push(slotOf(clientFailuresKey(clientHash), client.value.counters[0]));
+    }
+    if (held.length === 2) return { account: held[0], client: held[1] };
+    if (held.length > 0) await this.store.release(held.map(giveBack));
+
     const now = this.now();
-    const source = typeof ip === 'string' && ip.length > 0 ? { ip } : {};
+    if (account.status === 'rejected') {
+      // A lock value that is not an end time (written by someone else, or corrupted): locked all the same.
+      if (account.reason instanceof TypeError) throw tooManyFailures(this.lockoutMs / 1000, 'account locked');
+      throw account.reason;
+    }
+    if (!account.value.reserved) {
+      const [lock] = account.value.counters;
+      if (lock.full) throw tooManyFailures(retryAfterSeconds(lock.value, now, this.lockoutMs), 'account locked');
+      // Every remaining attempt is in flight: a lockout is about to start, or a success to reset the count.
+      throw tooManyFailures(this.lockoutMs / 1000, 'account failure budget in use');
+    }
+    if (client.status === 'rejected') throw client.reason;
+    throw tooManyFailures(
+      Math.max(1, Math.ceil(client.value.counters[0].resetMs / 1000)),
+      'client over its daily failure cap',
+    );
+  }
+
+  /** A failed login keeps its reservations; the one that fills a limit locks the account or blocks the client. */
+  private async failed(
+    accountHash: string,
+    clientHash: string,
+    reservation: Reservation,
+    source: { ip?: string },
+  ): Promise<void> {
+    const now = this.now();
+    const accountClientFailures = await this.store.increment(accountClientFailuresKey(accountHash, clientHash), DAY_MS);
     this.events.emit({
       type: 'authentication.failure',
       reason: 'bad_credentials',
       ...source,
       details: {
         accountHash,
-        accountFailures: accountFailures.value,
+        accountFailures: reservation.account.value,
         accountClientFailures: accountClientFailures.value,
-        clientFailures: clientFailures.value,
+        clientFailures: reservation.client.value,
       },
     });
-
     const pending: Promise<void>[] = [];
-    if (accountFailures.value >= this.maxFailures) {
-      pending.push(this.lockAccount(accountHash, accountFailures.value, now, source));
+    if (reservation.account.value >= this.maxFailures) {
+      pending.push(this.lockAccount(accountHash, reservation.account.value, now, source));
     }
-    if (clientFailures.value >= this.maxClientFailures) {
-      pending.push(this.blockClient(clientHash, clientFailures.value, clientFailures.ttlMs, now, source));
+    if (reservation.client.value >= this.maxClientFailures) {
+      pending.push(this.blockClient(clientHash, reservation.client.value, reservation.client.resetMs, now, source));
     }
     await Promise.all(pending);
   }
 
   /**
-   * A successful login: the account's consecutive-failure counts start again from zero, and an
+   * A successful login: the account's consecutive-failure counts start again from zero, the
+   * client's reserved unit is given back (only failures count against its daily cap), and an
    * `authentication.success` event records who signed in from where.
    */
-  async recordSuccess(account: string, ip: string, principalId?: string): Promise<void> {
-    const accountHash = hashAccount(account);
+  private async succeeded(
+    accountHash: string,
+    clientHash: string,
+    reservation: Reservation,
+    outcome: LoginSuccess,
+    source: { ip?: string },
+  ): Promise<void> {
     await Promise.all([
       this.store.delete(accountFailuresKey(accountHash)),
-      this.store.delete(accountClientFailuresKey(accountHash, hashClient(ip))),
+      this.store.delete(accountClientFailuresKey(accountHash, clientHash)),
+      this.store.release([giveBack(reservation.client)]),
     ]);
+    const principalId = typeof outcome === 'object' && outcome !== null ? outcome.principalId : undefined;
     this.events.emit({
       type: 'authentication.success',
       reason: 'password',
       ...(principalId !== undefined ? { principalId } : {}),
-      ...(typeof ip === 'string' && ip.length > 0 ? { ip } : {}),
+      ...source,
       details: { accountHash },
     });
   }
@@ -142,19 +216,21 @@ export class LoginAttemptsService {
     source: { ip?: string },
   ): Promise<void> {
     // setIfAbsent: failures racing in while locked neither extend the lock nor repeat the event.
-    // The count restarts, so after the lockout the account gets maxFailures attempts again.
-    const [locked] = await Promise.all([
-      this.store.setIfAbsent(accountLockKey(accountHash), String(now + this.lockoutMs), this.lockoutMs),
-      this.store.delete(accountFailuresKey(accountHash)),
-    ]);
-    if (locked) {
-      this.events.emit({
-        type: 'authentication.lockout',
-        reason: 'account_failures',
-        ...source,
-        details: { accountHash, failures, lockoutSeconds: this.lockoutMs / 1000 },
-      });
-    }
+    const locked = await this.store.setIfAbsent(
+      accountLockKey(accountHash),
+      String(now + this.lockoutMs),
+      this.lockoutMs,
+    );
+    if (!locked) return;
+    // Only once the lock refuses new attempts: the count restarts, so after the lockout the account
+    // gets maxFailures attempts again. Attempts still in flight give back nothing to a deleted count.
+    await this.store.delete(accountFailuresKey(accountHash));
+    this.events.emit({
+      type: 'authentication.lockout',
+      reason: 'account_failures',
+      ...source,
+      details: { accountHash, failures, lockoutSeconds: this.lockoutMs / 1000 },
+    });
   }
 
   private async blockClient(
@@ -164,6 +240,7 @@ export class LoginAttemptsService {
     now: number,
     source: { ip?: string },
   ): Promise<void> {
+    // The count itself refuses the client; this marker only makes the event fire once per window.
     const ttlMs = Math.max(1, windowLeftMs);
     const blocked = await this.store.setIfAbsent(clientBlockedUntilKey(clientHash), String(now + ttlMs), ttlMs);
     if (blocked) {
@@ -177,6 +254,26 @@ export class LoginAttemptsService {
   }
 }
 
+/** One reserved unit: its counter, the count it made, and the window it was taken from. */
+interface Slot {
+  readonly key: string;
+  readonly value: number;
+  readonly resetMs: number;
+}
+
+interface Reservation {
+  readonly account: Slot;
+  readonly client: Slot;
+}
+
+function slotOf(key: string, counter: ReservedCounter): Slot {
+  return { key, value: counter.value, resetMs: counter.resetMs };
+}
+
+function giveBack(slot: Slot): ReleaseRequest {
+  return { key: slot.key, cost: 1, resetMs: slot.resetMs };
+}
+
 function tooManyFailures(seconds: number, reason: string): SecurityException {
   return new SecurityException(429, ErrorCode.ACCOUNT_LOCKED, {
     headers: { 'Retry-After': String(seconds) },
@@ -184,9 +281,8 @@ function tooManyFailures(seconds: number, reason: string): SecurityException {
   });
 }
 
-/** Whole seconds until `until` (epoch ms); `fallbackMs` when it is missing or unreadable. Never below 1. */
-function retryAfterSeconds(until: string | null, now: number, fallbackMs: number): number {
-  const untilMs = until === null ? Number.NaN : Number(until);
+/** Whole seconds until `untilMs` (epoch ms), at most `fallbackMs`; `fallbackMs` when it is not a time. Never below 1. */
+function retryAfterSeconds(untilMs: number, now: number, fallbackMs: number): number {
   const leftMs = Number.isFinite(untilMs) ? Math.min(untilMs - now, fallbackMs) : fallbackMs;
   return Math.max(1, Math.ceil(leftMs / 1000));
 }

@@ -31,8 +31,10 @@ describe('SESSION_PROVIDERS', () => {
       const issued = await refresh.issue('user-1');
       await expect(refresh.rotate(issued.refreshToken)).resolves.toMatchObject({ userId: 'user-1' });
 
-      await attempts.recordFailure('someone@example.com', '192.0.2.1');
-      await expect(attempts.assertAllowed('someone@example.com', '192.0.2.1')).rejects.toMatchObject({ status: 429 });
+      await expect(attempts.attempt('someone@example.com', '192.0.2.1', async () => false)).resolves.toBe(false);
+      await expect(attempts.attempt('someone@example.com', '192.0.2.1', async () => ({}))).rejects.toMatchObject({
+        status: 429,
+      });
 
       await expect(
         passwords.verify(await passwords.hash('a long enough password'), 'a long enough password'),

@@ -3,10 +3,11 @@ import type { FlowPlan } from './flow-plan';
 /** How a request that passed the flow check ended. `cancelled`: refused before its handler ran. */
 export type FlowOutcome = 'success' | 'failure' | 'cancelled';
 
-/** A reserved counter slot: its store key and window. */
+/** A reserved counter slot: its store key, and the time its window had left when it was reserved. */
 export interface FlowSlot {
   readonly key: string;
-  readonly windowMs: number;
+  /** What the store's `reserve` reported: a give-back never reaches a later window of the counter. */
+  readonly resetMs: number;
 }
 
 /** Applies an outcome to a ticket (the velocity service). */

@@ -1,4 +1,5 @@
 import type { SecurityPrincipal } from '../authentication/security-principal';
+import { describeOnEachStore } from '../authentication/testing/session-stores';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import { MemorySecurityStore } from '../store/memory.store';
@@ -157,14 +158,33 @@ describe('ProofOfWorkService', () => {
     expect(await service.verify(alice, 'checkout', challenge, nonce)).toEqual({ ok: false, reason });
     expect(getMany).not.toHaveBeenCalled();
   });
+});
 
-  it('lets exactly one of many concurrent right answers through', async () => {
-    const { service } = setup();
-    const { challenge, difficulty } = await service.issue(alice, 'checkout');
+describeOnEachStore('ProofOfWorkService single use', (backend) => {
+  const registry = { plans: () => [route(flow('checkout', 2))] } as unknown as RoutePlanRegistry;
+  const instance = () => new ProofOfWorkService(backend().instance(), registry, backend().clock.now);
+
+  it('lets exactly one of 40 concurrent right answers through, over two instances', async () => {
+    const a = instance();
+    const b = instance();
+    const { challenge, difficulty } = await a.issue(alice, 'checkout');
     const nonce = solveProofOfWork(challenge, difficulty);
     const verdicts = await Promise.all(
-      Array.from({ length: 10 }, () => service.verify(alice, 'checkout', challenge, nonce)),
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? b : a).verify(alice, 'checkout', challenge, nonce)),
     );
     expect(verdicts.filter((v) => v.ok)).toHaveLength(1);
+    expect(verdicts.filter((v) => !v.ok && v.reason === 'challenge_reused')).toHaveLength(39);
+  });
+
+  it('spends a challenge once when 40 wrong and right answers race: at most one is accepted', async () => {
+    const a = instance();
+    const b = instance();
+    const { challenge, difficulty } = await a.issue(alice, 'checkout');
+    const nonce = solveProofOfWork(challenge, difficulty);
+    const wrong = wrongNonce(challenge, difficulty);
+    const verdicts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? b : a).verify(alice, 'checkout', challenge, i % 3 ? wrong : nonce)),
+    );
+    expect(verdicts.filter((v) => v.ok || (!v.ok && v.reason === 'pow_failed')).length).toBe(1);
   });
 });

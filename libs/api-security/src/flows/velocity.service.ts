@@ -26,11 +26,13 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  * Velocity limits and cooldowns of sensitive flows, on the shared {@link SecurityStore} so that
  * every instance counts together. Counters are fixed windows started by their first count.
  *
- * `successes` and `failures` are exact under concurrency: a slot is reserved atomically (INCR)
- * before the handler runs, so N concurrent requests on a limit of L never admit more than L, and
- * the slot is given back (DECR) when the outcome says it does not count. `attempts` counts every
- * request that reaches the check and never gives back. A cooldown is a lock taken before the
- * handler (set-if-absent), restarted on success and dropped on failure.
+ * Every limit is exact under concurrency, on any number of instances: a slot is reserved with
+ * one atomic store `reserve` per counter before the handler runs (a refused request takes
+ * nothing), so N concurrent requests on a limit of L never admit more than L. For `successes` and
+ * `failures` the slot is given back (`release`) when the outcome says it does not count; a
+ * give-back that arrives after its window ended never frees a slot of the next window. `attempts`
+ * never gives back. A cooldown is a lock taken before the handler (set-if-absent), restarted on
+ * success and dropped on failure, so of concurrent requests exactly one holds it.
  */
 @Injectable()
 export class VelocityService implements FlowSettler {
@@ -61,30 +63,34 @@ export class VelocityService implements FlowSettler {
   }
 
   /**
-   * Counts the request against every limit. For `successes` and `failures` the slots are reserved
-   * (and all given back at once if one limit is spent); for `attempts` they are simply counted.
+   * Reserves a slot of every limit for the request. When one limit is spent, the slots taken from
+   * the others are given back for `successes` and `failures` (for `attempts` they stay counted: the
+   * request did reach the check). Each counter is its own atomic reservation, because the counters
+   * of a principal and of an IP live in different Redis Cluster slots.
    */
   async reserve(
     flow: FlowPlan,
     counters: readonly FlowCounter[],
   ): Promise<{ slots: Slot[] } | { exceeded: VelocityExceeded }> {
-    const counted = await Promise.all(
+    const taken = await Promise.all(
       counters.map(async (counter) => {
-        const windowMs = counter.limit.windowSeconds * 1000;
         const key = flowCounterKey(flow.name, counter.scope, counter.subject, flow.count, counter.limit.windowSeconds);
-        const state = await this.store.increment(key, windowMs);
-        return { counter, slot: { key, windowMs }, state };
+        const { reserved, counters: states } = await this.store.reserve([
+          { key, cost: 1, limit: counter.limit.limit, windowMs: counter.limit.windowSeconds * 1000 },
+        ]);
+        return { counter, reserved, slot: { key, resetMs: states[0].resetMs } };
       }),
     );
-    const over = counted.filter(({ counter, state }) => state.value > counter.limit.limit);
-    if (over.length === 0) return { slots: flow.count === 'attempts' ? [] : counted.map(({ slot }) => slot) };
-    if (flow.count !== 'attempts') await Promise.all(counted.map(({ slot }) => this.release(slot)));
-    const longest = over.reduce((a, b) => (b.state.ttlMs > a.state.ttlMs ? b : a));
+    const over = taken.filter(({ reserved }) => !reserved);
+    const held = taken.filter(({ reserved }) => reserved).map(({ slot }) => slot);
+    if (over.length === 0) return { slots: flow.count === 'attempts' ? [] : held };
+    if (flow.count !== 'attempts') await Promise.all(held.map((slot) => this.release(slot)));
+    const longest = over.reduce((a, b) => (b.slot.resetMs > a.slot.resetMs ? b : a));
     return {
       exceeded: {
         scope: longest.counter.scope,
         limit: longest.counter.limit.text,
-        retryAfterSeconds: seconds(longest.state.ttlMs),
+        retryAfterSeconds: seconds(longest.slot.resetMs),
       },
     };
   }
@@ -121,12 +127,8 @@ export class VelocityService implements FlowSettler {
     else await this.store.delete(key);
   }
 
-  /**
-   * Gives one slot back. Should the window have ended meanwhile, the decrement created a fresh
-   * counter at -1, which would grant an extra slot: it is brought back to 0.
-   */
+  /** Gives one slot back to the window it was taken from (nothing, if that window has ended). */
   private async release(slot: Slot): Promise<void> {
-    const { value } = await this.store.increment(slot.key, slot.windowMs, -1);
-    if (value < 0) await this.store.increment(slot.key, slot.windowMs, -value);
+    await this.store.release([{ key: slot.key, cost: 1, resetMs: slot.resetMs }]);
   }
 }

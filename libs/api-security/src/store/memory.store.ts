@@ -1,10 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './security-store';
 import {
   assertBy,
   assertConsumeRequests,
   assertKey,
   assertKeys,
+  assertReleaseRequests,
+  assertReserveRequests,
   assertTtl,
   assertValue,
 } from './store-arguments.validator';
@@ -91,7 +101,7 @@ export class MemorySecurityStore implements SecurityStore {
     }
     entry.count += by;
     this.sweep(now);
-    return { value: entry.count, ttlMs: Math.ceil(entry.expiresAt - now) };
+    return { value: entry.count, ttlMs: msLeft(entry.expiresAt, now) };
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -156,6 +166,47 @@ export class MemorySecurityStore implements SecurityStore {
     return requests.map((request) => this.consumeOne(request, now));
   }
 
+  async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
+    assertReserveRequests(requests);
+    const now = this.now();
+    // No await from here on: the check and the charge are one step of the event loop.
+    const found = requests.map((request) => this.live(request.key, now));
+    const values = found.map((entry) => (entry === undefined ? 0 : countOf(entry)));
+    const full = requests.map((request, i) => values[i] + request.cost > request.limit);
+    const reserved = !full.includes(true);
+    const counters = requests.map((request, i) => {
+      let entry = found[i];
+      if (reserved && request.cost > 0) {
+        if (entry === undefined) {
+          entry = { key: request.key, value: null, count: request.cost, expiresAt: now + request.windowMs };
+          this.insert(entry, now);
+        } else {
+          entry.count = values[i] + request.cost;
+          entry.value = null;
+          this.sweep(now);
+        }
+      }
+      return {
+        value: entry === undefined ? 0 : entry.value === null ? entry.count : values[i],
+        resetMs: entry === undefined ? 0 : msLeft(entry.expiresAt, now),
+        full: full[i],
+      };
+    });
+    return { reserved, counters };
+  }
+
+  async release(requests: readonly ReleaseRequest[]): Promise<void> {
+    assertReleaseRequests(requests);
+    const now = this.now();
+    for (const request of requests) {
+      const entry = this.live(request.key, now);
+      // More time left than at the reservation: a later window, which the reservation never charged.
+      if (entry === undefined || msLeft(entry.expiresAt, now) > request.resetMs) continue;
+      entry.count = Math.max(0, countOf(entry) - request.cost);
+      entry.value = null;
+    }
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -173,9 +224,9 @@ export class MemorySecurityStore implements SecurityStore {
     if (blockedUntil !== undefined) {
       return {
         hits: counter?.count ?? 0,
-        resetMs: counter ? Math.ceil(counter.expiresAt - now) : 0,
+        resetMs: counter ? msLeft(counter.expiresAt, now) : 0,
         blocked: true,
-        retryAfterMs: Math.ceil(blockedUntil.expiresAt - now),
+        retryAfterMs: msLeft(blockedUntil.expiresAt, now),
       };
     }
     let entry = counter;
@@ -186,7 +237,7 @@ export class MemorySecurityStore implements SecurityStore {
       entry.count += request.cost;
       this.sweep(now);
     }
-    const resetMs = Math.ceil(entry.expiresAt - now);
+    const resetMs = msLeft(entry.expiresAt, now);
     if (entry.count <= request.limit) {
       return { hits: entry.count, resetMs, blocked: false, retryAfterMs: 0 };
     }
@@ -245,4 +296,21 @@ export class MemorySecurityStore implements SecurityStore {
       }
     }
   }
+}
+
+/**
+ * Whole milliseconds until `expiresAt`, rounded up. Rounded to the microsecond first: `now + ttl - now`
+ * is not always exactly `ttl` in floating point, and a TTL must never be reported one millisecond long.
+ */
+function msLeft(expiresAt: number, now: number): number {
+  return Math.ceil(Math.round((expiresAt - now) * 1000) / 1000);
+}
+
+/** The integer an entry holds, whether counted or stored as a string; a TypeError for anything else. */
+function countOf(entry: Entry): number {
+  if (entry.value === null) return entry.count;
+  if (!INTEGER.test(entry.value) || !Number.isSafeInteger(Number(entry.value))) {
+    throw new TypeError('SecurityStore: the value at this key is not an integer counter.');
+  }
+  return Number(entry.value);
 }

@@ -1,11 +1,21 @@
 import { Redis } from 'ioredis';
 import { BLOCK_SUFFIX } from './consume.keys';
-import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './security-store';
 import {
   assertBy,
   assertConsumeRequests,
   assertKey,
   assertKeys,
+  assertReleaseRequests,
+  assertReserveRequests,
   assertTtl,
   assertValue,
 } from './store-arguments.validator';
@@ -121,9 +131,77 @@ end
 return out
 `;
 
+const RESERVE_COMMAND = 'apiSecurityReserve';
+
+/*
+ * KEYS: counters; ARGV: cost, limit, windowMs per counter. Every counter is read and checked before
+ * any is charged, so a refused call changes nothing. Values that INCRBY would refuse are refused
+ * the same way (the store turns that reply into a TypeError). Returns reserved (0/1), then value,
+ * resetMs, full (0/1) per counter.
+ */
+const RESERVE_LUA = `
+local values = {}
+local full = {}
+local ok = 1
+for i = 1, #KEYS do
+  local raw = redis.call('GET', KEYS[i])
+  local value = 0
+  if raw then
+    if raw ~= '0' and not string.match(raw, '^%-?[1-9]%d*$') then
+      return redis.error_reply('ERR value is not an integer or out of range')
+    end
+    value = tonumber(raw)
+  end
+  values[i] = value
+  local a = (i - 1) * 3
+  if value + tonumber(ARGV[a + 1]) > tonumber(ARGV[a + 2]) then
+    full[i] = 1
+    ok = 0
+  else
+    full[i] = 0
+  end
+end
+local out = { ok }
+for i = 1, #KEYS do
+  local a = (i - 1) * 3
+  local cost = tonumber(ARGV[a + 1])
+  local value = values[i]
+  if ok == 1 and cost > 0 then
+    value = redis.call('INCRBY', KEYS[i], cost)
+    if redis.call('PTTL', KEYS[i]) < 0 then
+      redis.call('PEXPIRE', KEYS[i], ARGV[a + 3])
+    end
+  end
+  local reset = redis.call('PTTL', KEYS[i])
+  if reset < 0 then reset = 0 end
+  table.insert(out, value); table.insert(out, reset); table.insert(out, full[i])
+end
+return out
+`;
+
+const RELEASE_COMMAND = 'apiSecurityRelease';
+
+/*
+ * KEYS: counters; ARGV: cost, resetMs per counter. A missing key (PTTL -2) is left missing, and a
+ * counter with more time left than the reservation saw is a later window: left alone too.
+ */
+const RELEASE_LUA = `
+for i = 1, #KEYS do
+  local a = (i - 1) * 2
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl ~= -2 and ttl <= tonumber(ARGV[a + 2]) then
+    local value = redis.call('DECRBY', KEYS[i], ARGV[a + 1])
+    if value < 0 then redis.call('INCRBY', KEYS[i], -value) end
+  end
+end
+return 0
+`;
+
 interface IncrementCommand {
   [INCREMENT_COMMAND](key: string, by: number, ttlMs: number): Promise<[number, number]>;
   [CONSUME_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+  [RESERVE_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+  [RELEASE_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
 
 /** Raised internally when the store's own deadline fires; never escapes (wrapped as cause). */
@@ -212,6 +290,8 @@ export class RedisSecurityStore implements SecurityStore {
     this.client.defineCommand(INCREMENT_COMMAND, { numberOfKeys: 1, lua: INCREMENT_LUA });
     // The number of keys varies per call (one pair per tier), so it is passed first on each call.
     this.client.defineCommand(CONSUME_COMMAND, { lua: CONSUME_LUA });
+    this.client.defineCommand(RESERVE_COMMAND, { lua: RESERVE_LUA });
+    this.client.defineCommand(RELEASE_COMMAND, { lua: RELEASE_LUA });
   }
 
   /** The most recent connection-level error reported by the client, for diagnostics. */
@@ -290,6 +370,32 @@ export class RedisSecurityStore implements SecurityStore {
       });
     }
     return results;
+  }
+
+  async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
+    assertReserveRequests(requests);
+    if (requests.length === 0) return { reserved: true, counters: [] };
+    const keys = requests.map((request) => this.prefix + request.key);
+    const args = requests.flatMap((request) => [request.cost, request.limit, request.windowMs]);
+    const client = this.client as Redis & IncrementCommand;
+    const reply = await this.run(() => client[RESERVE_COMMAND](keys.length, ...keys, ...args));
+    return {
+      reserved: reply[0] === 1,
+      counters: requests.map((_, i) => ({
+        value: reply[1 + i * 3],
+        resetMs: reply[2 + i * 3],
+        full: reply[3 + i * 3] === 1,
+      })),
+    };
+  }
+
+  async release(requests: readonly ReleaseRequest[]): Promise<void> {
+    assertReleaseRequests(requests);
+    if (requests.length === 0) return;
+    const keys = requests.map((request) => this.prefix + request.key);
+    const args = requests.flatMap((request) => [request.cost, request.resetMs]);
+    const client = this.client as Redis & IncrementCommand;
+    await this.run(() => client[RELEASE_COMMAND](keys.length, ...keys, ...args));
   }
 
   async ping(): Promise<void> {

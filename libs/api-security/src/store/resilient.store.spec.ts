@@ -4,7 +4,15 @@ import { ConsoleLogger } from '@nestjs/common';
 import { MemorySecurityStore } from './memory.store';
 import { RedisSecurityStore } from './redis.store';
 import { ResilientSecurityStore, type SecurityStoreLogger } from './resilient.store';
-import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
@@ -41,6 +49,12 @@ class FlakyStore implements SecurityStore {
   }
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
     return this.guard(() => this.inner.consume(requests));
+  }
+  reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
+    return this.guard(() => this.inner.reserve(requests));
+  }
+  release(requests: readonly ReleaseRequest[]): Promise<void> {
+    return this.guard(() => this.inner.release(requests));
   }
   ping(): Promise<void> {
     return this.guard(() => this.inner.ping());

@@ -1,6 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { MemorySecurityStore } from './memory.store';
-import type { ConsumeRequest, ConsumeResult, CounterState, SecurityStore } from './security-store';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  CounterState,
+  ReleaseRequest,
+  ReserveRequest,
+  ReserveResult,
+  SecurityStore,
+} from './security-store';
 import { StoreUnavailableError } from './store-unavailable.error';
 
 /** What to do while the shared store cannot answer. */
@@ -93,6 +101,14 @@ export class ResilientSecurityStore implements SecurityStore {
 
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
     return this.call((store) => store.consume(requests));
+  }
+
+  reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
+    return this.call((store) => store.reserve(requests));
+  }
+
+  release(requests: readonly ReleaseRequest[]): Promise<void> {
+    return this.call((store) => store.release(requests));
   }
 
   /** Reports the primary's health under both policies, so readiness checks and alerts see the outage. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsumeRequest, ConsumeResult, SecurityStore } from './security-store';
+import type { ConsumeRequest, ConsumeResult, ReserveRequest, SecurityStore } from './security-store';
 
 /** Drives time for the suite. Without one, the suite waits in real time. */
 export interface ConformanceClock {
@@ -179,6 +179,145 @@ export function describeSecurityStoreConformance(
         await expect(store.consume(Array.from({ length: 17 }, (_, i) => request(`m${i}`, 1)))).rejects.toThrow(
           TypeError,
         );
+      });
+    });
+
+    describe('reserve / release (reservations decided before the outcome is known)', () => {
+      const spec = (suffix: string, limit: number, extra: Partial<ReserveRequest> = {}): ReserveRequest => ({
+        key: key(suffix),
+        cost: 1,
+        limit,
+        windowMs: 2000,
+        ...extra,
+      });
+
+      it('reserves up to the limit, then refuses without counting', async () => {
+        const values: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const result = await store.reserve([spec('r', 3)]);
+          expect(result.reserved).toBe(true);
+          values.push(result.counters[0].value);
+        }
+        expect(values).toEqual([1, 2, 3]);
+        const refused = await store.reserve([spec('r', 3)]);
+        expect(refused.reserved).toBe(false);
+        expect(refused.counters[0]).toMatchObject({ value: 3, full: true });
+        expect(refused.counters[0].resetMs).toBeGreaterThan(1500);
+        expect(refused.counters[0].resetMs).toBeLessThanOrEqual(2000);
+        await expect(store.get(key('r'))).resolves.toBe('3');
+      });
+
+      it('is exact under concurrency: 60 parallel reservations against a limit of 20 take 20, and refusals count nothing', async () => {
+        const all = await Promise.all(Array.from({ length: 60 }, () => store.reserve([spec('c', 20)])));
+        expect(all.filter((result) => result.reserved)).toHaveLength(20);
+        expect(all.filter((result) => result.reserved).map((result) => result.counters[0].value)).toEqual(
+          expect.arrayContaining(Array.from({ length: 20 }, (_, i) => i + 1)),
+        );
+        await expect(store.get(key('c'))).resolves.toBe('20');
+      });
+
+      it('is all or nothing over the counters of one call', async () => {
+        const pair = () => store.reserve([spec('{t}:a', 1), spec('{t}:b', 5)]);
+        expect((await pair()).reserved).toBe(true);
+        const refused = await pair();
+        expect(refused.reserved).toBe(false);
+        expect(refused.counters.map((counter) => counter.full)).toEqual([true, false]);
+        expect(refused.counters[1].value).toBe(1);
+        await expect(store.getMany([key('{t}:a'), key('{t}:b')])).resolves.toEqual(['1', '1']);
+      });
+
+      it('charges the cost, and refuses a cost that does not fit even when units are left', async () => {
+        expect((await store.reserve([spec('cost', 10, { cost: 4 })])).counters[0].value).toBe(4);
+        expect((await store.reserve([spec('cost', 10, { cost: 4 })])).counters[0].value).toBe(8);
+        expect(await store.reserve([spec('cost', 10, { cost: 4 })])).toMatchObject({ reserved: false });
+        expect((await store.reserve([spec('cost', 10, { cost: 2 })])).counters[0].value).toBe(10);
+      });
+
+      it('with cost 0 only checks: limit 0 refuses while the key holds a positive integer, and creates nothing', async () => {
+        const gate = spec('{g}:lock', 0, { cost: 0 });
+        const open = await store.reserve([gate, spec('{g}:count', 5)]);
+        expect(open.reserved).toBe(true);
+        expect(open.counters[0]).toEqual({ value: 0, resetMs: 0, full: false });
+        await expect(store.get(key('{g}:lock'))).resolves.toBeNull();
+        await store.set(key('{g}:lock'), '1767225600000', 1000);
+        const shut = await store.reserve([gate, spec('{g}:count', 5)]);
+        expect(shut.reserved).toBe(false);
+        expect(shut.counters[0]).toMatchObject({ value: 1767225600000, full: true });
+        expect(shut.counters[0].resetMs).toBeGreaterThan(800);
+        expect(shut.counters[0].resetMs).toBeLessThanOrEqual(1000);
+        await expect(store.get(key('{g}:count'))).resolves.toBe('1');
+        await expect(store.get(key('{g}:lock'))).resolves.toBe('1767225600000');
+      });
+
+      it('keeps a fixed window and starts a new one after it expires', async () => {
+        await store.reserve([spec('w', 1, { windowMs: 150 })]);
+        expect((await store.reserve([spec('w', 1, { windowMs: 150 })])).reserved).toBe(false);
+        await elapse(250);
+        const fresh = await store.reserve([spec('w', 1, { windowMs: 150 })]);
+        expect(fresh).toMatchObject({ reserved: true, counters: [{ value: 1, full: false }] });
+      });
+
+      it('gives units back with release, so they can be reserved again', async () => {
+        const first = await store.reserve([spec('g', 2)]);
+        await store.reserve([spec('g', 2)]);
+        expect((await store.reserve([spec('g', 2)])).reserved).toBe(false);
+        await store.release([{ key: key('g'), cost: 1, resetMs: first.counters[0].resetMs }]);
+        await expect(store.get(key('g'))).resolves.toBe('1');
+        expect((await store.reserve([spec('g', 2)])).reserved).toBe(true);
+      });
+
+      it('never goes below zero and never creates a counter on release', async () => {
+        await store.release([{ key: key('absent'), cost: 1, resetMs: 2000 }]);
+        await expect(store.get(key('absent'))).resolves.toBeNull();
+        const taken = await store.reserve([spec('z', 5)]);
+        await store.release([{ key: key('z'), cost: 3, resetMs: taken.counters[0].resetMs }]);
+        await expect(store.get(key('z'))).resolves.toBe('0');
+        expect((await store.reserve([spec('z', 5, { cost: 5 })])).reserved).toBe(true);
+        expect((await store.reserve([spec('z', 5)])).reserved).toBe(false);
+      });
+
+      it('leaves a later window alone: a late release does not free a unit the reservation never took', async () => {
+        const old = await store.reserve([spec('late', 1, { windowMs: 150 })]);
+        await elapse(250);
+        expect((await store.reserve([spec('late', 1, { windowMs: 2000 })])).reserved).toBe(true);
+        await store.release([{ key: key('late'), cost: 1, resetMs: old.counters[0].resetMs }]);
+        await expect(store.get(key('late'))).resolves.toBe('1');
+        expect((await store.reserve([spec('late', 1, { windowMs: 2000 })])).reserved).toBe(false);
+      });
+
+      it('stays exact when 40 holders give back while 40 others reserve, all at once', async () => {
+        const held = await Promise.all(Array.from({ length: 10 }, () => store.reserve([spec('x', 10)])));
+        expect(held.every((result) => result.reserved)).toBe(true);
+        const [, taken] = await Promise.all([
+          Promise.all(
+            held.map((result) => store.release([{ key: key('x'), cost: 1, resetMs: result.counters[0].resetMs }])),
+          ),
+          Promise.all(Array.from({ length: 40 }, () => store.reserve([spec('x', 10)]))),
+        ]);
+        const value = Number(await store.get(key('x')));
+        expect(value).toBe(taken.filter((result) => result.reserved).length);
+        expect(value).toBeLessThanOrEqual(10);
+        expect(await store.reserve([spec('x', 10, { cost: 10 - value })])).toMatchObject({ reserved: true });
+        expect(await store.reserve([spec('x', 10)])).toMatchObject({ reserved: false });
+      });
+
+      it('refuses with a TypeError to count a value that is not an integer, and changes nothing', async () => {
+        await store.set(key('{n}:bad'), 'garbage', 1000);
+        await expect(store.reserve([spec('{n}:ok', 5), spec('{n}:bad', 5, { cost: 0 })])).rejects.toThrow(TypeError);
+        await expect(store.release([{ key: key('{n}:bad'), cost: 1, resetMs: 1000 }])).rejects.toThrow(TypeError);
+        await expect(store.getMany([key('{n}:ok'), key('{n}:bad')])).resolves.toEqual([null, 'garbage']);
+      });
+
+      it('refuses malformed requests with a TypeError before any I/O', async () => {
+        await expect(store.reserve([{ ...spec('x', 1), cost: -1 }])).rejects.toThrow(TypeError);
+        await expect(store.reserve([{ ...spec('x', 1), limit: 1.5 }])).rejects.toThrow(TypeError);
+        await expect(store.reserve([{ ...spec('x', 1), windowMs: 0 }])).rejects.toThrow(TypeError);
+        await expect(store.reserve([{ ...spec('x', 1), key: '' }])).rejects.toThrow(TypeError);
+        await expect(store.reserve([spec('x', 1), spec('x', 2)])).rejects.toThrow(TypeError);
+        await expect(store.reserve(Array.from({ length: 17 }, (_, i) => spec(`m${i}`, 1)))).rejects.toThrow(TypeError);
+        await expect(store.release([{ key: key('x'), cost: 0, resetMs: 10 }])).rejects.toThrow(TypeError);
+        await expect(store.release([{ key: key('x'), cost: 1, resetMs: -1 }])).rejects.toThrow(TypeError);
+        await expect(store.get(key('x'))).resolves.toBeNull();
       });
     });
 

@@ -43,6 +43,32 @@ export interface SecurityStore {
    */
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]>;
 
+  /**
+   * Reserves `cost` units on every counter of one call, all or nothing, in one atomic step (one
+   * round trip on Redis): when any counter has no room left, none is charged. This is the step
+   * before something costly whose outcome decides whether it counts (a password check, a
+   * sensitive flow): reserve first, then {@link release} if the attempt must not count. With a
+   * limit of N, N concurrent reservations succeed and every other one is refused, on any number of
+   * instances.
+   *
+   * Unlike {@link consume}, a refused call counts nothing, so units given back are really free
+   * again. A counter is a fixed window, created with `windowMs` by its first reservation and never
+   * extended. A request with `cost` 0 only checks its counter: with `limit` 0 it refuses while the
+   * key holds a positive integer (a lock whose value is its end in epoch ms, for instance).
+   * Counters of one call share a `{hash tag}` so they live in one Redis Cluster slot.
+   * @throws TypeError when a key holds something other than an integer.
+   */
+  reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult>;
+
+  /**
+   * Gives back units taken by {@link reserve}, in one atomic step. A counter that has expired, or
+   * that is a later window than the reservation's (more time left than the `resetMs` it reported),
+   * is left alone, and no counter goes below zero: a late give-back never frees a unit of another
+   * window, and never creates a counter. (Windows are told apart by the time they have left, which
+   * is exact for any give-back that comes less than one window length after its reservation.)
+   */
+  release(requests: readonly ReleaseRequest[]): Promise<void>;
+
   /** Resolves when the store can answer; throws {@link StoreUnavailableError} otherwise. */
   ping(): Promise<void>;
 
@@ -81,6 +107,47 @@ export interface ConsumeResult {
   readonly blocked: boolean;
   /** Milliseconds until the counter admits again; 0 unless blocked. */
   readonly retryAfterMs: number;
+}
+
+/** One counter to reserve on in {@link SecurityStore.reserve}. */
+export interface ReserveRequest {
+  readonly key: string;
+  /** Units to take. Integer >= 0; 0 only checks the counter. */
+  readonly cost: number;
+  /** Units the counter may hold. Integer >= 0. */
+  readonly limit: number;
+  /** Window length in milliseconds, applied when the reservation creates the counter. */
+  readonly windowMs: number;
+}
+
+/** The answer of {@link SecurityStore.reserve}. */
+export interface ReserveResult {
+  /** True when every counter had room and was charged; false when none was. */
+  readonly reserved: boolean;
+  /** One state per request, in the order asked. */
+  readonly counters: readonly ReservedCounter[];
+}
+
+/** One counter after {@link SecurityStore.reserve}. */
+export interface ReservedCounter {
+  /** Units held after the call: this reservation included when it succeeded, unchanged when refused. */
+  readonly value: number;
+  /** Milliseconds until the counter's window ends; 0 when the counter does not exist. */
+  readonly resetMs: number;
+  /** True when this counter had no room for the cost (one of the reasons the call was refused). */
+  readonly full: boolean;
+}
+
+/** Units to give back in {@link SecurityStore.release}. */
+export interface ReleaseRequest {
+  readonly key: string;
+  /** Units to give back. Positive integer. */
+  readonly cost: number;
+  /**
+   * The `resetMs` that {@link SecurityStore.reserve} reported for this counter. A counter with more
+   * time left is a later window, which this reservation never charged, and is left alone.
+   */
+  readonly resetMs: number;
 }
 
 /** Injection token for the application's {@link SecurityStore}. */

@@ -71,3 +71,64 @@ interface ConsumeRequestShape {
   windowMs: number;
   blockMs: number;
 }
+
+export function assertReserveRequests(requests: unknown): asserts requests is readonly ReserveRequestShape[] {
+  assertRequestList('reserve', requests);
+  requests.forEach((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) {
+      throw new TypeError(`SecurityStore: reserve requests[${i}] must be an object.`);
+    }
+    const request = item as Partial<ReserveRequestShape>;
+    assertKey(request.key, `requests[${i}].key`);
+    assertInteger(request.cost, `requests[${i}].cost`, 0);
+    assertInteger(request.limit, `requests[${i}].limit`, 0);
+    assertInteger(request.windowMs, `requests[${i}].windowMs`, 1);
+  });
+  assertDistinctKeys('reserve', requests as readonly ReserveRequestShape[]);
+}
+
+export function assertReleaseRequests(requests: unknown): asserts requests is readonly ReleaseRequestShape[] {
+  assertRequestList('release', requests);
+  requests.forEach((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) {
+      throw new TypeError(`SecurityStore: release requests[${i}] must be an object.`);
+    }
+    const request = item as Partial<ReleaseRequestShape>;
+    assertKey(request.key, `requests[${i}].key`);
+    assertInteger(request.cost, `requests[${i}].cost`, 1);
+    assertInteger(request.resetMs, `requests[${i}].resetMs`, 0);
+  });
+  assertDistinctKeys('release', requests as readonly ReleaseRequestShape[]);
+}
+
+function assertRequestList(operation: string, requests: unknown): asserts requests is readonly object[] {
+  if (!Array.isArray(requests) || requests.length > MAX_CONSUME) {
+    throw new TypeError(`SecurityStore: ${operation} takes an array of at most ${MAX_CONSUME} requests.`);
+  }
+}
+
+function assertInteger(value: unknown, name: string, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new TypeError(`SecurityStore: ${name} must be an integer >= ${min}, got ${String(value)}.`);
+  }
+}
+
+/** One key twice in a call would be checked against its old value twice: refused outright. */
+function assertDistinctKeys(operation: string, requests: readonly { key: string }[]): void {
+  if (new Set(requests.map((request) => request.key)).size !== requests.length) {
+    throw new TypeError(`SecurityStore: ${operation} takes each key at most once per call.`);
+  }
+}
+
+interface ReserveRequestShape {
+  key: string;
+  cost: number;
+  limit: number;
+  windowMs: number;
+}
+
+interface ReleaseRequestShape {
+  key: string;
+  cost: number;
+  resetMs: number;
+}
