@@ -7,6 +7,11 @@ import { CorsPolicy } from './cors.policy';
 import { rawRequest, rawResponse } from './raw-http';
 import { SecurityHeadersService } from './security-headers.service';
 
+/**
+ * `application/json` and the `+json` types (`application/merge-patch+json`, …). A `+json` body
+ * passes here only to be read by a parser the application registered for it: `RequestLimitsStep`
+ * refuses with 415 any body that no parser read, so such a body is never silently dropped.
+ */
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
