@@ -27,7 +27,7 @@ export class HardeningMiddleware implements NestMiddleware {
     private readonly headers: SecurityHeadersService,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
   ) {
-    this.cors = options.hardening.cors ? new CorsPolicy(options.hardening.cors) : undefined;
+    this.cors = options.hardening.cors ? new CorsPolicy(options.hardening.cors, options.apiKeys.header) : undefined;
     this.bodyLimit = options.hardening.bodyLimitBytes;
   }
 
