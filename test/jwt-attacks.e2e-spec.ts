@@ -144,6 +144,18 @@ describe.each(ADAPTERS)('access-token attacks over HTTP (%s)', (kind) => {
         },
       );
 
+      it('reads the scheme as RFC 6750 writes it: any case, then exactly one space before a valid token', async () => {
+        const token = await serverSigned();
+        expect((await probe(`bearer ${token}`)).status).toBe(200);
+        expect((await probe(`BEARER ${token}`)).status).toBe(200);
+        for (const header of [`Bearer  ${token}`, `Bearer   ${token}`, `Bearer\t${token}`]) {
+          expectRefused(await probe(header), token, 'malformed_header', 'Bearer error="invalid_request"');
+        }
+        // HTTP/1.1 drops whitespace around a field value (RFC 9110 §5.5) before any code sees it, so a
+        // trailing space cannot reach the parser over the wire; the parser refuses it (unit specs).
+        expectRefused(await probe('Bearer x '), undefined, 'malformed');
+      });
+
       it.each(['Bearer a.b', 'Bearer a.b.c.d', 'Bearer ...', 'Bearer eyJ.eyJ.eyJ', 'Bearer not-a-token'])(
         'answers invalid_token to the non-token %p',
         async (header) => {

@@ -25,6 +25,7 @@ import { SESSION_PROVIDERS } from './authentication/session.providers';
 import { FLOW_PROVIDERS } from './flows/flows.providers';
 import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
+import { HttpServerHardener } from './hardening/http-server.hardener';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
 import { ThresholdAlerts } from './audit/threshold-alerts.service';
@@ -41,8 +42,8 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
 
 /**
  * Import once in the root module. Every route then requires an authenticated principal unless
- * marked `@Public()`, every error is problem details, every response is hardened, and the routes'
- * security is audited at boot.
+ * marked `@Public()`, every error is problem details, every response is hardened (on every path,
+ * matched or not, inside the global prefix or outside it), and the routes' security is audited at boot.
  *
  * @example
  * ```ts
@@ -65,6 +66,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
       inject: [API_SECURITY_OPTIONS],
     },
     SecurityHeadersService,
+    HttpServerHardener,
     SecurityEventBus,
     ThresholdAlerts,
     BootAudit,

@@ -65,6 +65,14 @@ describe('resolveApiSecurityOptions', () => {
     expect(message).toContain('https://a.example.com/path');
   });
 
+  it('takes documentation paths as plain path prefixes only', () => {
+    const ok = resolveApiSecurityOptions({ hardening: { documentationPaths: ['/api/docs', '/docs-v2'] } });
+    expect(ok.hardening.documentationPaths).toEqual(['/api/docs', '/docs-v2']);
+    for (const bad of ['api/docs', '/api/docs/', '/', '/api/*', '/api/docs?x', '/api/../docs', '']) {
+      expect(problemsOf({ hardening: { documentationPaths: [bad] } })).toContain('hardening.documentationPaths');
+    }
+  });
+
   it('refuses a bad body limit, a bad store and a bad audit mode, listing every problem at once', () => {
     const message = problemsOf({
       hardening: { bodyLimit: 'lots' },

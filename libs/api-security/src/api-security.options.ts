@@ -144,9 +144,12 @@ export interface HardeningOptions {
    */
   hstsMaxAgeSeconds?: number;
   /**
-   * Path prefixes that serve documentation UIs (Swagger UI). They get a CSP that allows the
-   * UI's own scripts and styles; every other path keeps `default-src 'none'`.
-   * @default []
+   * Path prefixes that serve documentation UIs (Swagger UI), as the client requests them with
+   * the global prefix (`/api/docs` for `SwaggerModule.setup('api/docs', …)`). The prefix and
+   * everything under it get a CSP that lets the UI run (`script-src 'self'`, `style-src 'self'
+   * 'unsafe-inline'`, `img-src 'self' data:`, `frame-ancestors 'none'`); every other path keeps
+   * `default-src 'none'`. Every other security header is the same on both.
+   * @default [] (no path gets the relaxed CSP)
    */
   documentationPaths?: readonly string[];
 }
@@ -254,6 +257,8 @@ export class ApiSecurityConfigError extends Error {
 }
 
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+/** `/docs`, `/api/docs`: segments of plain characters, none of them `.` or `..`. */
+const DOCUMENTATION_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~-]+)+$/;
 
 function positiveInt(value: unknown, name: string, problems: string[]): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
@@ -370,6 +375,13 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     };
   }
   positiveInt(hardening.hstsMaxAgeSeconds, 'hardening.hstsMaxAgeSeconds', problems);
+  for (const path of hardening.documentationPaths ?? []) {
+    if (typeof path !== 'string' || !DOCUMENTATION_PATH.test(path)) {
+      problems.push(
+        `hardening.documentationPaths has ${JSON.stringify(path)}: use a path prefix like '/api/docs' (leading slash, no trailing slash, no wildcard, query or dot segment).`,
+      );
+    }
+  }
 
   const sessions = resolveSessionOptions(options.sessions, problems);
   const apiKeys = resolveApiKeyOptions(options.apiKeys, problems);

@@ -70,6 +70,7 @@ export { Hidden } from './properties/hidden.decorator';
 export { OwnedBy } from './properties/owned-by.decorator';
 export { ResponseModel } from './properties/response-model.decorator';
 export { WritableBy } from './properties/writable-by.decorator';
+export { MultilineText } from './properties/multiline-text.decorator';
 export type { ClassType, DefaultVisibility, ResponseModelOptions } from './properties/visibility.metadata';
 export { FieldProjector } from './properties/field-projector';
 

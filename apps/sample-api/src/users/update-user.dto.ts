@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { WritableBy } from '@api-security/nestjs';
+import { MultilineText, WritableBy } from '@api-security/nestjs';
 import { USER_ROLES, type UserRole } from '../database/user.entity';
 
 /** What may change on a user: the owner edits the profile, only admins touch role, state and notes. */
@@ -30,6 +30,8 @@ export class UpdateUserDto {
   @ValidateIf((_, value) => value !== null)
   @IsString()
   @MaxLength(2000)
+  // Notes span lines; every other text field is one line (control characters refused).
+  @MultilineText()
   @WritableBy('admin')
   internalNotes?: string | null;
 }

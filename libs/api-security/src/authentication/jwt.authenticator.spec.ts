@@ -71,6 +71,25 @@ describe('JwtAuthenticator', () => {
     },
   );
 
+  it('reads the bearer scheme as RFC 6750 writes it: any case, exactly one space, nothing around the token', async () => {
+    const { authenticator, tokens, events } = await setup();
+    const { token } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      expect(await authenticator.authenticate(requestWith(`${scheme} ${token}`))).toMatchObject({ id: 'u1' });
+    }
+    for (const header of [
+      `Bearer  ${token}`,
+      `Bearer ${token} `,
+      `Bearer\t${token}`,
+      ` Bearer ${token}`,
+      `Bearer ${token}\t`,
+    ]) {
+      const error = await refusal(authenticator.authenticate(requestWith(header)));
+      expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_request"' });
+      expect(events.at(-1)).toMatchObject({ type: 'authentication.failure', reason: 'malformed_header' });
+    }
+  });
+
   it('authenticates a valid token and reports a failure without the token', async () => {
     const { authenticator, tokens, events } = await setup();
     const { token, jti } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });

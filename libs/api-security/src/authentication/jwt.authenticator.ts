@@ -4,20 +4,13 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
 import { VerifiedTokenCache } from './jwt-verified-cache';
 import { JwtRefusal, refusalOf, type JwtFailureReason } from './jwt-refusal';
-import { JwtStrategy, MAX_ACCESS_TOKEN_LENGTH } from './jwt.strategy';
+import { bearerTokenOf, JwtStrategy, MAX_ACCESS_TOKEN_LENGTH } from './jwt.strategy';
 import { RevocationService } from './revocation.service';
 import type { SecurityPrincipal, SecurityRequest } from './security-principal';
 import { eventContext } from '../audit/event-context';
 
 /** How many verified tokens each instance remembers (about 1 KB each for our tokens). */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
-
-/**
- * `Bearer <token>`: scheme case-insensitive (RFC 7235), one or more spaces, one token of
- * b64token characters (RFC 6750), nothing after it. Same split as passport-jwt's extractor, so
- * the string cached here is the string the strategy verified.
- */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /** Longest header worth looking at: the scheme, some spaces and the largest accepted token. */
 const MAX_HEADER_LENGTH = MAX_ACCESS_TOKEN_LENGTH + 64;
@@ -46,7 +39,7 @@ interface BearerStrategy {
  * Authenticates `Authorization: Bearer <access token>` through {@link JwtStrategy}.
  *
  * - no Authorization header: not this authenticator's business (null);
- * - a header that is not `Bearer <token>`: 401 `invalid_request`;
+ * - a header that is not `Bearer <token>` with exactly one space (RFC 6750): 401 `invalid_request`;
  * - a bearer token that fails any check, or is revoked: 401 `invalid_token`.
  *
  * The strategy is run the way Passport runs it (a per-attempt object with success/fail/error),
@@ -74,9 +67,10 @@ export class JwtAuthenticator implements Authenticator {
     // An array means the header was sent twice: ambiguous, so refused rather than picking one.
     if (typeof header !== 'string') throw this.refuse(request, new JwtRefusal('malformed_header'));
     if (header.length > MAX_HEADER_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
-    const match = BEARER.exec(header);
-    if (!match) throw this.refuse(request, new JwtRefusal('malformed_header'));
-    const token = match[1] as string;
+    // The strategy reads the header with the same function, so the string cached here is the
+    // string it verified.
+    const token = bearerTokenOf(header);
+    if (token === null) throw this.refuse(request, new JwtRefusal('malformed_header'));
     if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
 
     let principal = this.cache.get(token, Date.now() / 1000);

@@ -233,6 +233,14 @@ describe.each<JwtAlgorithm>(['ES256', 'RS256', 'EdDSA', 'HS256'])('JwtStrategy (
     } as never);
     expect(reasonOf(outcome)).toBe('malformed');
   });
+
+  it('reads the bearer scheme as RFC 6750 writes it, like the authenticator', async () => {
+    const token = await signFor(s);
+    expect(reasonOf(await run(s.strategy, { headers: { authorization: `bearer ${token}` } }))).toBe('accepted');
+    for (const authorization of [`Bearer  ${token}`, `Bearer ${token} `, `Bearer\t${token}`]) {
+      expect(reasonOf(await run(s.strategy, { headers: { authorization } }))).not.toBe('accepted');
+    }
+  });
 });
 
 describe('JwtStrategy with rotated keys', () => {

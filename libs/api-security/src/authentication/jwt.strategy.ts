@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { decodeProtectedHeader, jwtVerify, type ProtectedHeaderParameters } from 'jose';
 import type { Algorithm } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
-import { ExtractJwt, Strategy, type JwtFromRequestFunction, type SecretOrKeyProvider } from 'passport-jwt';
+import { Strategy, type JwtFromRequestFunction, type SecretOrKeyProvider } from 'passport-jwt';
 import { API_SECURITY_OPTIONS, type JwtAlgorithm, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { JwtKeyService } from './jwt-key.service';
 import { JwtRefusal, refusalOf } from './jwt-refusal';
@@ -17,6 +17,24 @@ export const JWT_STRATEGY_NAME = 'api-security-jwt';
  * header from reaching base64 and JSON decoding, and bounds what the verified-token cache holds.
  */
 export const MAX_ACCESS_TOKEN_LENGTH = 8 * 1024;
+
+/**
+ * `Authorization: Bearer <token>` as RFC 6750 §2.1 writes it: the scheme, case-insensitive (RFC
+ * 9110 §11.1), exactly one space, one b64token, nothing before or after. Two spaces, a tab or a
+ * trailing space make the header malformed rather than being tolerated, so every component that
+ * reads the header (this strategy, the authenticator, a proxy) sees the same token.
+ */
+const BEARER_AUTHORIZATION = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** The token of a well-formed bearer `Authorization` header, else null. */
+export function bearerTokenOf(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  return BEARER_AUTHORIZATION.exec(header)?.[1] ?? null;
+}
+
+/** Reads the token from the Authorization header only (never query, body or cookie). */
+const extractBearerToken: JwtFromRequestFunction = (request) =>
+  bearerTokenOf((request as { headers?: Record<string, unknown> }).headers?.authorization);
 
 /** `typ` values of an RFC 9068 access token, compared in lower case. */
 const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['at+jwt', 'application/at+jwt']);
@@ -99,7 +117,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
     private readonly keys: JwtKeyService,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
   ) {
-    const extract = ExtractJwt.fromAuthHeaderAsBearerToken();
+    const extract = extractBearerToken;
     const { jwt } = options;
     super({
       jwtFromRequest: extract,

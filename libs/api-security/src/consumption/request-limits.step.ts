@@ -7,10 +7,13 @@ import type { RoutePlan } from '../pipeline/route-plan';
 import { jsonShapeViolation } from './json-shape';
 import type { ResolvedRequestLimits } from './request-limits.options';
 
+/** Methods whose body neither adapter parses (Fastify ignores it; a handler should too). */
+const BODILESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 /**
- * Body checks that need the route or the parsed body: a route's own `@BodyLimit`, and the JSON
- * shape limits. Runs in the guard, after the request has been counted and before any pipe or
- * controller sees the body.
+ * Body checks that need the route or the parsed body: a body that no parser read, a route's own
+ * `@BodyLimit`, and the JSON shape limits. Runs in the guard, after the request has been counted
+ * and before any pipe or controller sees the body.
  */
 @Injectable()
 export class RequestLimitsStep {
@@ -21,6 +24,7 @@ export class RequestLimitsStep {
   }
 
   run(request: SecurityRequest & { body?: unknown }, plan: RoutePlan): void {
+    this.checkParsed(request);
     if (plan.bodyLimitBytes !== undefined) this.checkSize(request, plan.bodyLimitBytes);
     const body = request.body;
     if (body === undefined || body === null || typeof body !== 'object') return;
@@ -28,6 +32,23 @@ export class RequestLimitsStep {
     if (violation) {
       throw new SecurityException(400, ErrorCode.BODY_SHAPE, { reason: `JSON body exceeds the ${violation} limit` });
     }
+  }
+
+  /**
+   * A declared body that no parser read reaches pipes and handlers as "no body", so a PATCH would
+   * succeed having changed nothing and checked nothing. That happens when the content type passed
+   * the hardening gate (any `application/*+json`) but the application registered no parser for it
+   * (Express parses only `application/json` by default): 415, as for any type the API does not read.
+   */
+  protected checkParsed(request: SecurityRequest & { body?: unknown }): void {
+    if (request.body !== undefined || BODILESS_METHODS.has(request.method)) return;
+    const length = request.headers['content-length'];
+    const declared = typeof length === 'string' ? Number(length) : 0;
+    if (request.headers['transfer-encoding'] === undefined && !(declared > 0)) return;
+    const type = request.headers['content-type'];
+    throw new SecurityException(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, {
+      reason: `no parser read the body of type ${JSON.stringify(type ?? null).slice(0, 80)}`,
+    });
   }
 
   protected checkSize(request: SecurityRequest & { body?: unknown }, limit: number): void {

@@ -10,7 +10,10 @@ function exchange(headers: Record<string, string>, method = 'GET'): { req: Incom
 }
 
 describe('CorsPolicy', () => {
-  const policy = new CorsPolicy({ origins: ['https://app.example.com'], credentials: false, maxAgeSeconds: 60 });
+  const policy = new CorsPolicy(
+    { origins: ['https://app.example.com'], credentials: false, maxAgeSeconds: 60 },
+    'x-api-key',
+  );
 
   it('reflects only an allowlisted origin, case-insensitively', () => {
     const ok = exchange({ origin: 'https://APP.example.com' });
@@ -32,5 +35,21 @@ describe('CorsPolicy', () => {
     expect(policy.handle(req, res)).toBe(true);
     expect(res.statusCode).toBe(204);
     expect(res.getHeader('access-control-max-age')).toBe('60');
+    expect(res.getHeader('access-control-allow-headers')).toBe('Authorization, Content-Type, x-api-key, X-Request-Id');
+  });
+
+  it('allows the configured API-key header in a preflight, not a fixed one', () => {
+    const custom = new CorsPolicy(
+      { origins: ['https://app.example.com'], credentials: false, maxAgeSeconds: 60 },
+      'x-service-token',
+    );
+    const { req, res } = exchange(
+      { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+      'OPTIONS',
+    );
+    expect(custom.handle(req, res)).toBe(true);
+    const allowed = String(res.getHeader('access-control-allow-headers')).toLowerCase().split(', ');
+    expect(allowed).toContain('x-service-token');
+    expect(allowed).not.toContain('x-api-key');
   });
 });

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, X-API-Key, X-Request-Id';
 const EXPOSED_HEADERS =
   'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, ' +
   'Deprecation, Sunset, Link';
@@ -13,9 +12,18 @@ const EXPOSED_HEADERS =
  */
 export class CorsPolicy {
   private readonly origins: ReadonlySet<string>;
+  private readonly allowedHeaders: string;
 
-  constructor(private readonly options: NonNullable<ResolvedApiSecurityOptions['hardening']['cors']>) {
+  /**
+   * @param apiKeyHeader the header API keys travel in (`apiKeys.header`), which browsers may send
+   *   alongside `Authorization`, `Content-Type` and `X-Request-Id`.
+   */
+  constructor(
+    private readonly options: NonNullable<ResolvedApiSecurityOptions['hardening']['cors']>,
+    apiKeyHeader: string,
+  ) {
     this.origins = new Set(options.origins);
+    this.allowedHeaders = ['Authorization', 'Content-Type', apiKeyHeader, 'X-Request-Id'].join(', ');
   }
 
   /** Adds CORS headers. Returns true when it answered a preflight itself. */
@@ -31,7 +39,7 @@ export class CorsPolicy {
       return false;
     }
     res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+    res.setHeader('Access-Control-Allow-Headers', this.allowedHeaders);
     res.setHeader('Access-Control-Max-Age', String(this.options.maxAgeSeconds));
     res.statusCode = 204;
     res.setHeader('Content-Length', '0');

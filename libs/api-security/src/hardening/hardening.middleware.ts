@@ -7,6 +7,11 @@ import { CorsPolicy } from './cors.policy';
 import { rawRequest, rawResponse } from './raw-http';
 import { SecurityHeadersService } from './security-headers.service';
 
+/**
+ * `application/json` and the `+json` types (`application/merge-patch+json`, …). A `+json` body
+ * passes here only to be read by a parser the application registered for it: `RequestLimitsStep`
+ * refuses with 415 any body that no parser read, so such a body is never silently dropped.
+ */
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
@@ -22,7 +27,7 @@ export class HardeningMiddleware implements NestMiddleware {
     private readonly headers: SecurityHeadersService,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
   ) {
-    this.cors = options.hardening.cors ? new CorsPolicy(options.hardening.cors) : undefined;
+    this.cors = options.hardening.cors ? new CorsPolicy(options.hardening.cors, options.apiKeys.header) : undefined;
     this.bodyLimit = options.hardening.bodyLimitBytes;
   }
 

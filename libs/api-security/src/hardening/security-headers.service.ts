@@ -9,21 +9,32 @@ type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: u
 type HeaderList = readonly (readonly [string, string])[];
 
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
+/**
+ * What Swagger UI (as `SwaggerModule.setup` serves it) needs and no more: its scripts are files of
+ * its own, its page has inline `<style>` blocks, its icons are `data:` images, "Try it out" calls
+ * the API itself. No inline script, no eval, no framing.
+ */
 const DOCS_CSP = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'self'"],
-    scriptSrc: ["'self'", "'unsafe-inline'"],
+    scriptSrc: ["'self'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
     frameAncestors: ["'none'"],
   },
 };
 
 /**
  * Sets the headers every response carries: request id, helmet's set tuned for a JSON API,
- * `Cache-Control: no-store`. Idempotent, so the error filter can call it again for errors raised
- * before the middleware ran (e.g. a body parser's 413).
+ * `Cache-Control: no-store`. Paths under `hardening.documentationPaths` get the documentation CSP
+ * instead of `default-src 'none'`. Applied to every request by `HttpServerHardener`, then again by
+ * the middleware and the error filter: idempotent.
  */
 @Injectable()
 export class SecurityHeadersService {

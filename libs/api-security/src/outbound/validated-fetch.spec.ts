@@ -123,6 +123,17 @@ describe('fetchValidated', () => {
     expect((await invalid()).problems).toEqual(['tags: tags must contain no more than 5 elements']);
   });
 
+  it('refuses arrays and primitives where a nested DTO is declared, which validation alone lets through', async () => {
+    answer({ ...valid, tags: [[]] });
+    expect((await invalid()).problems).toEqual(['tags[0]: tags[0] must be an object']);
+    events = [];
+    answer({ ...valid, tags: [[{ name: 'red' }]] });
+    expect((await invalid()).problems).toEqual(['tags[0]: tags[0] must be an object']);
+    events = [];
+    answer({ ...valid, tags: [{ name: 'red' }, 7] });
+    expect((await invalid()).problems).toEqual(['tags[1]: tags[1] must be an object']);
+  });
+
   it('refuses a body that is not a JSON object', async () => {
     answer('{"id": "p-1",');
     expect((await invalid()).problems).toEqual(['body is not JSON']);

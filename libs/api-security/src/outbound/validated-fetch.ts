@@ -1,5 +1,6 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
+import { findInputViolations } from '../properties/input-integrity';
 import { findPrototypeKeys } from '../properties/prototype-keys';
 import { flattenValidationErrors } from '../properties/security-validation.pipe';
 import { ThirdPartyInvalidError } from './outbound.errors';
@@ -39,9 +40,10 @@ function depthOf(value: unknown, limit: number): number {
 
 /**
  * Fetches JSON through `SafeHttpClient` and returns it only as a validated `dto` instance (OWASP
- * API10): a 2xx JSON object within size and depth limits, without prototype keys, that passes the
- * DTO's class-validator rules with `whitelist` and `forbidNonWhitelisted` (so a missing field, an
- * extra field, a wrong type or an oversized value refuses the whole response). Give the DTO bounds
+ * API10): a 2xx JSON object within size and depth limits, without prototype keys, whose nested-DTO
+ * properties hold plain objects (or arrays of them, never arrays or primitives in their place), that
+ * passes the DTO's class-validator rules with `whitelist` and `forbidNonWhitelisted` (so a missing
+ * field, an extra field, a wrong type or an oversized value refuses the whole response). Give the DTO bounds
  * on every field (`@MaxLength`, `@Max`, `@ArrayMaxSize`). Anything else throws
  * {@link ThirdPartyInvalidError} (502 `ERR_THIRD_PARTY_INVALID`) and emits `third_party.invalid`:
  * unvalidated third-party data is never handed on.
@@ -67,6 +69,14 @@ export async function fetchValidated<T extends object>(
     return new ThirdPartyInvalidError(host, problems);
   };
   const json = parseJson(response, maxBytes, maxDepth, invalid);
+  // class-transformer would turn `[[…]]` under a nested DTO into arrays that validate as empty.
+  const misshapen = findInputViolations(json, dto, { controlCharacters: false });
+  if (misshapen.length > 0) {
+    throw invalid(
+      'schema',
+      misshapen.map(({ field, message }) => `${field}: ${message}`),
+    );
+  }
   const instance = plainToInstance(dto, json);
   const errors = await validate(instance, {
     whitelist: true,

@@ -1,6 +1,7 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '../errors/security.exception';
 import { ValidationProblemException } from '../errors/security.exception';
+import { findInputViolations } from './input-integrity';
 import { findPrototypeKeys } from './prototype-keys';
 
 /** Flattens class-validator's error tree into `{ field: 'items[0].quantity', message }` entries. */
@@ -26,6 +27,11 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
  * It also refuses `__proto__`, `constructor` and `prototype` keys in body and query objects before
  * class-transformer copies them. `WritePolicyStep` already refuses them in the raw body;
  * this keeps the pipe safe on its own and covers query objects.
+ *
+ * Before class-transformer runs, every body, query and route parameter is checked for integrity
+ * (see {@link findInputViolations}): a property declared as a nested DTO must hold a plain object
+ * (or an array of them), and no string or property name may contain a control character, except
+ * tab, line feed and carriage return in a `@MultilineText()` property. Both are 400s naming the field.
  */
 @Injectable()
 export class SecurityValidationPipe extends ValidationPipe {
@@ -53,6 +59,16 @@ export class SecurityValidationPipe extends ValidationPipe {
           `prototype key in ${metadata.type}`,
         );
       }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const data = typeof metadata.data === 'string' ? metadata.data : '';
+      const violations = findInputViolations(value, metadata.metatype, {
+        controlCharacters: true,
+        path: data,
+        rootName: metadata.type,
+      });
+      if (violations.length > 0)
+        throw new ValidationProblemException(violations, `input integrity of ${metadata.type}`);
     }
     return super.transform(value, metadata);
   }

@@ -2,49 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { PARAMTYPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { getMetadataStorage } from 'class-validator';
+import { isDto, nestedDtoTypes } from '../common/dto-metadata';
 import type { ClassType } from './visibility.metadata';
 import type { BodyBinding, WritePolicy } from './write-policy';
 import { WRITABLE_BY_CONSTRAINT } from './writable-by.decorator';
-
-/** The part of class-transformer's metadata storage that says which class a property becomes. */
-interface TypeMetadataSource {
-  findTypeMetadata(
-    target: ClassType,
-    property: string,
-  ):
-    | {
-        typeFunction: (options?: unknown) => unknown;
-        options?: { discriminator?: { subTypes?: readonly { value: unknown }[] } };
-      }
-    | undefined;
-}
-
-// class-transformer exposes its storage only at this path; @nestjs/mapped-types reads it the same way.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
-  defaultMetadataStorage: TypeMetadataSource;
-};
-
-const NOT_DTOS = new Set<unknown>([
-  Object,
-  Array,
-  String,
-  Number,
-  Boolean,
-  Symbol,
-  BigInt,
-  Date,
-  Map,
-  Set,
-  Function,
-  Promise,
-  Buffer,
-  Uint8Array,
-]);
-
-function isDto(value: unknown): value is ClassType {
-  return typeof value === 'function' && value.prototype !== undefined && !NOT_DTOS.has(value);
-}
 
 interface RawPolicy {
   restricted: Map<string, string[]>;
@@ -141,28 +102,10 @@ export class WritePolicyCompiler {
     }
     const nested = new Map<string, ClassType[]>();
     for (const property of properties) {
-      const types = this.nestedTypes(type, property, nestedValidation.has(property));
+      const types = nestedDtoTypes(type, property, nestedValidation.has(property));
       if (types.length > 0) nested.set(property, types);
     }
     return { restricted, nested };
-  }
-
-  /** The DTO classes a property's value is transformed into: `@Type` first, else its declared type. */
-  private nestedTypes(type: ClassType, property: string, validatesNested: boolean): ClassType[] {
-    const metadata = defaultMetadataStorage.findTypeMetadata(type, property);
-    if (metadata) {
-      const subTypes = metadata.options?.discriminator?.subTypes?.map((s) => s.value) ?? [];
-      let declared: unknown;
-      try {
-        declared = metadata.typeFunction({ newObject: {}, object: {}, property });
-      } catch {
-        // A `@Type` function that needs the real object cannot be resolved ahead of time.
-        declared = undefined;
-      }
-      return [declared, ...subTypes].filter(isDto);
-    }
-    const designed: unknown = Reflect.getMetadata('design:type', type.prototype as object, property);
-    return validatesNested && isDto(designed) ? [designed] : [];
   }
 
   private compileHandler(controller: ClassType, name: string): readonly BodyBinding[] {

@@ -1,0 +1,70 @@
+import { Injectable, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SecurityHeadersService } from './security-headers.service';
+
+/** The part of Node's HTTP server (http, https or http2 compat) the hardener attaches to. */
+interface RequestEmitter {
+  prependListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+  removeListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+}
+
+/** The part of an Express application the hardener configures. */
+interface ExpressSettings {
+  disable(setting: string): unknown;
+}
+
+function isRequestEmitter(server: unknown): server is RequestEmitter {
+  const candidate = server as Partial<RequestEmitter> | undefined;
+  return typeof candidate?.prependListener === 'function' && typeof candidate.removeListener === 'function';
+}
+
+/**
+ * Hardens the paths the module's middleware never sees. Nest applies module middleware under the
+ * global prefix only, and handlers registered on the adapter before `init()` (Swagger UI, static
+ * assets) run before any of it; Express answers a path outside the prefix with its own HTML
+ * "Cannot GET", without the security headers.
+ *
+ * - Every response gets the security headers first: a listener placed before the framework's own
+ *   on the HTTP server's `request` event applies them (documentation paths get their CSP).
+ * - Express: `X-Powered-By` is switched off for the whole application, and a request no route
+ *   matched, inside or outside the prefix, ends in a `NotFoundException` handed to Nest's
+ *   exception layer, so the application's filters answer it (problem details by default). Fastify
+ *   already sends every unmatched path to Nest's not-found handler.
+ *
+ * Runs in `onModuleInit`, after Nest registered the routes and before its own not-found and error
+ * handlers. A route added to the Express adapter after `app.init()` is shadowed by this fallback,
+ * as it would be by Nest's own not-found handler.
+ */
+@Injectable()
+export class HttpServerHardener implements OnModuleInit, OnApplicationShutdown {
+  private server: RequestEmitter | undefined;
+  private readonly applyHeaders = (req: IncomingMessage, res: ServerResponse): void => {
+    this.headers.apply(req, res);
+  };
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly headers: SecurityHeadersService,
+  ) {}
+
+  onModuleInit(): void {
+    // Undefined in an application context without HTTP (tests, workers): nothing to harden.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const server: unknown = adapter.getHttpServer();
+    if (isRequestEmitter(server)) {
+      server.prependListener('request', this.applyHeaders);
+      this.server = server;
+    }
+    if (adapter.getType() === 'express') {
+      adapter.getInstance<ExpressSettings>().disable('x-powered-by');
+      adapter.use((_req: unknown, _res: unknown, next: (error?: unknown) => void) => next(new NotFoundException()));
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.server?.removeListener('request', this.applyHeaders);
+    this.server = undefined;
+  }
+}
