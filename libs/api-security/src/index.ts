@@ -47,6 +47,11 @@ export type { GeneratedApiKey, ParsedApiKey } from './authentication/api-key.ser
 export { API_KEY_RESOLVER } from './authentication/api-key.resolver';
 export type { ApiKeyResolver, StoredApiKey } from './authentication/api-key.resolver';
 export type { ApiKeyOptions } from './authentication/api-key.options';
+export { TokenEndpointsModule } from './authentication/token-endpoints.module';
+export type { TokenEndpointRateLimit, TokenEndpointsOptions } from './authentication/token-endpoints.options';
+export type { TokenPair } from './authentication/token-endpoints.service';
+export { USER_STORE } from './authentication/user-store';
+export type { StoredUser, UserStore } from './authentication/user-store';
 
 // Authorization (OWASP API1, API5)
 export { Roles } from './authorization/roles.decorator';

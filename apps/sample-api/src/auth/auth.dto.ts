@@ -15,20 +15,3 @@ export class RegisterDto {
   @MaxLength(100)
   name!: string;
 }
-
-export class LoginDto {
-  @IsString()
-  @MaxLength(254)
-  email!: string;
-
-  /** Bounded so a login can't be used to make the server hash megabytes. */
-  @IsString()
-  @MaxLength(128)
-  password!: string;
-}
-
-export class RefreshDto {
-  @IsString()
-  @MaxLength(512)
-  refreshToken!: string;
-}

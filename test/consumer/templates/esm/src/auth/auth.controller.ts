@@ -33,14 +33,13 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Ip() ip: string): Promise<AccessTokenResponse> {
-    await this.attempts.assertAllowed(body.email, ip);
-    const user = this.users.findByEmail(body.email);
-    const valid = await this.passwords.verify(user?.passwordHash, body.password);
-    if (!user || !valid) {
-      await this.attempts.recordFailure(body.email, ip);
-      throw new UnauthenticatedException(user ? 'bad credentials' : 'unknown account');
-    }
-    await this.attempts.recordSuccess(body.email, ip, user.id);
+    // Reserved before the password is checked: a burst gets at most `maxFailures` checks, then 429.
+    const user = await this.attempts.attempt(body.email, ip, async () => {
+      const found = this.users.findByEmail(body.email);
+      const valid = await this.passwords.verify(found?.passwordHash, body.password);
+      return found && valid ? { principalId: found.id, ...found } : false;
+    });
+    if (!user) throw new UnauthenticatedException('bad credentials');
     const access = await this.tokens.issueAccessToken({ sub: user.id, role: user.role });
     return { accessToken: access.token, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
