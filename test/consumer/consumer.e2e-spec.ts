@@ -220,6 +220,14 @@ function readmeQuickStart(): string {
   return match[1] as string;
 }
 
+/** The ```ts block under README.md's "## Login recipe". */
+function readmeLoginRecipe(): string {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = /^## Login recipe\n[\s\S]*?^```ts\n([\s\S]*?)^```$/m.exec(readme);
+  if (!match) throw new Error('README.md has no ```ts block under "## Login recipe"');
+  return match[1] as string;
+}
+
 /** A template file from its first import statement on (its header comment is not part of the README). */
 function fromFirstImport(source: string): string {
   const start = source.search(/^import /m);
@@ -237,6 +245,11 @@ describe('consumer templates', () => {
   it("README's Quick start is the ESM template's app module, verbatim", () => {
     const appModule = readFileSync(path.join(TEMPLATES, 'esm/src/app.module.ts'), 'utf8');
     expect(readmeQuickStart()).toBe(fromFirstImport(appModule));
+  });
+
+  it("README's login recipe is the ESM template's auth controller, verbatim", () => {
+    const controller = readFileSync(path.join(TEMPLATES, 'esm/src/auth/auth.controller.ts'), 'utf8');
+    expect(readmeLoginRecipe()).toBe(fromFirstImport(controller));
   });
 
   it('the CommonJS template is the ESM one with extensionless relative imports, bar its entry points', () => {
