@@ -34,7 +34,7 @@ export type { AccessTokenClaims, IssuedAccessToken } from './authentication/toke
 export { RefreshTokenService } from './authentication/refresh-token.service';
 export type { IssuedRefreshToken, RefreshContext, RotatedRefreshToken } from './authentication/refresh-token.service';
 export { RevocationService } from './authentication/revocation.service';
-export type { RevocablePrincipal } from './authentication/revocation.service';
+export type { RevocablePrincipal, RevokeSessionOptions } from './authentication/revocation.service';
 export { LoginAttemptsService } from './authentication/login-attempts.service';
 export type { LoginSuccess } from './authentication/login-attempts.service';
 export { PasswordService } from './authentication/password.service';
