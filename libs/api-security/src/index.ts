@@ -52,6 +52,8 @@ export type { TokenEndpointRateLimit, TokenEndpointsOptions } from './authentica
 export type { TokenPair } from './authentication/token-endpoints.service';
 export { USER_STORE } from './authentication/user-store';
 export type { StoredUser, UserStore } from './authentication/user-store';
+export { PRINCIPAL_CHECK } from './authentication/principal-check';
+export type { PrincipalCheck } from './authentication/principal-check';
 
 // Authorization (OWASP API1, API5)
 export { Roles } from './authorization/roles.decorator';
