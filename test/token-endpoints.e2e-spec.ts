@@ -195,6 +195,30 @@ describe.each(ADAPTERS)('token endpoints (%s)', (kind) => {
       expectProblem(await api.refresh(rotated.body.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
     });
 
+    it(`reuse ends the session: the thief's and the victim's access tokens get 401 (${PARALLEL} in parallel), another session 200`, async () => {
+      const user = newUser(accounts);
+      const victim = await loggedIn(app, user);
+      const laptop = await loggedIn(app, user);
+      // The thief spends the victim's refresh token first and gets a valid pair of the same session.
+      const stolen = await api.refresh(victim.refreshToken);
+      expect(stolen.status).toBe(200);
+      const thief = stolen.body as Pair;
+      expect((await api.me(thief.accessToken)).status).toBe(200);
+      expect((await api.me(victim.accessToken)).status).toBe(200);
+
+      // The victim's client refreshes with the token it still holds: reuse detected.
+      expectProblem(await api.refresh(victim.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
+      const refused = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) => api.me(i % 2 ? thief.accessToken : victim.accessToken)),
+      );
+      expect(statuses(refused)).toEqual(Array<number>(PARALLEL).fill(401));
+      expect(refused[0]?.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expectProblem(await api.refresh(thief.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
+
+      expect((await api.me(laptop.accessToken)).status).toBe(200);
+      expect((await api.refresh(laptop.refreshToken)).status).toBe(200);
+    });
+
     it(`of ${PARALLEL} parallel refreshes of one token exactly one wins`, async () => {
       const { refreshToken } = await loggedIn(app, newUser(accounts));
       const results = await Promise.all(Array.from({ length: PARALLEL }, () => api.refresh(refreshToken)));
@@ -236,7 +260,10 @@ describe.each(ADAPTERS)('token endpoints (%s)', (kind) => {
 
       // A's reuse and logout end A's sessions only.
       expect((await api.refresh(pairA.refreshToken)).status).toBe(401);
-      expect((await api.logout(withB.body.accessToken)).status).toBe(204);
+      expect((await api.me(withB.body.accessToken)).status).toBe(401);
+      expect((await api.me(pairB.accessToken)).status).toBe(200);
+      const againA = await loggedIn(app, a);
+      expect((await api.logout(againA.accessToken)).status).toBe(204);
       expect((await api.me(pairB.accessToken)).status).toBe(200);
       const nextB = await api.refresh(pairB.refreshToken);
       expect(nextB.status).toBe(200);
@@ -270,6 +297,25 @@ describe.each(ADAPTERS)('token endpoints (%s)', (kind) => {
 
       expect((await api.me(other.accessToken)).status).toBe(200);
       expect((await api.refresh(other.refreshToken)).status).toBe(200);
+    });
+
+    it(`ends every access token of the session, earlier ones included (${PARALLEL} in parallel); another session goes on`, async () => {
+      const user = newUser(accounts);
+      const first = await loggedIn(app, user);
+      const other = await loggedIn(app, user);
+      const rotated = await api.refresh(first.refreshToken);
+      expect(rotated.status).toBe(200);
+      const current = rotated.body as Pair;
+      expect((await api.me(first.accessToken)).status).toBe(200);
+
+      expect((await api.logout(current.accessToken)).status).toBe(204);
+      const refused = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) => api.me(i % 2 ? first.accessToken : current.accessToken)),
+      );
+      expect(statuses(refused)).toEqual(Array<number>(PARALLEL).fill(401));
+      expectProblem(await api.refresh(current.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
+
+      expect((await api.me(other.accessToken)).status).toBe(200);
     });
 
     it('needs an access token: 401 with WWW-Authenticate without one', async () => {
@@ -347,6 +393,45 @@ if (process.env.REDIS_URL) {
       expect(rotated.status).toBe(200);
       expectProblem(await on(1).refresh(first.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
       expectProblem(await on(0).refresh(rotated.body.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
+    });
+
+    it(`reuse detected on one instance ends the session's access tokens on both (${PARALLEL} in parallel); another session goes on`, async () => {
+      const user = newUser(accounts);
+      const victim = await loggedIn(one, user);
+      const other = await loggedIn(two, user);
+      const stolen = await on(1).refresh(victim.refreshToken);
+      expect(stolen.status).toBe(200);
+      const thief = stolen.body as Pair;
+      // Both instances have verified (and cached) both tokens before the revocation.
+      for (const i of [0, 1]) {
+        expect((await on(i).me(thief.accessToken)).status).toBe(200);
+        expect((await on(i).me(victim.accessToken)).status).toBe(200);
+      }
+      expectProblem(await on(0).refresh(victim.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
+      const refused = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) => on(i).me(i % 4 < 2 ? thief.accessToken : victim.accessToken)),
+      );
+      expect(statuses(refused)).toEqual(Array<number>(PARALLEL).fill(401));
+      expect((await on(0).me(other.accessToken)).status).toBe(200);
+      expect((await on(1).me(other.accessToken)).status).toBe(200);
+    });
+
+    it(`a logout on one instance ends the session's earlier access tokens on both (${PARALLEL} in parallel)`, async () => {
+      const user = newUser(accounts);
+      const first = await loggedIn(one, user);
+      const other = await loggedIn(one, user);
+      const rotated = await on(1).refresh(first.refreshToken);
+      expect(rotated.status).toBe(200);
+      const current = rotated.body as Pair;
+      expect((await on(0).me(first.accessToken)).status).toBe(200);
+      expect((await on(1).me(first.accessToken)).status).toBe(200);
+      expect((await on(1).logout(current.accessToken)).status).toBe(204);
+      const refused = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) => on(i).me(i % 4 < 2 ? first.accessToken : current.accessToken)),
+      );
+      expect(statuses(refused)).toEqual(Array<number>(PARALLEL).fill(401));
+      expect((await on(0).me(other.accessToken)).status).toBe(200);
+      expect((await on(1).me(other.accessToken)).status).toBe(200);
     });
 
     it(`a logout on one instance is refused by ${PARALLEL} parallel requests on both, and its refresh token too`, async () => {

@@ -16,6 +16,7 @@ import {
 } from './api-security.options';
 import { API_KEY_PROVIDERS } from './authentication/api-key.providers';
 import { AuthenticationStep } from './authentication/authentication.step';
+import { PrincipalCheckService } from './authentication/principal-check.service';
 import { AUTHORIZATION_PROVIDERS } from './authorization/authorization.providers';
 import { CONSUMPTION_PROVIDERS } from './consumption/consumption.providers';
 import { StoreThrottlerStorage } from './consumption/store-throttler.storage';
@@ -72,6 +73,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     BootAudit,
     RoutePlanRegistry,
     AuthenticationStep,
+    PrincipalCheckService,
     ...AUTHORIZATION_PROVIDERS,
     ...CONSUMPTION_PROVIDERS,
     ...JWT_PROVIDERS,

@@ -34,7 +34,7 @@ export type { AccessTokenClaims, IssuedAccessToken } from './authentication/toke
 export { RefreshTokenService } from './authentication/refresh-token.service';
 export type { IssuedRefreshToken, RefreshContext, RotatedRefreshToken } from './authentication/refresh-token.service';
 export { RevocationService } from './authentication/revocation.service';
-export type { RevocablePrincipal } from './authentication/revocation.service';
+export type { RevocablePrincipal, RevokeSessionOptions } from './authentication/revocation.service';
 export { LoginAttemptsService } from './authentication/login-attempts.service';
 export type { LoginSuccess } from './authentication/login-attempts.service';
 export { PasswordService } from './authentication/password.service';
@@ -52,6 +52,8 @@ export type { TokenEndpointRateLimit, TokenEndpointsOptions } from './authentica
 export type { TokenPair } from './authentication/token-endpoints.service';
 export { USER_STORE } from './authentication/user-store';
 export type { StoredUser, UserStore } from './authentication/user-store';
+export { PRINCIPAL_CHECK } from './authentication/principal-check';
+export type { PrincipalCheck } from './authentication/principal-check';
 
 // Authorization (OWASP API1, API5)
 export { Roles } from './authorization/roles.decorator';

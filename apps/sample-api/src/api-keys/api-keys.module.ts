@@ -16,5 +16,7 @@ import { TypeOrmApiKeyResolver } from './typeorm-api-key.resolver';
   imports: [TypeOrmModule.forFeature([ApiKeyEntity, UserEntity])],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyManagementGuard, { provide: API_KEY_RESOLVER, useClass: TypeOrmApiKeyResolver }],
+  // Deactivating a user (UsersService) revokes their keys.
+  exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

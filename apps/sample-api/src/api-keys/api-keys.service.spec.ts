@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundException, ConflictException } from '@nestjs/common';
-import type { ApiKeyService } from '@api-security/nestjs';
+import { UnauthenticatedException, type ApiKeyService } from '@api-security/nestjs';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ApiKeyEntity } from '../database/api-key.entity';
 import { apiKeyGenerator } from './testing/api-key-generator';
@@ -36,7 +36,7 @@ function suite(create: () => Promise<IsolatedDatabase>, shared = false): void {
     ds = await database.open();
     rows = ds.getRepository(ApiKeyEntity);
     generator = await apiKeyGenerator();
-    service = new ApiKeysService(rows, generator);
+    service = new ApiKeysService(rows, generator, ds.getRepository(UserEntity));
     resolver = new TypeOrmApiKeyResolver(rows);
     alice = await saveUser(ds);
     bob = await saveUser(ds, { role: 'manager' });
@@ -109,6 +109,31 @@ function suite(create: () => Promise<IsolatedDatabase>, shared = false): void {
       expect((await resolver.findByPrefix(created.prefix))?.revoked).toBe(true);
     });
 
+    it('revokeAllOf revokes every working key of the owner for good (slots freed), no one else’s', async () => {
+      const owner = await saveUser(ds);
+      const keys = [await service.create(owner.id, 'one'), await service.create(owner.id, 'two')];
+      const bobs = await service.create(bob.id, 'bob stays');
+      expect(await service.revokeAllOf(owner.id)).toBe(2);
+      for (const key of keys) {
+        const row = await rows.findOneByOrFail({ id: key.id });
+        expect(row.revokedAt).toBeInstanceOf(Date);
+        expect(row.activeSlot).toBeNull();
+        expect((await resolver.findByPrefix(key.prefix))?.revoked).toBe(true);
+      }
+      expect((await resolver.findByPrefix(bobs.prefix))?.revoked).toBe(false);
+      expect(await service.list(owner.id)).toEqual([]);
+      expect(await service.revokeAllOf(owner.id)).toBe(0);
+    });
+
+    it('revokes and refuses (401) a key whose owner was deactivated while it was being created', async () => {
+      const owner = await saveUser(ds, { isActive: false });
+      await expect(service.create(owner.id, 'late')).rejects.toBeInstanceOf(UnauthenticatedException);
+      const rowsOf = await rows.findBy({ userId: owner.id });
+      expect(rowsOf).toHaveLength(1);
+      expect(rowsOf[0]?.revokedAt).toBeInstanceOf(Date);
+      expect(rowsOf[0]?.activeSlot).toBeNull();
+    });
+
     it('answers 404 for another user’s key and changes nothing', async () => {
       const bobs = await service.create(bob.id, 'bob only');
       const before = await rows.findOneByOrFail({ id: bobs.id });
@@ -169,7 +194,10 @@ function suite(create: () => Promise<IsolatedDatabase>, shared = false): void {
     if (shared) {
       it(`makes exactly ${MAX_ACTIVE_API_KEYS_PER_USER} keys of 100 parallel creations spread over two app instances`, async () => {
         const second = await database.open();
-        await burst([service, new ApiKeysService(second.getRepository(ApiKeyEntity), generator)]);
+        await burst([
+          service,
+          new ApiKeysService(second.getRepository(ApiKeyEntity), generator, second.getRepository(UserEntity)),
+        ]);
       });
     }
   });

@@ -1,9 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiKeyService } from '@api-security/nestjs';
+import { ApiKeyService, UnauthenticatedException } from '@api-security/nestjs';
 import { randomInt } from 'node:crypto';
 import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { API_KEY_SLOTS, ApiKeyEntity } from '../database/api-key.entity';
+import { UserEntity } from '../database/user.entity';
 
 /** The answer to a creation: the only time the key itself is ever shown. */
 export interface CreatedApiKey {
@@ -34,12 +35,17 @@ const MAX_SLOT_ATTEMPTS = 2 * MAX_ACTIVE_API_KEYS_PER_USER;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A user's own API keys: create (shown once), list, revoke. Every query is scoped to the owner. */
+/**
+ * A user's own API keys: create (shown once), list, revoke. Every query is scoped to the owner.
+ * Deactivating the owner revokes every key for good (`revokeAllOf`): reactivation does not bring
+ * them back, the user creates new ones.
+ */
 @Injectable()
 export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly generator: ApiKeyService,
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
   ) {}
 
   /**
@@ -67,6 +73,7 @@ export class ApiKeysService {
             activeSlot: slot,
           }),
         );
+        await this.refuseIfOwnerInactive(ownerId, row.id);
         return { id: row.id, name: row.name, key: generated.key, prefix: row.prefix };
       } catch (error) {
         // Taken by a concurrent creation (or, vanishingly rarely, a duplicate prefix): try again.
@@ -74,6 +81,30 @@ export class ApiKeysService {
       }
     }
     throw new ConflictException(`At most ${MAX_ACTIVE_API_KEYS_PER_USER} API keys may be active; revoke one first.`);
+  }
+
+  /**
+   * A creation that passed authentication just before its owner was deactivated may insert its row
+   * after `revokeAllOf` ran. Deactivation writes `isActive` before revoking keys, so reading it after
+   * the insert catches every such row: it is revoked here, or reactivation would bring it to life.
+   */
+  private async refuseIfOwnerInactive(ownerId: string, keyId: string): Promise<void> {
+    const owner = await this.users.findOne({ where: { id: ownerId }, select: { id: true, isActive: true } });
+    if (owner?.isActive === true) return;
+    await this.keys.update({ id: keyId, revokedAt: IsNull() }, { revokedAt: new Date(), activeSlot: null });
+    throw new UnauthenticatedException('API key created for an owner deactivated meanwhile');
+  }
+
+  /**
+   * Revokes every key the owner still has, for good (deactivation). One UPDATE; it frees the slots.
+   * @returns how many keys were revoked
+   */
+  async revokeAllOf(ownerId: string): Promise<number> {
+    const result = await this.keys.update(
+      { userId: ownerId, revokedAt: IsNull() },
+      { revokedAt: new Date(), activeSlot: null },
+    );
+    return result.affected ?? 0;
   }
 
   /** A free slot of the owner's, chosen at random so that concurrent creations rarely pick the same one. */

@@ -3,23 +3,35 @@ import type { PasswordService, RevocationService } from '@api-security/nestjs';
 import type { AppConfig } from '../config/app-config';
 import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../database/testing/isolated-database';
 import { UserEntity } from '../database/user.entity';
+import type { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from './users.service';
 
 function suite(create: () => Promise<IsolatedDatabase>): void {
   let database: IsolatedDatabase;
   let service: UsersService;
   let revoked: string[];
+  let keysRevoked: string[];
 
   beforeAll(async () => {
     database = await create();
     const ds = await database.open();
     revoked = [];
+    keysRevoked = [];
     const revocation = { revokeAllForUser: async (id: string) => void revoked.push(id) };
+    const apiKeys = {
+      revokeAllOf: async (id: string) => {
+        // Written before the keys are revoked: a key created meanwhile sees its owner inactive.
+        expect((await ds.getRepository(UserEntity).findOneByOrFail({ id })).isActive).toBe(false);
+        keysRevoked.push(id);
+        return 0;
+      },
+    };
     service = new UsersService(
       ds.getRepository(UserEntity),
       {} as PasswordService,
       revocation as unknown as RevocationService,
       {} as AppConfig,
+      apiKeys as unknown as ApiKeysService,
     );
     const users = ds.getRepository(UserEntity);
     saveUser = (role: UserEntity['role'] = 'user') =>
@@ -50,6 +62,17 @@ function suite(create: () => Promise<IsolatedDatabase>): void {
     expect(stored?.isActive).toBe(false);
     expect(stored?.name).toMatch(/^Name \d+$/);
     expect(revoked).toContain(user.id);
+    expect(keysRevoked).toContain(user.id);
+  });
+
+  it('revokes API keys on deactivation only, not on reactivation or other edits', async () => {
+    const user = await saveUser();
+    keysRevoked.length = 0;
+    await service.update(user.id, { name: 'Renamed', role: 'manager' });
+    expect(keysRevoked).toEqual([]);
+    await service.update(user.id, { isActive: false });
+    await service.update(user.id, { isActive: true });
+    expect(keysRevoked).toEqual([user.id]);
   });
 
   it('ends sessions once per real role change, however many of 30 concurrent requests ask for it', async () => {

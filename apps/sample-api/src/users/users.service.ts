@@ -9,6 +9,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { PasswordService, RevocationService, type SecurityPrincipal } from '@api-security/nestjs';
 import { Not, Repository } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserEntity, type UserRole } from '../database/user.entity';
 import type { UpdateUserDto } from './update-user.dto';
@@ -31,6 +32,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly passwords: PasswordService,
     private readonly revocation: RevocationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   async create(input: NewUser): Promise<UserEntity> {
@@ -78,7 +80,9 @@ export class UsersService implements OnApplicationBootstrap {
 
   /**
    * Applies a change the route's policies already allowed. Deactivation and role changes end every
-   * session of the user at once: a stolen token must not outlive the decision.
+   * session of the user at once: a stolen token must not outlive the decision. Deactivation also
+   * revokes every API key of the user for good: reactivating the account does not revive them (the
+   * user creates new keys), so a key leaked before the deactivation stays dead.
    *
    * Only the fields given are written, each in a conditional UPDATE, never a read-modify-write of the
    * whole row: a concurrent edit of other fields cannot write back a stale `isActive` or `role` (and
@@ -100,11 +104,17 @@ export class UsersService implements OnApplicationBootstrap {
     // `update()` bypasses the entity listeners, so updatedAt is set here.
     if (Object.keys(fields).length > 0) await this.users.update({ id }, { ...fields, updatedAt });
     if (endsSessions) await this.revocation.revokeAllForUser(id);
+    // After `isActive` is written: a key created concurrently then sees the owner inactive (ApiKeysService.create).
+    if (changes.isActive === false) await this.apiKeys.revokeAllOf(id);
     const saved = await this.findById(id);
     if (!saved) throw new NotFoundException();
     return saved;
   }
 
+  /**
+   * Deletes the account; its API keys go with it (ON DELETE CASCADE) and its tokens are revoked.
+   * ActiveUserCheck refuses any credential of the deleted subject even where revocation did not reach.
+   */
   async remove(id: string): Promise<void> {
     const result = await this.users.delete({ id });
     if (!result.affected) throw new NotFoundException();

@@ -2,20 +2,27 @@ import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
+import { PrincipalCheckService } from './principal-check.service';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
 
 /**
  * Step 2 of the security guard: establishes the principal. Public routes skip it entirely; every
  * other route gets a principal or a 401. Override `authenticate` to change how credentials are tried.
+ * Whatever authenticated it, the principal then passes the application's `PrincipalCheck` (when
+ * one is registered): a subject that is gone or inactive gets 401.
  */
 @Injectable()
 export class AuthenticationStep {
-  constructor(@Inject(AUTHENTICATORS) protected readonly authenticators: readonly Authenticator[]) {}
+  constructor(
+    @Inject(AUTHENTICATORS) protected readonly authenticators: readonly Authenticator[],
+    protected readonly principals: PrincipalCheckService,
+  ) {}
 
   async run(request: SecurityRequest, plan: RoutePlan, context: ExecutionContext): Promise<void> {
     if (plan.isPublic) return;
     const principal = await this.authenticate(request, context);
     if (!principal) throw new UnauthenticatedException('no credentials presented');
+    await this.principals.assertActive(principal, request);
     request[PRINCIPAL_KEY] = principal;
     request.user = principal;
   }

@@ -4,7 +4,7 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import type { SecurityStore } from '../store/security-store';
 import { RefreshTokenService } from './refresh-token.service';
 import { RevocationService } from './revocation.service';
-import { userValidAfterKey } from './revocation.keys';
+import { revokedSessionKey, userValidAfterKey } from './revocation.keys';
 import { describeOnEachStore, RecordingEventBus } from './testing/session-stores';
 
 const TOKEN_SHAPE = /^rt_[A-Za-z0-9_-]{43}$/;
@@ -36,10 +36,19 @@ describeOnEachStore('RefreshTokenService', (backend) => {
   });
 
   /** One app instance: its own service (and, on Redis, its own client) over the shared state. */
-  const instance = (options: ApiSecurityModuleOptions = {}, store: SecurityStore = backend().instance()) =>
-    new RefreshTokenService(store, events, resolveApiSecurityOptions(options), backend().clock.now);
+  const instance = (options: ApiSecurityModuleOptions = {}, store: SecurityStore = backend().instance()) => {
+    const resolved = resolveApiSecurityOptions(options);
+    return new RefreshTokenService(
+      store,
+      events,
+      resolved,
+      new RevocationService(store, events, resolved),
+      backend().clock.now,
+    );
+  };
 
   const user = () => `user-${randomUUID()}`;
+  const revocationOn = (store: SecurityStore) => new RevocationService(store, events, resolveApiSecurityOptions({}));
 
   describe('issue', () => {
     it('returns an rt_ token of 256 random bits, a random family id and the idle deadline', async () => {
@@ -145,6 +154,38 @@ describeOnEachStore('RefreshTokenService', (backend) => {
         requestId: 'req-42',
         details: { familyId: first.familyId, revoked: true },
       });
+    });
+
+    it("revokes the session: every access token minted from the family (sid) is refused, the user's other sessions are not", async () => {
+      const service = instance();
+      const userId = user();
+      const stolen = await service.issue(userId);
+      const other = await service.issue(userId);
+      await service.rotate(stolen.refreshToken);
+      const revocation = revocationOn(backend().instance());
+      expect(await revocation.isRevoked({ id: userId, sessionId: stolen.familyId })).toBe(false);
+      await expectRefused(service.rotate(stolen.refreshToken));
+      expect(await revocation.isRevoked({ id: userId, sessionId: stolen.familyId })).toBe(true);
+      expect(await revocation.isRevoked({ id: userId, sessionId: other.familyId })).toBe(false);
+      expect(events.ofType('token.revoked')).toMatchObject([
+        { reason: 'session', principalId: userId, details: { sessionId: stolen.familyId } },
+      ]);
+    });
+
+    it('keeps the session record until the family ends plus an access-token lifetime and the clock tolerance', async () => {
+      const store = backend().instance();
+      const set = jest.spyOn(store, 'set');
+      const options = { jwt: { accessTokenTtlSeconds: 600, refreshTokenTtlSeconds: 86_400, clockToleranceSeconds: 5 } };
+      const service = instance(options, store);
+      const issued = await service.issue(user());
+      const rotated = await service.rotate(issued.refreshToken);
+      backend().clock.advance(3600 * SECOND);
+      await expectRefused(service.rotate(issued.refreshToken));
+      const session = set.mock.calls.find(([key]) => key.includes(':sid:'));
+      // Family created at t0 lives 86 400 s; reuse at t0 + 3600 s: 82 800 s left, + 600 s + 5 s.
+      expect(session?.[2]).toBe((86_400 - 3600 + 600 + 5) * SECOND);
+      await expectRefused(service.rotate(rotated.refreshToken));
+      set.mockRestore();
     });
 
     it('leaves other families of the same user alone', async () => {
@@ -304,8 +345,30 @@ describeOnEachStore('RefreshTokenService', (backend) => {
       await b.revokeFamily(issued.familyId);
       await expectRefused(a.rotate(current.refreshToken));
       expect(events.ofType('token.revoked')).toMatchObject([
+        { reason: 'session', principalId: userId, details: { sessionId: issued.familyId } },
         { reason: 'family', principalId: userId, details: { familyId: issued.familyId } },
       ]);
+    });
+
+    it("revokes the session's access tokens (sid) too, on every instance, and no other session's", async () => {
+      const userId = user();
+      const a = instance();
+      const one = await a.issue(userId);
+      const two = await a.issue(userId);
+      await instance().revokeFamily(one.familyId);
+      const revocation = revocationOn(backend().instance());
+      expect(await revocation.isRevoked({ id: userId, sessionId: one.familyId })).toBe(true);
+      expect(await revocation.isRevoked({ id: userId, sessionId: two.familyId })).toBe(false);
+    });
+
+    it("still revokes the session's access tokens when the family is already gone, under the owner named", async () => {
+      const userId = user();
+      const service = instance();
+      const issued = await service.issue(userId);
+      await service.revokeFamily(issued.familyId);
+      await backend().instance().delete(revokedSessionKey(userId, issued.familyId));
+      await service.revokeFamily(issued.familyId, userId);
+      expect(await revocationOn(backend().instance()).isRevoked({ id: userId, sessionId: issued.familyId })).toBe(true);
     });
 
     it('reports a token of a logged-out family presented again as reuse (without anything left to revoke)', async () => {
@@ -372,8 +435,8 @@ describeOnEachStore('RefreshTokenService', (backend) => {
       const store = backend().instance();
       const options = resolveApiSecurityOptions({});
       // Real time on both sides: the stamp and the new family may fall in the same millisecond.
-      const service = new RefreshTokenService(store, events, options);
       const revocation = new RevocationService(store, events, options);
+      const service = new RefreshTokenService(store, events, options, revocation);
       const userId = user();
       const before = await service.issue(userId);
       // The stamp kills what was created strictly before it; make sure a millisecond has passed.

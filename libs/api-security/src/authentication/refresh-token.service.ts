@@ -6,6 +6,7 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
 import { issuedRefreshTokenKey, liveRefreshTokenKey, refreshFamilyKey } from './refresh-token.keys';
 import { userValidAfterKey } from './revocation.keys';
+import { RevocationService } from './revocation.service';
 import { SESSION_CLOCK, type SessionClock } from './session.clock';
 
 /** Start of every refresh token, so a leaked one is recognisable by secret scanners and in logs. */
@@ -73,14 +74,16 @@ interface FamilyRecord {
  *   store's atomic `take`, so of any number of instances refreshing one token at once exactly one
  *   wins.
  * - Presenting a spent token again means two parties hold it: the whole family is revoked, so the
- *   thief's and the victim's newest tokens both die, and a `token.reuse` event is emitted. Within
+ *   thief's and the victim's newest tokens both die, the session too (every access token minted
+ *   from the family, the thief's included, is refused from the next request), and a `token.reuse`
+ *   event is emitted. Within
  *   `sessions.refreshReuseGraceSeconds` a spent token is only refused (a client that sent the same
  *   refresh twice). A copy arriving while the winning rotation is still in flight (the store round
  *   trip between its `take` and marking the token spent) is refused without revoking, so that the
  *   one winner is never undone by its own duplicates; a replay after that revokes.
  * - A family dies at its absolute expiry (`jwt.refreshTokenTtlSeconds` after login, never
  *   extended), when a token sits unused for `sessions.refreshIdleSeconds`, on `revokeFamily`
- *   (logout), and when the user's "valid after" stamp is newer than the family (password change,
+ *   (logout, which revokes the session's access tokens as well), and when the user's "valid after" stamp is newer than the family (password change,
  *   deactivation: `RevocationService.revokeAllForUser`).
  *
  * All state is in the shared {@link SecurityStore}, so several instances behave as one. Store
@@ -98,6 +101,7 @@ export class RefreshTokenService {
     @Inject(SECURITY_STORE) private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    private readonly revocation: RevocationService,
     @Optional() @Inject(SESSION_CLOCK) clock?: SessionClock,
   ) {
     this.absoluteMs = options.jwt.refreshTokenTtlSeconds * 1000;
@@ -165,16 +169,32 @@ export class RefreshTokenService {
   }
 
   /**
-   * Ends the family (logout): every token of it, the newest included, is refused from now on. A
-   * rotation already past its checks may still hand out one more token, which is refused on use.
+   * Ends the family (logout): every token of it, the newest included, is refused from now on, and so
+   * is every access token minted from it (`sid`), on every instance. A rotation already past its
+   * checks may still hand out one more pair, which is refused on use.
+   * @param userId the session's owner (the access token's `sub`). The session's access tokens are
+   *   revoked under the owner the family record names; this one is needed when that record is
+   *   already gone (expired, or ended by reuse detection), so that they die all the same.
    */
-  async revokeFamily(familyId: string): Promise<void> {
+  async revokeFamily(familyId: string, userId?: string): Promise<void> {
     if (typeof familyId !== 'string' || !FAMILY_ID_PATTERN.test(familyId)) {
       throw new TypeError('RefreshTokenService.revokeFamily: familyId is not a refresh-token family id.');
     }
+    if (userId !== undefined && (typeof userId !== 'string' || userId.length === 0)) {
+      throw new TypeError('RefreshTokenService.revokeFamily: userId must be a non-empty string.');
+    }
     const removed = await this.store.take(refreshFamilyKey(familyId));
+    const family = removed === null ? undefined : parseFamilyRecord(removed);
+    const sessionEndsInMs = family ? family.x - this.now() : undefined;
+    const owners = new Set([family?.u, userId].filter((id): id is string => id !== undefined));
+    // The family is gone already, so a failure here leaves its access tokens alive: the error
+    // propagates (503) and the caller's retry writes the records again.
+    await Promise.all(
+      [...owners].map((owner) =>
+        this.revocation.revokeSession(owner, familyId, sessionEndsInMs !== undefined ? { sessionEndsInMs } : {}),
+      ),
+    );
     if (removed === null) return;
-    const family = parseFamilyRecord(removed);
     this.events.emit({
       type: 'token.revoked',
       reason: 'family',
@@ -225,6 +245,9 @@ export class RefreshTokenService {
       this.events.emit({ type: 'authentication.failure', reason: 'refresh_reused_within_grace', ...audit });
       throw refused('spent refresh token presented again within the grace window');
     }
+    // The session first: were the family deleted and this write lost, the thief's access token
+    // would live on with no refresh token left to replay.
+    await this.revocation.revokeSession(token.u, token.f, { sessionEndsInMs: token.x - now });
     const revoked = await this.store.delete(refreshFamilyKey(token.f));
     // `revoked: false`: the family had already ended (logout, earlier reuse), yet its token is still being replayed.
     this.events.emit({

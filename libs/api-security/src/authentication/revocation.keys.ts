@@ -1,5 +1,5 @@
 /**
- * Store keys for revocation state. Both keys of a user share the `{u:<id>}` hash tag, so they can
+ * Store keys for revocation state. All keys of a user share the `{u:<id>}` hash tag, so they can
  * be read together in one round trip (`getMany`) even on Redis Cluster.
  */
 export function userTag(userId: string): string {
@@ -14,4 +14,12 @@ export function userValidAfterKey(userId: string): string {
 /** Present while the access token `jti` is revoked (until its `exp`). */
 export function revokedJtiKey(userId: string, jti: string): string {
   return `${userTag(userId)}:jti:${jti}`;
+}
+
+/**
+ * Present while the session (refresh-token family, the access token's `sid`) is revoked: every
+ * access token minted from it is refused, whatever its `jti`.
+ */
+export function revokedSessionKey(userId: string, sessionId: string): string {
+  return `${userTag(userId)}:sid:${sessionId}`;
 }

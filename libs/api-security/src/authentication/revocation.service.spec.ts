@@ -5,7 +5,7 @@ import type { SecurityEvent } from '../audit/security-event';
 import { MemorySecurityStore } from '../store/memory.store';
 import { RedisSecurityStore } from '../store/redis.store';
 import type { SecurityStore } from '../store/security-store';
-import { revokedJtiKey, userValidAfterKey } from './revocation.keys';
+import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
 import { RevocationService } from './revocation.service';
 
 const options = resolveApiSecurityOptions({
@@ -103,7 +103,53 @@ function describeRevocation(name: string, createStore: () => SecurityStore): voi
       await service.isRevoked({ id, tokenId: 'j', issuedAt: nowSeconds() });
       expect(getMany).toHaveBeenCalledTimes(1);
       expect(getMany).toHaveBeenCalledWith([userValidAfterKey(id), revokedJtiKey(id, 'j')]);
+      await service.isRevoked({ id, tokenId: 'j', sessionId: 's', issuedAt: nowSeconds() });
+      expect(getMany).toHaveBeenCalledTimes(2);
+      expect(getMany).toHaveBeenLastCalledWith([
+        userValidAfterKey(id),
+        revokedJtiKey(id, 'j'),
+        revokedSessionKey(id, 's'),
+      ]);
       expect(get).not.toHaveBeenCalled();
+    });
+
+    it('revokeSession kills every token of that session (any jti), not other sessions or other users', async () => {
+      const id = user();
+      const iat = nowSeconds();
+      expect(await service.isRevoked({ id, tokenId: 'j1', sessionId: 's1', issuedAt: iat })).toBe(false);
+      await service.revokeSession(id, 's1');
+      expect(await service.isRevoked({ id, tokenId: 'j1', sessionId: 's1', issuedAt: iat })).toBe(true);
+      expect(await service.isRevoked({ id, tokenId: 'j2', sessionId: 's1', issuedAt: iat + 100 })).toBe(true);
+      expect(await service.isRevoked({ id, tokenId: 'j3', sessionId: 's2', issuedAt: iat })).toBe(false);
+      expect(await service.isRevoked({ id, tokenId: 'j4', issuedAt: iat })).toBe(false);
+      expect(await service.isRevoked({ id: user(), tokenId: 'j1', sessionId: 's1', issuedAt: iat })).toBe(false);
+      expect(events).toEqual([
+        expect.objectContaining({
+          type: 'token.revoked',
+          principalId: id,
+          reason: 'session',
+          details: { sessionId: 's1' },
+        }),
+      ]);
+    });
+
+    it('keeps a session record until the session ends plus one access-token lifetime and the tolerance', async () => {
+      const set = jest.spyOn(store, 'set');
+      // Access tokens live 900 s by default; sessions at most 3600 s (refreshTokenTtlSeconds).
+      await service.revokeSession(user(), 's', { sessionEndsInMs: 120_000 });
+      expect(set.mock.calls[0]?.[2]).toBe(120_000 + 900_000 + 5000);
+      await service.revokeSession(user(), 's');
+      expect(set.mock.calls[1]?.[2]).toBe(3_600_000 + 900_000 + 5000);
+      // An ended session still has access tokens out for one lifetime; a far-off clock is capped.
+      await service.revokeSession(user(), 's', { sessionEndsInMs: -50_000 });
+      expect(set.mock.calls[2]?.[2]).toBe(900_000 + 5000);
+      await service.revokeSession(user(), 's', { sessionEndsInMs: 10 * 3_600_000 });
+      expect(set.mock.calls[3]?.[2]).toBe(3_600_000 + 900_000 + 5000);
+    });
+
+    it('fails closed when the store answers fewer values than asked', async () => {
+      jest.spyOn(store, 'getMany').mockResolvedValueOnce([null]);
+      expect(await service.isRevoked({ id: user(), tokenId: 'j', sessionId: 's', issuedAt: nowSeconds() })).toBe(true);
     });
 
     it('fails closed on an unreadable stamp or a stamp without issuedAt', async () => {
@@ -121,6 +167,9 @@ function describeRevocation(name: string, createStore: () => SecurityStore): voi
       await expect(service.revokeToken('u', '', 1)).rejects.toThrow(TypeError);
       await expect(service.revokeToken('u', 'j', Number.NaN)).rejects.toThrow(TypeError);
       await expect(service.revokeAllForUser('')).rejects.toThrow(TypeError);
+      await expect(service.revokeSession('', 's')).rejects.toThrow(TypeError);
+      await expect(service.revokeSession('u', '')).rejects.toThrow(TypeError);
+      await expect(service.revokeSession('u', 's', { sessionEndsInMs: Number.NaN })).rejects.toThrow(TypeError);
     });
   });
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
-import { revokedJtiKey, userValidAfterKey } from './revocation.keys';
+import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
 
 /** What {@link RevocationService.isRevoked} needs to know about a credential. */
 export interface RevocablePrincipal {
@@ -12,20 +12,35 @@ export interface RevocablePrincipal {
   readonly tokenId?: string;
   /** Issue time, epoch seconds (`iat`). */
   readonly issuedAt?: number;
+  /** The session the token was minted from (`sid`, the refresh-token family id). */
+  readonly sessionId?: string;
+}
+
+/** Options of {@link RevocationService.revokeSession}. */
+export interface RevokeSessionOptions {
+  /**
+   * Milliseconds until the session could have minted its last access token anyway (its refresh
+   * family's absolute expiry). Unknown: `jwt.refreshTokenTtlSeconds`, the longest a session lives.
+   */
+  readonly sessionEndsInMs?: number;
 }
 
 /**
  * Access-token revocation in the shared store, so every instance sees it:
  * - one token: its `jti` is kept until the token would have expired anyway;
+ * - one session: every access token carrying its `sid` (the refresh-token family it was minted
+ *   from), kept until the last token the session could have minted would have expired;
  * - everything of a user: a "valid after" stamp (epoch ms) that kills every access token issued
  *   before it, and that refresh-token handling can read too.
  *
- * Checking costs one store round trip (`getMany` on two keys sharing the user's hash tag).
+ * Checking costs one store round trip (`getMany` on up to three keys sharing the user's hash tag).
  */
 @Injectable()
 export class RevocationService {
   private readonly toleranceMs: number;
   private readonly validAfterTtlMs: number;
+  private readonly accessTtlMs: number;
+  private readonly sessionTtlMs: number;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
@@ -37,6 +52,8 @@ export class RevocationService {
     this.toleranceMs = jwt.clockToleranceSeconds * 1000;
     // The stamp must outlive every credential issued before it: the longest of them is a refresh token.
     this.validAfterTtlMs = Math.max(jwt.refreshTokenTtlSeconds, jwt.accessTokenTtlSeconds) * 1000 + this.toleranceMs;
+    this.accessTtlMs = jwt.accessTokenTtlSeconds * 1000;
+    this.sessionTtlMs = jwt.refreshTokenTtlSeconds * 1000;
   }
 
   /**
@@ -56,6 +73,30 @@ export class RevocationService {
   }
 
   /**
+   * Revokes the session `sessionId` of the user: every access token whose `sid` it is gets refused
+   * from the next request on, on every instance, whatever its `jti`. The user's other sessions are
+   * untouched. Refresh tokens of the session are ended by `RefreshTokenService.revokeFamily`, which
+   * calls this; call it directly for sessions of your own.
+   *
+   * The record is kept until the session's end plus one access-token lifetime and the clock
+   * tolerance: no access token of the session, even one minted by a rotation still in flight, can
+   * outlive it.
+   */
+  async revokeSession(userId: string, sessionId: string, options: RevokeSessionOptions = {}): Promise<void> {
+    assertId(userId, 'userId');
+    assertId(sessionId, 'sessionId');
+    const { sessionEndsInMs } = options;
+    if (sessionEndsInMs !== undefined && (typeof sessionEndsInMs !== 'number' || Number.isNaN(sessionEndsInMs))) {
+      throw new TypeError('RevocationService.revokeSession: sessionEndsInMs must be a number of milliseconds.');
+    }
+    // Capped at the longest a session lives: a clock far off must not keep the record for ever.
+    const endsInMs = Math.min(Math.max(sessionEndsInMs ?? this.sessionTtlMs, 0), this.sessionTtlMs);
+    const ttlMs = Math.ceil(endsInMs + this.accessTtlMs + this.toleranceMs);
+    await this.store.set(revokedSessionKey(userId, sessionId), '1', ttlMs);
+    this.events.emit({ type: 'token.revoked', principalId: userId, reason: 'session', details: { sessionId } });
+  }
+
+  /**
    * Revokes every access token (and, for code that reads the same stamp, refresh token) the user
    * holds now. Tokens issued afterwards are valid: `TokenService` never issues an `iat` before the stamp.
    */
@@ -69,18 +110,19 @@ export class RevocationService {
   }
 
   /**
-   * Whether the credential was revoked, by its `jti` or by a later "revoke everything". Fails
+   * Whether the credential was revoked, by its `jti`, its session (`sid`) or a later "revoke
+   * everything", read in one store round trip. Fails
    * closed: an unreadable stamp, or a stamp with no `issuedAt` to compare, counts as revoked.
    * Store outages propagate (the request gets the store's 503, never a pass).
    */
   async isRevoked(principal: RevocablePrincipal): Promise<boolean> {
-    const validAfterKey = userValidAfterKey(principal.id);
-    const keys =
-      principal.tokenId !== undefined
-        ? [validAfterKey, revokedJtiKey(principal.id, principal.tokenId)]
-        : [validAfterKey];
-    const [validAfter, revokedJti] = await this.store.getMany(keys);
-    if (revokedJti !== null && revokedJti !== undefined) return true;
+    const { id, tokenId, sessionId } = principal;
+    const keys = [userValidAfterKey(id)];
+    if (tokenId !== undefined) keys.push(revokedJtiKey(id, tokenId));
+    if (sessionId !== undefined) keys.push(revokedSessionKey(id, sessionId));
+    const [validAfter, ...marks] = await this.store.getMany(keys);
+    // Any mark present (whatever its value) revokes; a short answer from the store counts as one.
+    if (marks.length !== keys.length - 1 || marks.some((mark) => mark !== null)) return true;
     if (validAfter === null || validAfter === undefined) return false;
     const validAfterMs = Number(validAfter);
     if (!Number.isFinite(validAfterMs) || principal.issuedAt === undefined) return true;

@@ -8,6 +8,12 @@ function problemsOf(options: unknown): string[] {
 }
 
 describe('resolveSessionOptions', () => {
+  it.each([-1, 61, 2.5, '5'])('refuses principalCheckCacheSeconds %p (0 to 60 whole seconds)', (value) => {
+    expect(problemsOf({ principalCheckCacheSeconds: value })).toEqual([
+      expect.stringContaining('sessions.principalCheckCacheSeconds must be a whole number of seconds from 0 to 60'),
+    ]);
+  });
+
   it('fills in the documented defaults', () => {
     const problems: string[] = [];
     expect(resolveSessionOptions(undefined, problems)).toEqual({
@@ -17,6 +23,7 @@ describe('resolveSessionOptions', () => {
       lockoutSeconds: 900,
       maxFailuresPerIpPerDay: 100,
       argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+      principalCheckCacheSeconds: 5,
     });
     expect(problems).toEqual([]);
     expect(resolveApiSecurityOptions().sessions).toEqual(DEFAULT_SESSION_OPTIONS);
@@ -30,6 +37,7 @@ describe('resolveSessionOptions', () => {
       lockoutSeconds: 60,
       maxFailuresPerIpPerDay: 1000,
       argon2: { memoryCost: 47_104, timeCost: 1, parallelism: 4 },
+      principalCheckCacheSeconds: 0,
     };
     const problems: string[] = [];
     expect(resolveSessionOptions(options, problems)).toEqual(options);

@@ -63,6 +63,13 @@ export interface SessionOptions {
    * @default { memoryCost: 19456, timeCost: 2, parallelism: 1 }
    */
   argon2?: Argon2Options;
+  /**
+   * Seconds each instance remembers the answer of the application's `PrincipalCheck` for a subject
+   * (at most 10 000 subjects), so a deleted or deactivated subject's credentials are refused at most
+   * this long after the change even when nothing revoked them. 0 asks on every request. 0–60.
+   * @default 5
+   */
+  principalCheckCacheSeconds?: number;
 }
 
 export interface ResolvedSessionOptions {
@@ -72,6 +79,7 @@ export interface ResolvedSessionOptions {
   readonly lockoutSeconds: number;
   readonly maxFailuresPerIpPerDay: number;
   readonly argon2: Readonly<Required<Argon2Options>>;
+  readonly principalCheckCacheSeconds: number;
 }
 
 /** The defaults, as documented on {@link SessionOptions}. */
@@ -82,6 +90,7 @@ export const DEFAULT_SESSION_OPTIONS: Readonly<ResolvedSessionOptions> = Object.
   lockoutSeconds: 900,
   maxFailuresPerIpPerDay: 100,
   argon2: Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 }),
+  principalCheckCacheSeconds: 5,
 });
 
 /** The weakest setting OWASP lists is 7 MiB × 5 passes; every listed one has at least this product. */
@@ -157,6 +166,15 @@ export function resolveSessionOptions(options: SessionOptions | undefined, probl
     '',
     problems,
   );
+  const principalCheckCacheSeconds = wholeNumber(
+    o.principalCheckCacheSeconds,
+    d.principalCheckCacheSeconds,
+    0,
+    60,
+    'sessions.principalCheckCacheSeconds',
+    seconds,
+    problems,
+  );
 
   const argon2Input: unknown = o.argon2 ?? {};
   let argon2Options: Argon2Options = {};
@@ -206,5 +224,6 @@ export function resolveSessionOptions(options: SessionOptions | undefined, probl
     lockoutSeconds,
     maxFailuresPerIpPerDay,
     argon2: Object.freeze({ memoryCost, timeCost, parallelism }),
+    principalCheckCacheSeconds,
   });
 }

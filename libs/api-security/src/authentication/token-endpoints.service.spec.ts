@@ -72,7 +72,7 @@ function setup() {
         return { userId, refreshToken: `rt-next-${userId}`, familyId: `family-${userId}`, expiresAt: 1 };
       }),
     ),
-    revokeFamily: jest.fn(record('revokeFamily', async (_familyId: string) => undefined)),
+    revokeFamily: jest.fn(record('revokeFamily', async (_familyId: string, _userId?: string) => undefined)),
   };
   const revocation = {
     revokeToken: jest.fn(record('revokeToken', async (_u: string, _jti: string, _exp: number) => undefined)),
@@ -211,7 +211,7 @@ describe('TokenEndpointsService', () => {
         status: 401,
         headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
       });
-      expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('family-user-ann');
+      expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('family-user-ann', 'user-ann');
       expect(tokens.issueAccessToken).not.toHaveBeenCalled();
     });
   });
@@ -225,11 +225,19 @@ describe('TokenEndpointsService', () => {
       ...extra,
     });
 
-    it('revokes the access token until its exp and ends its refresh family', async () => {
+    it("ends the token's session: its refresh family and every access token of it, named by its owner", async () => {
       const { service, revocation, refreshTokens } = setup();
       await service.logout(principal({ tokenId: 'jti-9', expiresAt: 2_000_000_000, sessionId: 'family-ann' }));
+      expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('family-ann', 'user-ann');
+      // The session record covers this token too: no second write.
+      expect(revocation.revokeToken).not.toHaveBeenCalled();
+    });
+
+    it('revokes a token without a session (minted outside the endpoints) until its exp', async () => {
+      const { service, revocation, refreshTokens } = setup();
+      await service.logout(principal({ tokenId: 'jti-9', expiresAt: 2_000_000_000 }));
       expect(revocation.revokeToken).toHaveBeenCalledWith('user-ann', 'jti-9', 2_000_000_000);
-      expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('family-ann');
+      expect(refreshTokens.revokeFamily).not.toHaveBeenCalled();
     });
 
     it('does nothing for a credential with no expiry and no session (an API key)', async () => {

@@ -69,18 +69,23 @@ export class TokenEndpointsService {
     const user = (await this.users.findById(rotated.userId)) ?? undefined;
     // The id is compared too: a store answering with another account must not mint that account's tokens.
     if (!user || user.id !== rotated.userId || !user.isActive) {
-      await this.refreshTokens.revokeFamily(rotated.familyId);
+      await this.refreshTokens.revokeFamily(rotated.familyId, rotated.userId);
       throw new UnauthenticatedException('refresh for a missing or inactive user', 'invalid_token');
     }
     return this.pair(user, rotated.refreshToken, rotated.familyId);
   }
 
-  /** Ends the caller's session: this access token until its expiry, and its refresh family. */
+  /**
+   * Ends the caller's session: its refresh family and every access token minted from it (`sid`),
+   * this one and earlier ones alike. The user's other sessions go on. A token without `sid` (minted
+   * outside the token endpoints) is revoked on its own, until its expiry.
+   */
   async logout(principal: SecurityPrincipal): Promise<void> {
-    if (principal.tokenId && principal.expiresAt) {
+    if (principal.sessionId) {
+      await this.refreshTokens.revokeFamily(principal.sessionId, principal.id);
+    } else if (principal.tokenId && principal.expiresAt) {
       await this.revocation.revokeToken(principal.id, principal.tokenId, principal.expiresAt);
     }
-    if (principal.sessionId) await this.refreshTokens.revokeFamily(principal.sessionId);
   }
 
   private async pair(user: StoredUser, refreshToken: string, familyId: string): Promise<TokenPair> {

@@ -7,6 +7,7 @@ import { resolveRequestLimits } from '../consumption/request-limits.options';
 import { RequestLimitsStep } from '../consumption/request-limits.step';
 import type { ExecutionContext } from '@nestjs/common';
 import { AuthenticationStep } from '../authentication/authentication.step';
+import type { PrincipalCheckService } from '../authentication/principal-check.service';
 import type { Authenticator } from '../authentication/authenticator';
 import type { SecurityRequest } from '../authentication/security-principal';
 import type { SecurityEvent } from '../audit/security-event';
@@ -49,11 +50,14 @@ const alice: Authenticator = {
     req.headers.authorization === 'alice' ? { id: 'a', roles: ['user'], authMethod: 'test', scopes: [] } : null,
 };
 
+/** No PrincipalCheck registered: the step passes every principal through. */
+const noPrincipalCheck = { assertActive: async () => undefined } as unknown as PrincipalCheckService;
+
 function guard(found: RoutePlan | undefined): SecurityGuard {
   const registry = { forHandler: () => found } as unknown as RoutePlanRegistry;
   return new SecurityGuard(
     registry,
-    new AuthenticationStep([alice]),
+    new AuthenticationStep([alice], noPrincipalCheck),
     undefined,
     undefined,
     undefined,
@@ -139,7 +143,7 @@ describe('SecurityGuard', () => {
     const full = (found: RoutePlan) =>
       new SecurityGuard(
         { forHandler: () => found } as unknown as RoutePlanRegistry,
-        new AuthenticationStep([alice]),
+        new AuthenticationStep([alice], noPrincipalCheck),
         new RolesStep(bus),
         new OwnershipStep(bus),
         undefined,

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { eventContext } from '../audit/event-context';
+import { SecurityEventBus } from '../audit/security-event.bus';
+import { UnauthenticatedException } from '../errors/security.exception';
+import { PrincipalCheckCache } from './principal-check.cache';
+import { PRINCIPAL_CHECK, type PrincipalCheck } from './principal-check';
+import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+
+/** Subjects whose answer each instance remembers. */
+const MAX_CACHED_SUBJECTS = 10_000;
+
+/**
+ * Runs the application's {@link PrincipalCheck} on every authenticated principal, whatever
+ * authenticated it, so that a validly signed token (or a key) of a subject that is gone or
+ * deactivated gets 401 instead of reaching a handler that would answer 404 or act for nobody.
+ * Without a registered check it does nothing.
+ */
+@Injectable()
+export class PrincipalCheckService {
+  protected readonly logger = new Logger('PrincipalCheckService');
+  private readonly cache: PrincipalCheckCache;
+  /** undefined until looked up (once); null when the application registered none. */
+  private check: PrincipalCheck | null | undefined;
+
+  /** @internal Created by the module's dependency injection; inject it, do not construct it. */
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly events: SecurityEventBus,
+    @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+  ) {
+    this.cache = new PrincipalCheckCache(options.sessions.principalCheckCacheSeconds * 1000, MAX_CACHED_SUBJECTS);
+  }
+
+  /**
+   * @throws UnauthenticatedException (401, `invalid_token`) when the check does not answer `true`.
+   *   An error of the check propagates: the request fails, it is never let through.
+   */
+  async assertActive(principal: SecurityPrincipal, request: SecurityRequest): Promise<void> {
+    const check = this.currentCheck();
+    if (check === null) return;
+    const active = await this.cache.get(principal.id, (id) => check.isActive(id));
+    if (active === true) return;
+    this.events.emit({
+      type: 'authentication.failure',
+      reason: 'inactive_subject',
+      principalId: principal.id,
+      ...eventContext(request),
+      details: { authMethod: principal.authMethod },
+    });
+    throw new UnauthenticatedException(
+      'the subject of the credential no longer exists or is inactive',
+      principal.authMethod === 'jwt' ? 'invalid_token' : undefined,
+    );
+  }
+
+  /** The application's check, looked up in the whole container on first use and then kept. */
+  private currentCheck(): PrincipalCheck | null {
+    if (this.check !== undefined) return this.check;
+    let found: unknown;
+    try {
+      found = this.moduleRef.get(PRINCIPAL_CHECK, { strict: false });
+    } catch {
+      found = undefined;
+    }
+    if (found !== undefined && !isCheck(found)) {
+      // Registered but unusable: refusing everything is the only answer that cannot let a gone subject in.
+      this.logger.error('The provider registered as PRINCIPAL_CHECK has no isActive method; every request is refused.');
+      this.check = { isActive: async () => false };
+      return this.check;
+    }
+    this.check = isCheck(found) ? found : null;
+    return this.check;
+  }
+}
+
+function isCheck(value: unknown): value is PrincipalCheck {
+  return typeof value === 'object' && value !== null && typeof (value as PrincipalCheck).isActive === 'function';
+}
