@@ -40,6 +40,7 @@ import { PROPERTIES_PROVIDERS } from './properties/properties.providers';
 import { SecurityValidationPipe } from './properties/security-validation.pipe';
 import { createSecurityStore } from './store/security-store.factory';
 import { SECURITY_STORE, type SecurityStore } from './store/security-store';
+import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose';
 
 /**
  * Import once in the root module. Every route then requires an authenticated principal unless
@@ -66,6 +67,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
       useFactory: (options: ResolvedApiSecurityOptions) => createSecurityStore(options.store),
       inject: [API_SECURITY_OPTIONS],
     },
+    ...SECURITY_STORE_PURPOSE_PROVIDERS,
     SecurityHeadersService,
     HttpServerHardener,
     SecurityEventBus,

@@ -84,6 +84,29 @@ describe('resolveApiSecurityOptions', () => {
     expect(message).toContain('audit.mode');
   });
 
+  it('accepts an outage policy for counters, and refuses one for security records or unknown purposes at boot', () => {
+    const url = 'redis://localhost:6379';
+    for (const onUnavailable of [
+      'failOpen',
+      'failClosed',
+      { rateLimit: 'failOpen', velocity: 'failClosed' },
+    ] as const) {
+      expect(() => resolveApiSecurityOptions({ store: { type: 'redis', url, onUnavailable } })).not.toThrow();
+    }
+    const refused = (onUnavailable: unknown) =>
+      problemsOf({ store: { type: 'redis', url, onUnavailable: onUnavailable as 'failOpen' } });
+    for (const purpose of ['revocation', 'refreshToken', 'challenge', 'lockout']) {
+      expect(refused({ [purpose]: 'failOpen' })).toContain(
+        `store.onUnavailable.${purpose}: ${purpose} always fails closed`,
+      );
+    }
+    expect(refused({ sessions: 'failOpen' })).toContain(
+      "store.onUnavailable has an unknown purpose 'sessions': only rateLimit, velocity, alerts may be set.",
+    );
+    expect(refused({ rateLimit: 'yes' })).toContain("store.onUnavailable.rateLimit must be 'failClosed' or 'failOpen'");
+    expect(refused('open')).toContain("store.onUnavailable must be 'failClosed', 'failOpen' or an object");
+  });
+
   it('parses body limits', () => {
     expect(resolveApiSecurityOptions({ hardening: { bodyLimit: '1mb' } }).hardening.bodyLimitBytes).toBe(1048576);
     expect(resolveApiSecurityOptions({ hardening: { bodyLimit: 2048 } }).hardening.bodyLimitBytes).toBe(2048);

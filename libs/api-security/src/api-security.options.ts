@@ -1,4 +1,5 @@
 import type { SecurityStoreOptions } from './store/security-store.factory';
+import { resolveOutagePolicy } from './store/store-outage.policy';
 import {
   resolveRateLimitOptions,
   type RateLimitOptions,
@@ -350,9 +351,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {
     problems.push('store.url must be a redis:// or rediss:// URL when store.type is redis.');
   }
-  if (store.onUnavailable !== undefined && store.onUnavailable !== 'failClosed' && store.onUnavailable !== 'failOpen') {
-    problems.push(`store.onUnavailable must be 'failClosed' or 'failOpen'.`);
-  }
+  resolveOutagePolicy(store.onUnavailable, problems);
 
   const hardening = options.hardening ?? {};
   const bodyLimitBytes = parseByteSize(hardening.bodyLimit ?? '100kb');

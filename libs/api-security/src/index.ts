@@ -156,5 +156,5 @@ export type {
 export { MemorySecurityStore } from './store/memory.store';
 export type { MemorySecurityStoreOptions } from './store/memory.store';
 export { StoreUnavailableError } from './store/store-unavailable.error';
-export type { StoreOutagePolicy } from './store/resilient.store';
+export type { StoreOutagePolicies, StoreOutagePolicy } from './store/store-outage.policy';
 export type { MemoryStoreOptions, RedisStoreOptions, SecurityStoreOptions } from './store/security-store.factory';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import type { SecurityEvent } from './security-event';
 import type { ResolvedThresholdAlertRule } from './threshold-alert.options';
 
@@ -17,7 +18,7 @@ export class ThresholdAlerts {
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
-    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    @InjectSecurityStore('alerts') private readonly store: SecurityStore,
   ) {
     this.rules = options.audit.alerts;
   }

@@ -5,7 +5,8 @@ import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-se
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import { SECURITY_STORE, type ReleaseRequest, type ReservedCounter, type SecurityStore } from '../store/security-store';
+import type { ReleaseRequest, ReservedCounter, SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import {
   accountClientFailuresKey,
   accountFailuresKey,
@@ -58,7 +59,7 @@ export class LoginAttemptsService {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    @InjectSecurityStore('lockout') private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     @Optional() @Inject(SESSION_CLOCK) clock?: SessionClock,

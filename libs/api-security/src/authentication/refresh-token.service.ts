@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { UnauthenticatedException } from '../errors/security.exception';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import { issuedRefreshTokenKey, liveRefreshTokenKey, refreshFamilyKey } from './refresh-token.keys';
 import { userValidAfterKey } from './revocation.keys';
 import { RevocationService } from './revocation.service';
@@ -98,7 +99,7 @@ export class RefreshTokenService {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    @InjectSecurityStore('refreshToken') private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     private readonly revocation: RevocationService,

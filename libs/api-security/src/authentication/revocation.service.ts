@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
 
 /** What {@link RevocationService.isRevoked} needs to know about a credential. */
@@ -44,7 +45,7 @@ export class RevocationService {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    @InjectSecurityStore('revocation') private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
   ) {

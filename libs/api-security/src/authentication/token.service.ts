@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import { JwtKeyService } from './jwt-key.service';
 import { userValidAfterKey } from './revocation.keys';
 
@@ -39,7 +40,7 @@ export class TokenService {
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly keys: JwtKeyService,
-    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    @InjectSecurityStore('revocation') private readonly store: SecurityStore,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
   ) {}
 

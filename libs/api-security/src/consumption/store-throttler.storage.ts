@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { SECURITY_STORE, type ConsumeRequest, type ConsumeResult, type SecurityStore } from '../store/security-store';
+import type { ConsumeRequest, ConsumeResult, SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 
 /** The record @nestjs/throttler expects (its interface is not exported from the package root). */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -14,7 +15,7 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
  */
 @Injectable()
 export class StoreThrottlerStorage implements ThrottlerStorage {
-  constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {}
+  constructor(@InjectSecurityStore('rateLimit') private readonly store: SecurityStore) {}
 
   /** `ttl` and `blockDuration` in milliseconds, as @nestjs/throttler passes them; times answered in seconds. */
   async increment(

@@ -2,7 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { SecurityPrincipal } from '../authentication/security-principal';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import { FLOW_CLOCK, type FlowClock } from './flow.clock';
 import { challengeKey, challengeUsedKey } from './flow.keys';
 import type { FlowChallengePlan } from './flow-plan';
@@ -65,7 +66,7 @@ export class ProofOfWorkService {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    @Inject(SECURITY_STORE) protected readonly store: SecurityStore,
+    @InjectSecurityStore('challenge') protected readonly store: SecurityStore,
     private readonly registry: RoutePlanRegistry,
     @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
   ) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { sanitizeForLog } from '../audit/security-event.bus';
-import { SECURITY_STORE, type SecurityStore } from '../store/security-store';
+import type { SecurityStore } from '../store/security-store';
+import { InjectSecurityStore } from '../store/security-store.purpose';
 import { FLOW_CLOCK, type FlowClock } from './flow.clock';
 import { flowCooldownKey, flowCounterKey, type FlowScope } from './flow.keys';
 import type { FlowLimit, FlowPlan } from './flow-plan';
@@ -40,7 +41,7 @@ export class VelocityService implements FlowSettler {
   private readonly now: FlowClock;
 
   constructor(
-    @Inject(SECURITY_STORE) protected readonly store: SecurityStore,
+    @InjectSecurityStore('velocity') protected readonly store: SecurityStore,
     @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
   ) {
     this.now = clock ?? (() => Date.now());

@@ -91,6 +91,16 @@ describeSecurityStoreConformance(
   'ResilientSecurityStore (failOpen over memory)',
   () => new ResilientSecurityStore(new MemorySecurityStore(), { policy: 'failOpen', logger: recordingLogger() }),
 );
+describeSecurityStoreConformance('ResilientSecurityStore rateLimit view (failOpen over memory)', () =>
+  new ResilientSecurityStore(new MemorySecurityStore(), { policy: 'failOpen', logger: recordingLogger() }).forPurpose(
+    'rateLimit',
+  ),
+);
+describeSecurityStoreConformance('ResilientSecurityStore revocation view (failOpen over memory)', () =>
+  new ResilientSecurityStore(new MemorySecurityStore(), { policy: 'failOpen', logger: recordingLogger() }).forPurpose(
+    'revocation',
+  ),
+);
 
 describe('ResilientSecurityStore', () => {
   describe('failClosed (default)', () => {
@@ -121,27 +131,120 @@ describe('ResilientSecurityStore', () => {
       const primary = new FlakyStore();
       const logger = recordingLogger();
       const store = new ResilientSecurityStore(primary, { policy: 'failOpen', logger });
-      await store.increment('k', 60_000);
-      await store.increment('k', 60_000);
+      const counters = store.forPurpose('rateLimit');
+      await counters.increment('k', 60_000);
+      await counters.increment('k', 60_000);
 
       primary.failure = new StoreUnavailableError();
-      await expect(store.increment('k', 60_000)).resolves.toMatchObject({ value: 1 });
-      await expect(store.increment('k', 60_000)).resolves.toMatchObject({ value: 2 });
-      await expect(store.setIfAbsent('once', 'v', 60_000)).resolves.toBe(true);
-      await expect(store.setIfAbsent('once', 'v', 60_000)).resolves.toBe(false);
-      await expect(store.take('once')).resolves.toBe('v');
+      await expect(counters.increment('k', 60_000)).resolves.toMatchObject({ value: 1 });
+      await expect(counters.increment('k', 60_000)).resolves.toMatchObject({ value: 2 });
+      await expect(counters.setIfAbsent('once', 'v', 60_000)).resolves.toBe(true);
+      await expect(counters.setIfAbsent('once', 'v', 60_000)).resolves.toBe(false);
+      await expect(counters.take('once')).resolves.toBe('v');
+      expect(store.degraded).toBe(true);
       expect(logger.warnings).toHaveLength(1);
-      expect(logger.warnings[0]).toContain('failing open');
+      expect(logger.warnings[0]).toContain('failing open for rateLimit, velocity, alerts');
+      expect(logger.warnings[0]).toContain('failing closed for everything else');
 
       primary.failure = undefined;
-      await expect(store.increment('k', 60_000)).resolves.toMatchObject({ value: 3 });
+      await expect(counters.increment('k', 60_000)).resolves.toMatchObject({ value: 3 });
+      expect(store.degraded).toBe(false);
       expect(logger.infos).toHaveLength(1);
 
       primary.failure = new StoreUnavailableError();
-      await store.get('k');
+      await counters.get('k');
       expect(logger.warnings).toHaveLength(2);
+      await counters.close();
+      expect(primary.closed).toBe(false);
       await store.close();
       expect(primary.closed).toBe(true);
+    });
+
+    it.each(['revocation', 'refreshToken', 'challenge', 'lockout'] as const)(
+      'fails closed for %s: a record written before the outage is never answered by an empty stand-in',
+      async (purpose) => {
+        const primary = new FlakyStore();
+        const store = new ResilientSecurityStore(primary, { policy: 'failOpen', logger: recordingLogger() });
+        const records = store.forPurpose(purpose);
+        await records.set('{u}:revoked', '1', 60_000);
+        await records.reserve([{ key: '{u}:locked', cost: 1, limit: 1, windowMs: 60_000 }]);
+        const outage = new StoreUnavailableError();
+        primary.failure = outage;
+
+        await expect(records.get('{u}:revoked')).rejects.toBe(outage);
+        await expect(records.getMany(['{u}:revoked'])).rejects.toBe(outage);
+        await expect(records.take('{u}:revoked')).rejects.toBe(outage);
+        await expect(records.setIfAbsent('{u}:once', 'v', 60_000)).rejects.toBe(outage);
+        await expect(records.set('{u}:k', 'v', 60_000)).rejects.toBe(outage);
+        await expect(records.delete('{u}:k')).rejects.toBe(outage);
+        await expect(records.increment('{u}:n', 60_000)).rejects.toBe(outage);
+        await expect(records.reserve([{ key: '{u}:locked', cost: 1, limit: 1, windowMs: 60_000 }])).rejects.toBe(
+          outage,
+        );
+        await expect(records.release([{ key: '{u}:locked', cost: 1, resetMs: 60_000 }])).rejects.toBe(outage);
+        await expect(records.consume([{ key: '{u}:c', cost: 1, limit: 1, windowMs: 60_000, blockMs: 0 }])).rejects.toBe(
+          outage,
+        );
+        expect(store.degraded).toBe(true);
+
+        primary.failure = undefined;
+        await expect(records.get('{u}:revoked')).resolves.toBe('1');
+        await store.close();
+      },
+    );
+
+    it('fails closed for calls made without a purpose (the application’s own use of the store)', async () => {
+      const primary = new FlakyStore();
+      const store = new ResilientSecurityStore(primary, { policy: 'failOpen', logger: recordingLogger() });
+      const outage = new StoreUnavailableError();
+      primary.failure = outage;
+      await expect(store.increment('k', 60_000)).rejects.toBe(outage);
+      await expect(store.get('k')).rejects.toBe(outage);
+      await expect(store.consume([{ key: 'c', cost: 1, limit: 1, windowMs: 60_000, blockMs: 0 }])).rejects.toBe(outage);
+      await store.close();
+    });
+
+    it('opens only the counter purposes named in a per-purpose policy', async () => {
+      const primary = new FlakyStore();
+      const store = new ResilientSecurityStore(primary, {
+        policy: { rateLimit: 'failOpen', velocity: 'failClosed' },
+        logger: recordingLogger(),
+      });
+      const outage = new StoreUnavailableError();
+      primary.failure = outage;
+      const request = { key: 'c', cost: 1, limit: 1, windowMs: 60_000, blockMs: 0 };
+      await expect(store.forPurpose('rateLimit').consume([request])).resolves.toMatchObject([{ blocked: false }]);
+      await expect(store.forPurpose('rateLimit').consume([request])).resolves.toMatchObject([{ blocked: true }]);
+      await expect(store.forPurpose('velocity').reserve([request])).rejects.toBe(outage);
+      await expect(store.forPurpose('alerts').increment('a', 60_000)).rejects.toBe(outage);
+      await expect(store.forPurpose('revocation').get('r')).rejects.toBe(outage);
+      await store.close();
+    });
+
+    it('fails closed for every purpose under failClosed', async () => {
+      const primary = new FlakyStore();
+      const store = new ResilientSecurityStore(primary, { logger: recordingLogger() });
+      const outage = new StoreUnavailableError();
+      primary.failure = outage;
+      for (const purpose of ['rateLimit', 'velocity', 'alerts', 'revocation'] as const) {
+        await expect(store.forPurpose(purpose).increment('k', 60_000)).rejects.toBe(outage);
+      }
+      await store.close();
+    });
+
+    it('gives one view per purpose, whose ping reports the primary', async () => {
+      const primary = new FlakyStore();
+      const store = new ResilientSecurityStore(primary, { policy: 'failOpen', logger: recordingLogger() });
+      expect(store.forPurpose('velocity')).toBe(store.forPurpose('velocity'));
+      primary.failure = new StoreUnavailableError();
+      await expect(store.forPurpose('velocity').ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(store.degraded).toBe(true);
+      await store.close();
+    });
+
+    it('refuses an unknown purpose', () => {
+      const store = new ResilientSecurityStore(new MemorySecurityStore());
+      expect(() => store.forPurpose('sessions' as unknown as 'revocation')).toThrow(/unknown purpose sessions/);
     });
 
     it('lets other errors through instead of hiding them behind the fallback', async () => {
@@ -179,11 +282,12 @@ describe('ResilientSecurityStore', () => {
         fallbackMaxEntries: 10,
         logger: recordingLogger(),
       });
+      const counters = store.forPurpose('rateLimit');
       for (let i = 0; i < 50; i++) {
-        await store.set(`k${i}`, 'v', 60_000);
+        await counters.set(`k${i}`, 'v', 60_000);
       }
-      await expect(store.get('k0')).resolves.toBeNull();
-      await expect(store.get('k49')).resolves.toBe('v');
+      await expect(counters.get('k0')).resolves.toBeNull();
+      await expect(counters.get('k49')).resolves.toBe('v');
       await store.close();
     });
   });
@@ -194,8 +298,8 @@ describe('ResilientSecurityStore', () => {
       const primary = new FlakyStore();
       primary.failure = new StoreUnavailableError();
       const store = new ResilientSecurityStore(primary, { policy: 'failOpen' });
-      await store.get('k');
-      await store.get('k');
+      await store.forPurpose('rateLimit').get('k');
+      await store.forPurpose('velocity').get('k');
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('unavailable'), 'SecurityStore');
       await store.close();
@@ -208,6 +312,17 @@ describe('ResilientSecurityStore', () => {
     expect(
       () => new ResilientSecurityStore(new MemorySecurityStore(), { policy: 'ignore' as unknown as 'failOpen' }),
     ).toThrow(TypeError);
+  });
+
+  it.each([
+    [{ revocation: 'failOpen' }, /onUnavailable\.revocation: revocation always fails closed/],
+    [{ lockout: 'failClosed' }, /onUnavailable\.lockout: lockout always fails closed/],
+    [{ ratelimit: 'failOpen' }, /unknown purpose 'ratelimit': only rateLimit, velocity, alerts/],
+    [{ velocity: 'open' }, /onUnavailable\.velocity must be 'failClosed' or 'failOpen'/],
+  ])('rejects the per-purpose policy %p', (policy, message) => {
+    expect(
+      () => new ResilientSecurityStore(new MemorySecurityStore(), { policy: policy as unknown as 'failOpen' }),
+    ).toThrow(message);
   });
 
   if (!REDIS_URL) {
@@ -296,19 +411,38 @@ if (REDIS_URL) {
     it('failOpen counts locally during the outage and goes back to Redis after recovery', async () => {
       const proxy = await startProxy();
       const store = resilientThrough(proxy, 'failOpen');
-      await expect(store.increment(key, 10_000)).resolves.toMatchObject({ value: 1 });
+      const counters = store.forPurpose('rateLimit');
+      await expect(counters.increment(key, 10_000)).resolves.toMatchObject({ value: 1 });
       await proxy.kill();
 
-      await expect(store.increment(key, 10_000)).resolves.toMatchObject({ value: 1 });
-      await expect(store.increment(key, 10_000)).resolves.toMatchObject({ value: 2 });
-      await expect(store.increment(key, 10_000)).resolves.toMatchObject({ value: 3 });
+      await expect(counters.increment(key, 10_000)).resolves.toMatchObject({ value: 1 });
+      await expect(counters.increment(key, 10_000)).resolves.toMatchObject({ value: 2 });
+      await expect(counters.increment(key, 10_000)).resolves.toMatchObject({ value: 3 });
       expect(store.degraded).toBe(true);
 
       await startProxy(proxy.port);
       await eventually(() => store.ping(), 3000);
       expect(store.degraded).toBe(false);
       // Redis still holds its own count from before the outage.
-      await expect(store.increment(key, 10_000)).resolves.toMatchObject({ value: 2 });
+      await expect(counters.increment(key, 10_000)).resolves.toMatchObject({ value: 2 });
+    });
+
+    it('failOpen still refuses security records during the outage, and serves them from Redis after', async () => {
+      const proxy = await startProxy();
+      const store = resilientThrough(proxy, 'failOpen');
+      const revocations = store.forPurpose('revocation');
+      await revocations.set(`${key}:jti`, '1', 10_000);
+      await proxy.kill();
+
+      const during = await Promise.allSettled(Array.from({ length: 30 }, () => revocations.get(`${key}:jti`)));
+      expect(during.map((outcome) => outcome.status)).toEqual(Array(30).fill('rejected'));
+      for (const outcome of during) {
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      }
+
+      await startProxy(proxy.port);
+      await eventually(() => store.ping(), 3000);
+      await expect(revocations.get(`${key}:jti`)).resolves.toBe('1');
     });
   });
 }

@@ -1,18 +1,19 @@
 import { Logger } from '@nestjs/common';
+import { DelegatingSecurityStore } from './delegating.store';
 import { MemorySecurityStore } from './memory.store';
-import type {
-  ConsumeRequest,
-  ConsumeResult,
-  CounterState,
-  ReleaseRequest,
-  ReserveRequest,
-  ReserveResult,
-  SecurityStore,
-} from './security-store';
+import type { SecurityStore } from './security-store';
+import {
+  COUNTER_PURPOSES,
+  RECORD_PURPOSES,
+  resolveOutagePolicy,
+  type CounterPurpose,
+  type SecurityStorePurpose,
+  type StoreOutagePolicies,
+  type StoreOutagePolicy,
+} from './store-outage.policy';
 import { StoreUnavailableError } from './store-unavailable.error';
 
-/** What to do while the shared store cannot answer. */
-export type StoreOutagePolicy = 'failClosed' | 'failOpen';
+export type { StoreOutagePolicy } from './store-outage.policy';
 
 /** The slice of a Nest logger the store uses (injectable so tests stay quiet). */
 export interface SecurityStoreLogger {
@@ -22,14 +23,20 @@ export interface SecurityStoreLogger {
 
 export interface ResilientSecurityStoreOptions {
   /**
-   * `failClosed`: a {@link StoreUnavailableError} propagates and the request is refused (503);
-   * no protection is silently switched off. `failOpen`: the operation is served by an
-   * in-process store instead, so limits keep working per instance rather than cluster-wide.
+   * Which counters may be served by an in-process store while the primary cannot answer, so
+   * that their limits keep working per instance rather than cluster-wide: `'failOpen'` for every
+   * counter purpose (rate limits, flow velocity, alert counts), or one policy per counter purpose.
+   *
+   * Everything else fails closed whatever this says: a {@link StoreUnavailableError} propagates and
+   * the request is refused (503). That covers security records (revocations, refresh-token
+   * families, one-time challenges, lockouts), which an empty stand-in would answer with "not
+   * revoked", "not spent", "not locked", and calls made on this object directly rather than
+   * through {@link ResilientSecurityStore.forPurpose}, whose purpose is unknown.
    * @default 'failClosed'
    */
-  policy?: StoreOutagePolicy;
+  policy?: StoreOutagePolicy | StoreOutagePolicies;
   /**
-   * Capacity of the in-process fallback used by `failOpen`.
+   * Capacity of the in-process fallback used by counters that fail open.
    * @default 100_000
    */
   fallbackMaxEntries?: number;
@@ -38,30 +45,37 @@ export interface ResilientSecurityStoreOptions {
 }
 
 const DEFAULT_FALLBACK_MAX_ENTRIES = 100_000;
+const PURPOSES: readonly string[] = [...COUNTER_PURPOSES, ...RECORD_PURPOSES];
+
+type Runner = <T>(operation: (store: SecurityStore) => Promise<T>) => Promise<T>;
 
 /**
  * Applies the outage policy around a primary (shared) store. Every call goes to the primary
  * first, so the primary is used again as soon as it answers; the outage is logged once when it
  * starts and once when it ends, not on every request.
  *
- * State written to the fallback during an outage is not copied back: counters restart from the
- * primary's values after recovery, which is the accepted cost of failing open.
+ * Only calls made through a counter purpose's view ({@link forPurpose}) can fall back, and only
+ * when the policy opens that purpose. State written to the fallback during an outage is not
+ * copied back: counters restart from the primary's values after recovery, which is the accepted
+ * cost of failing open.
  */
-export class ResilientSecurityStore implements SecurityStore {
-  private readonly policy: StoreOutagePolicy;
+export class ResilientSecurityStore extends DelegatingSecurityStore {
+  private readonly open: ReadonlySet<CounterPurpose>;
   private readonly fallback: MemorySecurityStore;
   private readonly logger: SecurityStoreLogger;
+  private readonly views = new Map<SecurityStorePurpose, SecurityStore>();
   private unavailable = false;
 
   constructor(
     private readonly primary: SecurityStore,
     options: ResilientSecurityStoreOptions = {},
   ) {
-    const policy = options.policy ?? 'failClosed';
-    if (policy !== 'failClosed' && policy !== 'failOpen') {
-      throw new TypeError(`ResilientSecurityStore: policy must be 'failClosed' or 'failOpen', got ${String(policy)}.`);
+    super();
+    const problems: string[] = [];
+    this.open = resolveOutagePolicy(options.policy, problems);
+    if (problems.length > 0) {
+      throw new TypeError(`ResilientSecurityStore: ${problems.join(' ')}`);
     }
-    this.policy = policy;
     this.fallback = new MemorySecurityStore({ maxEntries: options.fallbackMaxEntries ?? DEFAULT_FALLBACK_MAX_ENTRIES });
     this.logger = options.logger ?? new Logger('SecurityStore');
   }
@@ -71,47 +85,30 @@ export class ResilientSecurityStore implements SecurityStore {
     return this.unavailable;
   }
 
-  increment(key: string, ttlMs: number, by?: number): Promise<CounterState> {
-    return this.call((store) => store.increment(key, ttlMs, by));
+  /**
+   * This store as seen by one kind of state: its calls fall back to per-instance memory during an
+   * outage only when `purpose` is a counter the policy opens. Closing a view does nothing; the
+   * store itself owns the connections.
+   */
+  forPurpose(purpose: SecurityStorePurpose): SecurityStore {
+    if (!PURPOSES.includes(purpose)) {
+      throw new TypeError(
+        `ResilientSecurityStore: unknown purpose ${String(purpose)}; use one of ${PURPOSES.join(', ')}.`,
+      );
+    }
+    let view = this.views.get(purpose);
+    if (view === undefined) {
+      const failOpen = this.open.has(purpose as CounterPurpose);
+      view = new PurposeView(
+        (operation) => this.call(operation, failOpen),
+        () => this.ping(),
+      );
+      this.views.set(purpose, view);
+    }
+    return view;
   }
 
-  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return this.call((store) => store.setIfAbsent(key, value, ttlMs));
-  }
-
-  get(key: string): Promise<string | null> {
-    return this.call((store) => store.get(key));
-  }
-
-  getMany(keys: readonly string[]): Promise<(string | null)[]> {
-    return this.call((store) => store.getMany(keys));
-  }
-
-  set(key: string, value: string, ttlMs: number): Promise<void> {
-    return this.call((store) => store.set(key, value, ttlMs));
-  }
-
-  take(key: string): Promise<string | null> {
-    return this.call((store) => store.take(key));
-  }
-
-  delete(key: string): Promise<boolean> {
-    return this.call((store) => store.delete(key));
-  }
-
-  consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
-    return this.call((store) => store.consume(requests));
-  }
-
-  reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
-    return this.call((store) => store.reserve(requests));
-  }
-
-  release(requests: readonly ReleaseRequest[]): Promise<void> {
-    return this.call((store) => store.release(requests));
-  }
-
-  /** Reports the primary's health under both policies, so readiness checks and alerts see the outage. */
+  /** Reports the primary's health under every policy, so readiness checks and alerts see the outage. */
   async ping(): Promise<void> {
     try {
       await this.primary.ping();
@@ -132,7 +129,12 @@ export class ResilientSecurityStore implements SecurityStore {
     }
   }
 
-  private async call<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+  /** Calls without a purpose fail closed: nothing says an empty stand-in would be a safe answer. */
+  protected run<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+    return this.call(operation, false);
+  }
+
+  private async call<T>(operation: (store: SecurityStore) => Promise<T>, failOpen: boolean): Promise<T> {
     let result: T;
     try {
       result = await operation(this.primary);
@@ -141,7 +143,7 @@ export class ResilientSecurityStore implements SecurityStore {
         throw error;
       }
       this.markUnavailable();
-      if (this.policy === 'failClosed') {
+      if (!failOpen) {
         throw error;
       }
       return operation(this.fallback);
@@ -156,8 +158,10 @@ export class ResilientSecurityStore implements SecurityStore {
     }
     this.unavailable = true;
     this.logger.warn(
-      this.policy === 'failOpen'
-        ? 'Security store unavailable; failing open: serving from per-instance memory until it answers again.'
+      this.open.size > 0
+        ? `Security store unavailable; failing open for ${[...this.open].join(', ')} (per-instance memory) ` +
+            'and failing closed for everything else (revocations, refresh tokens, challenges, lockouts): ' +
+            'requests that need those are refused until it answers again.'
         : 'Security store unavailable; failing closed: requests that need it are refused until it answers again.',
     );
   }
@@ -168,5 +172,27 @@ export class ResilientSecurityStore implements SecurityStore {
     }
     this.unavailable = false;
     this.logger.log('Security store available again.');
+  }
+}
+
+/** One purpose's view of a {@link ResilientSecurityStore}. */
+class PurposeView extends DelegatingSecurityStore {
+  constructor(
+    private readonly runner: Runner,
+    private readonly pinger: () => Promise<void>,
+  ) {
+    super();
+  }
+
+  protected run<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+    return this.runner(operation);
+  }
+
+  ping(): Promise<void> {
+    return this.pinger();
+  }
+
+  async close(): Promise<void> {
+    // The store the view belongs to is closed once, by whoever created it.
   }
 }

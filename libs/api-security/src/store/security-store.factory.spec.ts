@@ -25,12 +25,15 @@ describe('createSecurityStore', () => {
     }
   });
 
-  it('fails open over Redis when asked to', async () => {
+  it('fails open over Redis for counters only when asked to', async () => {
     const port = await unusedPort();
     const store = createSecurityStore({ type: 'redis', url: `redis://127.0.0.1:${port}`, onUnavailable: 'failOpen' });
     const warn = jest.spyOn(ConsoleLogger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      await expect(store.increment('k', 1000)).resolves.toMatchObject({ value: 1 });
+      const resilient = store as ResilientSecurityStore;
+      await expect(resilient.forPurpose('rateLimit').increment('k', 1000)).resolves.toMatchObject({ value: 1 });
+      await expect(resilient.forPurpose('revocation').get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.increment('k', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
       warn.mockRestore();
@@ -59,6 +62,16 @@ describe('createSecurityStore', () => {
     expect(() => createSecurityStore({ type: 'memory', onUnavailable: 'ignore' as unknown as 'failOpen' })).toThrow(
       /store\.onUnavailable/,
     );
+  });
+
+  it('rejects failing open a security record, or an unknown purpose, naming it', () => {
+    const url = 'redis://127.0.0.1:6379';
+    expect(() =>
+      createSecurityStore({ type: 'redis', url, onUnavailable: { revocation: 'failOpen' } as unknown as 'failOpen' }),
+    ).toThrow(/store\.onUnavailable\.revocation: revocation always fails closed/);
+    expect(() =>
+      createSecurityStore({ type: 'redis', url, onUnavailable: { counters: 'failOpen' } as unknown as 'failOpen' }),
+    ).toThrow(/store\.onUnavailable has an unknown purpose 'counters'/);
   });
 
   it('rejects an unknown store type', () => {

@@ -1,15 +1,26 @@
 import { MemorySecurityStore } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
 import type * as RedisStoreModule from './redis.store';
-import { ResilientSecurityStore, type StoreOutagePolicy } from './resilient.store';
+import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';
+import { resolveOutagePolicy, type StoreOutagePolicies, type StoreOutagePolicy } from './store-outage.policy';
 
 interface CommonStoreOptions {
   /**
-   * What to do while Redis cannot answer (ignored for `memory`, which cannot be unavailable).
+   * What counters do while Redis cannot answer (ignored for `memory`, which cannot be unavailable).
+   *
+   * `'failClosed'`: every request that needs the store is refused with 503 `ERR_STORE_UNAVAILABLE`.
+   * `'failOpen'`: counters (rate limits, sensitive-flow velocity and cooldowns, threshold-alert
+   * counts) are kept in a per-instance memory until Redis answers again, so those limits hold per
+   * instance instead of cluster-wide. An object sets each counter purpose on its own
+   * (`{ rateLimit: 'failOpen' }`; a purpose left out fails closed).
+   *
+   * Security records fail closed under every setting: revocations (token, user, session),
+   * refresh-token families, one-time challenges and login lockouts, as well as the application's
+   * own calls on the injected `SECURITY_STORE`. Naming one of them here is a boot error.
    * @default 'failClosed'
    */
-  onUnavailable?: StoreOutagePolicy;
+  onUnavailable?: StoreOutagePolicy | StoreOutagePolicies;
 }
 
 /** Keeps security state in this process (the default): for one instance, development and tests. */
@@ -37,14 +48,13 @@ export type SecurityStoreOptions = MemoryStoreOptions | RedisStoreOptions;
 
 /**
  * Builds the configured store. Redis is wrapped in a {@link ResilientSecurityStore} applying
- * `onUnavailable`; memory is returned as is. Nothing connects until the first operation.
+ * `onUnavailable` to the counter purposes; memory is returned as is. Nothing connects until the first operation.
  */
 export function createSecurityStore(options: SecurityStoreOptions): SecurityStore {
-  const onUnavailable: unknown = options?.onUnavailable;
-  if (onUnavailable !== undefined && onUnavailable !== 'failClosed' && onUnavailable !== 'failOpen') {
-    throw new Error(
-      `Invalid option store.onUnavailable: expected 'failClosed' (refuse requests, 503) or 'failOpen' (per-instance memory), got ${String(onUnavailable)}.`,
-    );
+  const problems: string[] = [];
+  resolveOutagePolicy(options?.onUnavailable, problems);
+  if (problems.length > 0) {
+    throw new Error(`Invalid option: ${problems.join(' ')}`);
   }
   switch (options?.type) {
     case 'memory':
