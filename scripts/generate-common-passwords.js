@@ -50,6 +50,6 @@ writeFileSync(
     `// ${kept.length} entries, NFKC-normalised and lower-cased: the ${TOP} most common passwords, then every\n` +
     `// further one of ${MIN_LENGTH}–${MAX_LENGTH} characters. One string, not an array: it parses faster and packs smaller.\n` +
     '/* prettier-ignore */\n' +
-    `export const COMMON_PASSWORDS = ${JSON.stringify(kept.join('\n'))};\n`,
+    `export const COMMON_PASSWORDS: string = ${JSON.stringify(kept.join('\n'))};\n`,
 );
 console.error(`wrote ${kept.length} entries to ${path.relative(process.cwd(), target)}`);
