@@ -118,6 +118,23 @@ describe(`sample-api authentication (${SAMPLE_DATABASE})`, () => {
       expect((await login(`wide-${tag}@example.com`)).status).toBe(200);
     });
 
+    it('lets exactly one of 30 concurrent registrations of one address in different spellings win', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const ascii = `race-${tag}@example.com`;
+      const fullwidth = [...ascii].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+      const spellings = [ascii, ascii.toUpperCase(), ` ${ascii} `, fullwidth, fullwidth.toUpperCase()];
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          http()
+            .post('/api/v1/auth/register')
+            .send({ email: spellings[i % spellings.length], password: PASSWORD, name: `R${i}` }),
+        ),
+      );
+      const statuses = results.map((res) => res.status).sort();
+      expect(statuses).toEqual([201, ...Array.from({ length: 29 }, () => 409)]);
+      expect(results.find((res) => res.status === 201)?.body.email).toBe(ascii);
+    });
+
     it('trims the name, and refuses one that is blank once trimmed, on registration and on update', async () => {
       expectRefused(
         await http()
