@@ -315,6 +315,27 @@ describe('the packed package in fresh apps', () => {
       expect(resolvable.stdout.trim()).toBe('');
     });
 
+    it('ships the common-password list and the identity validators in the installed package', async () => {
+      const script = `
+        const { validateSync } = require('class-validator');
+        const { IsPassword, normalizeIdentityEmail } = require('@api-security/nestjs');
+        class Dto {}
+        IsPassword()(Dto.prototype, 'password');
+        const messages = (password) =>
+          validateSync(Object.assign(new Dto(), { password })).flatMap((e) => Object.values(e.constraints));
+        console.log(JSON.stringify({
+          common: messages('password1234'),
+          good: messages('correct horse battery staple'),
+          email: normalizeIdentityEmail(' ＡＤＭＩＮ＠Example.com '),
+        }));`;
+      const { stdout } = await runOrThrow(process.execPath, ['-e', script], dir());
+      expect(JSON.parse(stdout)).toEqual({
+        common: ['password is too common: choose one that is not on lists of common or breached passwords'],
+        good: [],
+        email: 'admin@example.com',
+      });
+    });
+
     it("type-checks against the package's declarations (strict, skipLibCheck false)", () => {
       expect(typeCheckResult.stdout + typeCheckResult.stderr).toBe('');
       expect(typeCheckResult.code).toBe(0);

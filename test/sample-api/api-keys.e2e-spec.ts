@@ -45,6 +45,18 @@ describe(`sample-api API keys (${SAMPLE_DATABASE})`, () => {
     expect((await http().get('/api/v1/users/me').set('X-API-Key', key)).status).toBe(401);
   });
 
+  it('trims the key name and refuses one that is blank or carries a bidi control (400 naming name)', async () => {
+    const auth = { Authorization: `Bearer ${await userToken()}` };
+    const trimmed = await http().post('/api/v1/api-keys').set(auth).send({ name: '  deploy  ' });
+    expect(trimmed.status).toBe(201);
+    expect(trimmed.body.name).toBe('deploy');
+    for (const name of ['   ', 'deploy\u202e']) {
+      const res = await http().post('/api/v1/api-keys').set(auth).send({ name });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['name']);
+    }
+  });
+
   it("never lets user B revoke or see user A's key", async () => {
     const a = { Authorization: `Bearer ${await userToken()}` };
     const b = { Authorization: `Bearer ${await userToken()}` };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import request from 'supertest';
+import { ErrorCode } from '@api-security/nestjs';
+import { expectProblem } from '../utils/problem';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';
@@ -67,6 +69,93 @@ describe(`sample-api authentication (${SAMPLE_DATABASE})`, () => {
         .send({ email: email.toUpperCase(), password: PASSWORD, name: 'Dup' });
       expect(res.status).toBe(409);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
+    });
+  });
+
+  describe('credentials and identities', () => {
+    function expectRefused(res: request.Response, field: string, message: RegExp): void {
+      expectProblem(res, 400, ErrorCode.VALIDATION);
+      const errors = (JSON.parse(res.text) as { errors: { field: string; message: string }[] }).errors;
+      expect(errors.map((e) => e.field)).toEqual(errors.map(() => field));
+      expect(errors.map((e) => e.message).join('\n')).toMatch(message);
+    }
+
+    it.each([
+      ['one repeated character', 'aaaaaaaaaaaa', /repeated/],
+      ['a commonly used password', 'password1234', /too common/],
+      ['a commonly used password in capitals', 'Password1234', /too common/],
+      ['twelve spaces', ' '.repeat(12), /spaces/],
+    ])('refuses %s as a password (400 problem naming password) and creates nothing', async (_, password, message) => {
+      const email = uniqueEmail('weak');
+      expectRefused(
+        await http().post('/api/v1/auth/register').send({ email, password, name: 'Ann' }),
+        'password',
+        message,
+      );
+      expect((await login(email, password)).status).toBe(401);
+    });
+
+    it.each([
+      ['a zero-width space', 'ad\u200bmin@example.com', /invisible/],
+      ['a bidi override', 'admin\u202e@example.com', /invisible/],
+      ['a Cyrillic а among Latin letters', '\u0430dmin@example.com', /scripts/],
+    ])('refuses an email with %s (400 naming email)', async (_, email, message) => {
+      const res = await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'Ann' });
+      expectRefused(res, 'email', message);
+    });
+
+    it('stores a fullwidth email as its ASCII form: one account, reachable by either spelling', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const fullwidth = `ｗｉｄｅ-${tag}＠ｅｘａｍｐｌｅ．ｃｏｍ`;
+      const res = await http().post('/api/v1/auth/register').send({ email: fullwidth, password: PASSWORD, name: 'W' });
+      expect(res.status).toBe(201);
+      expect(res.body.email).toBe(`wide-${tag}@example.com`);
+      const again = await http()
+        .post('/api/v1/auth/register')
+        .send({ email: `WIDE-${tag}@example.com`, password: PASSWORD, name: 'W' });
+      expect(again.status).toBe(409);
+      expect((await login(fullwidth)).status).toBe(200);
+      expect((await login(`wide-${tag}@example.com`)).status).toBe(200);
+    });
+
+    it('lets exactly one of 30 concurrent registrations of one address in different spellings win', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const ascii = `race-${tag}@example.com`;
+      const fullwidth = [...ascii].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)).join('');
+      const spellings = [ascii, ascii.toUpperCase(), ` ${ascii} `, fullwidth, fullwidth.toUpperCase()];
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          http()
+            .post('/api/v1/auth/register')
+            .send({ email: spellings[i % spellings.length], password: PASSWORD, name: `R${i}` }),
+        ),
+      );
+      const statuses = results.map((res) => res.status).sort();
+      expect(statuses).toEqual([201, ...Array.from({ length: 29 }, () => 409)]);
+      expect(results.find((res) => res.status === 201)?.body.email).toBe(ascii);
+    });
+
+    it('trims the name, and refuses one that is blank once trimmed, on registration and on update', async () => {
+      expectRefused(
+        await http()
+          .post('/api/v1/auth/register')
+          .send({ email: uniqueEmail('blank'), password: PASSWORD, name: '   ' }),
+        'name',
+        /empty/,
+      );
+      const email = uniqueEmail('trim');
+      const created = await http()
+        .post('/api/v1/auth/register')
+        .send({ email, password: PASSWORD, name: '  Ann Lee  ' });
+      expect(created.status).toBe(201);
+      expect(created.body.name).toBe('Ann Lee');
+      const token = (await login(email)).body.accessToken as string;
+      const patch = (name: string) =>
+        http().patch(`/api/v1/users/${created.body.id}`).set('Authorization', `Bearer ${token}`).send({ name });
+      expectRefused(await patch(' \u3000 '), 'name', /empty/);
+      expect((await patch(' Bea ')).body.name).toBe('Bea');
+      const me = await http().get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
+      expect(me.body.name).toBe('Bea');
     });
   });
 

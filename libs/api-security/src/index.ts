@@ -38,6 +38,11 @@ export type { RevocablePrincipal, RevokeSessionOptions } from './authentication/
 export { LoginAttemptsService } from './authentication/login-attempts.service';
 export type { LoginSuccess } from './authentication/login-attempts.service';
 export { PasswordService } from './authentication/password.service';
+export { IsPassword } from './authentication/is-password.decorator';
+export { IsIdentityEmail } from './authentication/is-identity-email.decorator';
+export { normalizeIdentityEmail } from './authentication/identity-email';
+export { IsDisplayName } from './authentication/is-display-name.decorator';
+export type { DisplayNameOptions } from './authentication/is-display-name.decorator';
 export type { Argon2Options, SessionOptions } from './authentication/session.options';
 export type { JwtFailureReason } from './authentication/jwt-refusal';
 export { ApiKeyAuthenticator } from './authentication/api-key.authenticator';

@@ -4,7 +4,7 @@ import { UsersService } from '../users/users.service';
 
 /**
  * The accounts the library's token endpoints log in, refresh and log out. Lookups go through
- * UsersService, so login finds an email the way registration stored it (trimmed, lower-cased).
+ * UsersService, so login finds an email the way registration stored it (normalizeIdentityEmail: NFKC, trimmed, lower-cased).
  * The entity is returned as is: the library reads only id, passwordHash, isActive and role.
  */
 @Injectable()

@@ -1,17 +1,16 @@
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsDisplayName, IsIdentityEmail, IsPassword } from '@api-security/nestjs';
 
+/**
+ * `POST /auth/register` body. The email arrives normalised (NFKC, trimmed, lower-cased) and the name
+ * trimmed; look-alike emails, common passwords and blank names are 400s naming the field.
+ */
 export class RegisterDto {
-  @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(254)
+  @IsIdentityEmail()
   email!: string;
 
-  @IsString()
-  @MinLength(12)
-  @MaxLength(128)
+  @IsPassword()
   password!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsDisplayName({ maxLength: 100 })
   name!: string;
 }

@@ -344,8 +344,33 @@ describe('loadConfig', () => {
         { SEED_ADMIN_EMAIL: 'admin@example.com', SEED_ADMIN_PASSWORD: '🔑'.repeat(11) },
         'SEED_ADMIN_PASSWORD',
       );
-      expect(loadConfig({ SEED_ADMIN_EMAIL: 'a@b.io', SEED_ADMIN_PASSWORD: '🔑'.repeat(12) }).seedAdmin?.password).toBe(
-        '🔑'.repeat(12),
+      expect(
+        loadConfig({ SEED_ADMIN_EMAIL: 'a@b.io', SEED_ADMIN_PASSWORD: '🔑🚀'.repeat(6) }).seedAdmin?.password,
+      ).toBe('🔑🚀'.repeat(6));
+    });
+
+    it('applies the registration password policy: no common password, no single repeated character', () => {
+      expectOneProblem(
+        { SEED_ADMIN_EMAIL: 'admin@example.com', SEED_ADMIN_PASSWORD: 'Password1234' },
+        'SEED_ADMIN_PASSWORD',
+        /too common/,
+      );
+      expectOneProblem(
+        { SEED_ADMIN_EMAIL: 'admin@example.com', SEED_ADMIN_PASSWORD: 'a'.repeat(12) },
+        'SEED_ADMIN_PASSWORD',
+        /repeated/,
+      );
+    });
+
+    it('normalises the email like registration and refuses an invisible character in it', () => {
+      expect(
+        loadConfig({ SEED_ADMIN_EMAIL: ' ＡＤＭＩＮ@Example.com ', SEED_ADMIN_PASSWORD: 'long enough password' })
+          .seedAdmin?.email,
+      ).toBe('admin@example.com');
+      expectOneProblem(
+        { SEED_ADMIN_EMAIL: 'ad\u200bmin@example.com', SEED_ADMIN_PASSWORD: 'long enough password' },
+        'SEED_ADMIN_EMAIL',
+        /invisible/,
       );
     });
 

@@ -1,3 +1,6 @@
+import { IsIdentityEmail, IsPassword, normalizeIdentityEmail } from '@api-security/nestjs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { ConfigError, type ConfigProblem } from './config.error';
 import {
   type Parsed,
@@ -22,7 +25,15 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 /** Shortest HS256 secret accepted: the HMAC key should be as long as the SHA-256 output (RFC 7518 §3.2). */
 export const MIN_JWT_SECRET_BYTES = 32;
-export const MIN_SEED_PASSWORD_LENGTH = 12;
+
+/** The seeded admin's credentials meet the same rules as a registration's. */
+class SeedAdminCredentials {
+  @IsIdentityEmail()
+  email!: string;
+
+  @IsPassword()
+  password!: string;
+}
 
 export interface JwtConfig {
   readonly algorithm: JwtAlgorithm;
@@ -342,10 +353,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
 
   function loadSeedAdmin(): SeedAdminConfig | undefined {
-    const email = read('SEED_ADMIN_EMAIL')?.toLowerCase();
+    const rawEmail = read('SEED_ADMIN_EMAIL');
     const password = readSecret('SEED_ADMIN_PASSWORD');
-    if (email === undefined && password === undefined) return undefined;
-    if (email === undefined) {
+    if (rawEmail === undefined && password === undefined) return undefined;
+    if (rawEmail === undefined) {
       report('SEED_ADMIN_EMAIL', 'is required when SEED_ADMIN_PASSWORD is set: set both or neither');
       return undefined;
     }
@@ -353,12 +364,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       report('SEED_ADMIN_PASSWORD', 'is required when SEED_ADMIN_EMAIL is set: set both or neither');
       return undefined;
     }
+    const email = normalizeIdentityEmail(rawEmail);
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
       report('SEED_ADMIN_EMAIL', `must be an email address such as admin@example.com (got ${quote(email)})`);
+      return { email, password };
     }
-    // Counted in code points, as users count characters, not UTF-16 units.
-    if ([...password].length < MIN_SEED_PASSWORD_LENGTH) {
-      report('SEED_ADMIN_PASSWORD', `must be at least ${MIN_SEED_PASSWORD_LENGTH} characters long`);
+    const variables = { email: 'SEED_ADMIN_EMAIL', password: 'SEED_ADMIN_PASSWORD' } as const;
+    // The policy's messages say which rule failed and never contain the password.
+    for (const error of validateSync(plainToInstance(SeedAdminCredentials, { email, password }))) {
+      const property = error.property as keyof typeof variables;
+      for (const message of Object.values(error.constraints ?? {})) {
+        report(variables[property], message.replace(new RegExp(`^${property} `), ''));
+      }
     }
     return { email, password };
   }

@@ -1,13 +1,12 @@
-import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { MultilineText, WritableBy } from '@api-security/nestjs';
+import { IsBoolean, IsIn, IsOptional, IsString, IsUrl, MaxLength, ValidateIf } from 'class-validator';
+import { IsDisplayName, MultilineText, WritableBy } from '@api-security/nestjs';
 import { USER_ROLES, type UserRole } from '../database/user.entity';
 
 /** What may change on a user: the owner edits the profile, only admins touch role, state and notes. */
 export class UpdateUserDto {
+  /** Trimmed before it is checked, so a blank name is a 400, never stored as "". */
   @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsDisplayName({ maxLength: 100 })
   name?: string;
 
   @IsOptional()

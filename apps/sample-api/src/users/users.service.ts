@@ -7,7 +7,12 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { PasswordService, RevocationService, type SecurityPrincipal } from '@api-security/nestjs';
+import {
+  normalizeIdentityEmail,
+  PasswordService,
+  RevocationService,
+  type SecurityPrincipal,
+} from '@api-security/nestjs';
 import { Not, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -37,7 +42,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   async create(input: NewUser): Promise<UserEntity> {
     this.passwords.assertPolicy(input.password);
-    const email = input.email.trim().toLowerCase();
+    const email = normalizeIdentityEmail(input.email);
     if (await this.users.existsBy({ email })) throw new ConflictException('This email is already registered.');
     const user = this.users.create({
       email,
@@ -59,7 +64,8 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ email: email.trim().toLowerCase() });
+    // The form registration stored: a fullwidth or upper-case spelling finds the same account.
+    return this.users.findOneBy({ email: normalizeIdentityEmail(email) });
   }
 
   findById(id: string): Promise<UserEntity | null> {

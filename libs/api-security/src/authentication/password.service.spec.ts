@@ -149,27 +149,37 @@ describe('PasswordService', () => {
       throw new Error('the password was accepted');
     };
 
+    /** `length` letters that are neither one repeated character nor a listed password. */
+    const varied = (length: number): string =>
+      Array.from({ length }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join('');
+
     it('accepts 12 to 128 characters', () => {
       expect(PASSWORD_MIN_LENGTH).toBe(12);
       expect(PASSWORD_MAX_LENGTH).toBe(128);
-      expect(() => passwords.assertPolicy('a'.repeat(12))).not.toThrow();
-      expect(() => passwords.assertPolicy('a'.repeat(128))).not.toThrow();
+      expect(() => passwords.assertPolicy(varied(12))).not.toThrow();
+      expect(() => passwords.assertPolicy(varied(128))).not.toThrow();
     });
 
     it('refuses 11 and 129 characters, saying which bound', () => {
-      expect(refusedWith('a'.repeat(11))).toMatch(/at least 12/);
-      expect(refusedWith('a'.repeat(129))).toMatch(/at most 128/);
+      expect(refusedWith(varied(11))).toMatch(/at least 12/);
+      expect(refusedWith(varied(129))).toMatch(/at most 128/);
     });
 
     it('counts Unicode code points, so an emoji is one character', () => {
-      const emoji = '😀';
-      expect(emoji).toHaveLength(2);
-      expect(() => passwords.assertPolicy(`${'a'.repeat(11)}${emoji}`)).not.toThrow();
+      const emoji = '😀🔑';
+      expect(emoji).toHaveLength(4);
+      expect(() => passwords.assertPolicy(`${varied(11)}😀`)).not.toThrow();
       // 11 emoji are 22 UTF-16 units but only 11 characters.
-      expect(refusedWith(emoji.repeat(11))).toMatch(/at least 12/);
+      expect(refusedWith(`${emoji.repeat(5)}😀`)).toMatch(/at least 12/);
       // 128 emoji are 256 UTF-16 units but 128 characters.
-      expect(() => passwords.assertPolicy(emoji.repeat(128))).not.toThrow();
-      expect(refusedWith(emoji.repeat(129))).toMatch(/at most 128/);
+      expect(() => passwords.assertPolicy(emoji.repeat(64))).not.toThrow();
+      expect(refusedWith(`${emoji.repeat(64)}😀`)).toMatch(/at most 128/);
+    });
+
+    it('refuses common passwords, one repeated character and white space alone', () => {
+      expect(refusedWith('password1234')).toMatch(/too common/);
+      expect(refusedWith('aaaaaaaaaaaa')).toMatch(/repeated/);
+      expect(refusedWith(' '.repeat(12))).toMatch(/spaces/);
     });
 
     it('refuses something that is not a string', () => {

@@ -3,11 +3,9 @@ import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { ValidationProblemException } from '../errors/security.exception';
+import { commonPasswords, passwordPolicyViolation } from './password.policy';
 
-/** Shortest accepted password, in Unicode code points (NIST SP 800-63B allows 8; OWASP ASVS 5 asks 12). */
-export const PASSWORD_MIN_LENGTH = 12;
-/** Longest accepted password, in Unicode code points: long passphrases yes, megabytes to hash no. */
-export const PASSWORD_MAX_LENGTH = 128;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.policy';
 
 /**
  * Password hashing with argon2id (parameters from `sessions.argon2`, OWASP's m=19456 KiB, t=2, p=1
@@ -29,8 +27,12 @@ export class PasswordService implements OnModuleInit {
     this.parameters = { type: argon2.argon2id, memoryCost, timeCost, parallelism };
   }
 
-  /** Computes the dummy hash at boot, so the first login of an unknown email is not the slow one. */
+  /**
+   * Computes the dummy hash and loads the common-password list at boot, so neither the first login
+   * of an unknown email nor the first registration is the slow one.
+   */
   async onModuleInit(): Promise<void> {
+    commonPasswords();
     await this.dummyHash();
   }
 
@@ -75,23 +77,17 @@ export class PasswordService implements OnModuleInit {
   }
 
   /**
-   * Enforces the length policy: 12 to 128 Unicode code points, so an emoji counts as one character.
-   * Composition rules are deliberately absent (NIST SP 800-63B §3.1.1.2).
+   * Enforces the password policy that `@IsPassword()` checks in DTOs: 12 to 128 Unicode code
+   * points (of the NFC form, so an emoji counts as one character), not only white space, not one
+   * character repeated, not on the bundled list of common and breached passwords (compared
+   * case-insensitively, after NFKC folding). Composition rules are deliberately absent
+   * (NIST SP 800-63B-4 §3.1.1.2, OWASP ASVS 5.0 V6.2.5).
    * @throws ValidationProblemException (400) naming the `password` field
    */
   assertPolicy(password: string): void {
-    const length = typeof password === 'string' ? codePoints(password) : 0;
-    if (typeof password !== 'string' || length < PASSWORD_MIN_LENGTH) {
-      throw new ValidationProblemException(
-        [{ field: 'password', message: `password must be at least ${PASSWORD_MIN_LENGTH} characters long` }],
-        'password shorter than the policy minimum',
-      );
-    }
-    if (length > PASSWORD_MAX_LENGTH) {
-      throw new ValidationProblemException(
-        [{ field: 'password', message: `password must be at most ${PASSWORD_MAX_LENGTH} characters long` }],
-        'password longer than the policy maximum',
-      );
+    const problem = passwordPolicyViolation(password);
+    if (problem !== undefined) {
+      throw new ValidationProblemException([{ field: 'password', message: problem }], 'password refused by the policy');
     }
   }
 
@@ -106,10 +102,4 @@ export class PasswordService implements OnModuleInit {
     }
     return this.dummy;
   }
-}
-
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }

@@ -1,6 +1,9 @@
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import type { SchemaObject } from '@nestjs/swagger';
+import { IS_DISPLAY_NAME } from '../authentication/is-display-name.decorator';
+import { IS_IDENTITY_EMAIL } from '../authentication/is-identity-email.decorator';
+import { IS_PASSWORD } from '../authentication/is-password.decorator';
 import type { ClassType } from '../properties/visibility.metadata';
 
 interface TypeMetadataSource {
@@ -44,6 +47,24 @@ function apply(schema: PropertySchema, meta: ValidationMetadata): void {
     case 'isEmail':
       Object.assign(schema, { type: 'string', format: 'email' });
       return;
+    case IS_PASSWORD: {
+      const [min, max] = (meta.constraints ?? []) as unknown[];
+      schema.type = 'string';
+      if (typeof min === 'number') schema.minLength = min;
+      if (typeof max === 'number') schema.maxLength = max;
+      return;
+    }
+    case IS_IDENTITY_EMAIL:
+      Object.assign(schema, { type: 'string', format: 'email' });
+      if (n !== undefined) schema.maxLength = n;
+      return;
+    case IS_DISPLAY_NAME: {
+      const [min, max] = (meta.constraints ?? []) as unknown[];
+      schema.type = 'string';
+      if (typeof min === 'number') schema.minLength = min;
+      if (typeof max === 'number') schema.maxLength = max;
+      return;
+    }
     case 'isUrl':
       Object.assign(schema, { type: 'string', format: 'uri' });
       return;
