@@ -34,12 +34,22 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
     expect((await http().get('/api/v1/admin/inventory').set('Authorization', `Bearer ${user.token}`)).status).toBe(403);
     const res = await http().get('/api/v1/admin/inventory').set('Authorization', `Bearer ${admin}`);
     expect(res.status).toBe(200);
-    const routes = res.body.routes as { method: string; path: string; public: boolean; roles: string[] }[];
+    const routes = res.body.routes as {
+      method: string;
+      path: string;
+      public: boolean;
+      roles: string[];
+      effectiveRoles: string[];
+    }[];
     const find = (method: string, path: string) => routes.find((r) => r.method === method && r.path === path);
     expect(find('GET', '/api/health')?.public).toBe(true);
     expect(find('POST', '/api/v1/auth/login')?.public).toBe(true);
     expect(find('GET', '/api/v1/users/me')?.public).toBe(false);
     expect(find('GET', '/api/v1/admin/inventory')?.roles).toEqual(['admin']);
+    // Declared roles beside the ones that pass through the hierarchy: admin includes manager.
+    expect(find('GET', '/api/v1/users')).toMatchObject({ roles: ['manager'], effectiveRoles: ['manager', 'admin'] });
+    expect(find('GET', '/api/v1/admin/inventory')?.effectiveRoles).toEqual(['admin']);
+    expect(find('GET', '/api/v1/users/me')?.effectiveRoles).toEqual([]);
   });
 
   it('records login failures, lockouts and refresh-token reuse, newest first, without secrets', async () => {
