@@ -68,8 +68,7 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
     const forbidden = await http().get('/api/v1/admin/security-events').set('Authorization', `Bearer ${other.token}`);
     expect(forbidden.status).toBe(403);
 
-    // Sinks persist without blocking the request: give them a moment.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // No wait: the endpoint flushes this instance's queued events before it reads.
     const res = await http().get('/api/v1/admin/security-events?limit=100').set('Authorization', `Bearer ${admin}`);
     expect(res.status).toBe(200);
     const types = (res.body.items as { type: string }[]).map((e) => e.type);
@@ -92,9 +91,49 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
         .send({ email: `nobody-${i}-${randomUUID().slice(0, 6)}@example.com`, password: 'wrong password 123' });
       expect(res.status).toBe(401);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200)); // sinks and alerts run after the response
     const res = await http().get('/api/v1/admin/security-events?limit=100').set('Authorization', `Bearer ${admin}`);
     const alerts = (res.body.items as { type: string; reason: string }[]).filter((e) => e.type === 'alert.threshold');
     expect(alerts).toEqual([expect.objectContaining({ reason: 'authentication.failure by ip' })]);
+  });
+
+  it('filters by ?type= and lists an event the moment its request has answered', async () => {
+    const admin = await tokenFor(ADMIN.email, ADMIN.password);
+    const user = await newUser();
+    await http()
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: `wrong-${randomUUID()}` });
+    // Reading flushes the queue, so the denial below starts a new partial batch, held for a second.
+    const before = await http().get('/api/v1/admin/security-events').set('Authorization', `Bearer ${admin}`);
+    expect(before.status).toBe(200);
+    const requestId = `audit-${randomUUID()}`;
+    const denied = await http()
+      .get('/api/v1/admin/reports')
+      .set('Authorization', `Bearer ${user.token}`)
+      .set('X-Request-Id', requestId);
+    expect(denied.status).toBe(403);
+
+    // Read at once: the sink batches inserts, so without the endpoint's flush the event would still be queued.
+    const res = await http()
+      .get('/api/v1/admin/security-events?type=access.denied&limit=100')
+      .set('Authorization', `Bearer ${admin}`);
+    expect(res.status).toBe(200);
+    const items = res.body.items as { type: string; requestId: string | null }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(new Set(items.map((e) => e.type))).toEqual(new Set(['access.denied']));
+    expect(items.map((e) => e.requestId)).toContain(requestId);
+
+    const all = await http().get('/api/v1/admin/security-events?limit=100').set('Authorization', `Bearer ${admin}`);
+    expect((all.body.items as { type: string }[]).map((e) => e.type)).toContain('authentication.failure');
+    expect(res.body.total).toBeLessThan(all.body.total as number);
+    expect(res.body.total).toBe(
+      (all.body.items as { type: string }[]).filter((e) => e.type === 'access.denied').length,
+    );
+
+    const unknown = await http()
+      .get('/api/v1/admin/security-events?type=no.such.type')
+      .set('Authorization', `Bearer ${admin}`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((unknown.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['type']);
   });
 });

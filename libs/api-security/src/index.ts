@@ -138,6 +138,8 @@ export { eventContext } from './audit/event-context';
 export { RedactingLogger } from './audit/redacting.logger';
 export type { RedactingLoggerOptions } from './audit/redacting.logger';
 export type { ThresholdAlertRule } from './audit/threshold-alert.options';
+export { BatchingEventWriter } from './audit/batching-event.writer';
+export type { BatchingEventWriterOptions } from './audit/batching-event.writer';
 
 // State shared across instances
 export { SECURITY_STORE } from './store/security-store';
