@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
@@ -78,6 +78,13 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
     const times = (res.body.items as { occurredAt: string }[]).map((e) => Date.parse(e.occurredAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     for (const secret of [badPassword, PASSWORD, refresh, other.token, admin]) expect(res.text).not.toContain(secret);
+    // Accounts appear only as keyed pseudonyms: neither the email nor its bare SHA-256 (a dictionary reverses it).
+    const failures = (res.body.items as { type: string; details: { accountHash?: string } | null }[]).filter(
+      (e) => e.type === 'authentication.failure' && e.details?.accountHash,
+    );
+    expect(failures.length).toBeGreaterThan(0);
+    expect(res.text).not.toContain(victim.email);
+    expect(res.text).not.toContain(createHash('sha256').update(victim.email).digest('hex'));
     expect(
       (await http().get('/api/v1/admin/security-events?limit=101').set('Authorization', `Bearer ${admin}`)).status,
     ).toBe(400);

@@ -29,6 +29,7 @@ import { HttpServerHardener } from './hardening/http-server.hardener';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
 import { ThresholdAlerts } from './audit/threshold-alerts.service';
+import { AuditPseudonymizer } from './audit/audit-pseudonymizer.service';
 import { DeprecationStep } from './inventory/deprecation.step';
 import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
@@ -69,6 +70,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     HttpServerHardener,
     SecurityEventBus,
     ThresholdAlerts,
+    AuditPseudonymizer,
     BootAudit,
     RoutePlanRegistry,
     AuthenticationStep,
@@ -93,6 +95,7 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     RoutePlanRegistry,
     SecurityHeadersService,
     SecurityEventBus,
+    AuditPseudonymizer,
     StoreThrottlerStorage,
     FieldProjector,
     ...JWT_PROVIDERS,
