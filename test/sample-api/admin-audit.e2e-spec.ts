@@ -144,3 +144,36 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
     expect((unknown.body as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['type']);
   });
 });
+
+/** Needs a database two instances can share, which .ci/run provides (PostgreSQL). */
+if (process.env.DATABASE_URL) {
+  describe('sample-api security events at shutdown (PostgreSQL)', () => {
+    let reader: RunningSampleApp;
+
+    beforeAll(async () => {
+      reader = await startSampleApp({ SEED_ADMIN_EMAIL: ADMIN.email, SEED_ADMIN_PASSWORD: ADMIN.password });
+    });
+    afterAll(() => reader.close());
+
+    it('an instance that shuts down writes its queued events before its database connection closes', async () => {
+      const closing = await startSampleApp({}, reader);
+      const requestId = `shutdown-${randomUUID()}`;
+      const denied = await request(closing.app.getHttpServer())
+        .get('/api/v1/admin/reports')
+        .set('X-Request-Id', requestId)
+        .set('Authorization', 'Bearer not-a-token');
+      expect(denied.status).toBe(401);
+      // A partial batch waits a second for company; closing must not lose it.
+      await closing.close();
+
+      const login = await request(reader.app.getHttpServer())
+        .post('/api/v1/auth/login')
+        .send({ email: ADMIN.email, password: ADMIN.password });
+      const res = await request(reader.app.getHttpServer())
+        .get('/api/v1/admin/security-events?type=authentication.failure&limit=100')
+        .set('Authorization', `Bearer ${login.body.accessToken as string}`);
+      expect(res.status).toBe(200);
+      expect((res.body.items as { requestId: string | null }[]).map((e) => e.requestId)).toContain(requestId);
+    });
+  });
+}
