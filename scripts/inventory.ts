@@ -12,12 +12,14 @@ function cells(route: RouteInventoryEntry): string[] {
       : route.ownership.kind === 'resource'
         ? `${route.ownership.resource}(:${route.ownership.param}) ${route.ownership.onDenied}`
         : `none: ${route.ownership.reason}`;
+  const inherited = route.effectiveRoles.filter((role) => !route.roles.includes(role));
+  const roles = `${route.roles.join(',') || '-'}${inherited.length > 0 ? ` (+${inherited.join(',')})` : ''}`;
   const writable = Object.entries(route.writableFields).map(([field, roles]) => `${field}:${roles.join('|')}`);
   return [
     route.method,
     route.path,
     route.public ? 'public' : 'auth',
-    route.roles.join(',') || '-',
+    roles,
     ownership,
     writable.join(' ') || '-',
     route.rateLimits.map((t) => `${t.name} ${t.limit}/${t.windowSeconds}s`).join(', ') || '-',
@@ -27,7 +29,17 @@ function cells(route: RouteInventoryEntry): string[] {
 }
 
 export function table(routes: readonly RouteInventoryEntry[]): string {
-  const header = ['METHOD', 'PATH', 'ACCESS', 'ROLES', 'OWNERSHIP', 'WRITABLE BY', 'RATE LIMIT', 'FLOW', 'DEPRECATION'];
+  const header = [
+    'METHOD',
+    'PATH',
+    'ACCESS',
+    'ROLES (+INHERITED)',
+    'OWNERSHIP',
+    'WRITABLE BY',
+    'RATE LIMIT',
+    'FLOW',
+    'DEPRECATION',
+  ];
   const rows = [header, ...routes.map(cells)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows

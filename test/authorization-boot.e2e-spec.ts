@@ -99,6 +99,24 @@ describe.each(ADAPTERS)('authorization boot audit (%s)', (kind) => {
     }
   });
 
+  it('reports the effective roles of a custom hierarchy in the route inventory', async () => {
+    const app = await createApp(
+      kind,
+      metadata([SupportController], {
+        roles: { hierarchy: { superuser: ['admin'], admin: ['support'], support: ['user'] } },
+      }),
+    );
+    try {
+      const route = app
+        .get(RouteInventoryService)
+        .list()
+        .find((r) => r.path === '/api/support');
+      expect(route).toMatchObject({ roles: ['support'], effectiveRoles: ['support', 'admin', 'superuser'] });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('boots in warn mode and still fails closed where it can', async () => {
     const app = await createApp(
       kind,
@@ -133,13 +151,29 @@ describe.each(ADAPTERS)('authorization boot audit (%s)', (kind) => {
       expect(byKey.get('GET /api/items/:id')).toMatchObject({
         roles: [],
         scopes: [],
-        ownership: { kind: 'resource', resource: 'item', param: 'id', onDenied: 404, bypassRoles: ['admin'] },
+        ownership: {
+          kind: 'resource',
+          resource: 'item',
+          param: 'id',
+          onDenied: 404,
+          bypassRoles: ['admin'],
+          effectiveBypassRoles: ['admin'],
+        },
       });
       expect(byKey.get('GET /api/items/:id/history')?.ownership).toMatchObject({ onDenied: 403 });
       expect(byKey.get('GET /api/items/:id/export')).toMatchObject({ scopes: ['items:read'] });
       expect(byKey.get('GET /api/items')).toMatchObject({ ownership: null, roles: [] });
-      expect(byKey.get('GET /api/admin/stats')).toMatchObject({ roles: ['admin'], ownership: null });
-      expect(byKey.get('GET /api/admin/reports')).toMatchObject({ roles: ['manager'] });
+      expect(byKey.get('GET /api/admin/stats')).toMatchObject({
+        roles: ['admin'],
+        effectiveRoles: ['admin'],
+        ownership: null,
+      });
+      // Declared beside effective: admin includes manager in the default hierarchy.
+      expect(byKey.get('GET /api/admin/reports')).toMatchObject({
+        roles: ['manager'],
+        effectiveRoles: ['manager', 'admin'],
+      });
+      expect(byKey.get('GET /api/items')?.effectiveRoles).toEqual([]);
       expect(byKey.get('GET /api/admin/users/:userId')).toMatchObject({
         roles: ['admin'],
         ownership: { kind: 'opt-out', reason: 'admin-only user directory' },

@@ -30,6 +30,7 @@ import { HttpServerHardener } from './hardening/http-server.hardener';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
 import { SecurityHeadersService } from './hardening/security-headers.service';
 import { ThresholdAlerts } from './audit/threshold-alerts.service';
+import { AuditPseudonymizer } from './audit/audit-pseudonymizer.service';
 import { DeprecationStep } from './inventory/deprecation.step';
 import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
@@ -72,6 +73,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     HttpServerHardener,
     SecurityEventBus,
     ThresholdAlerts,
+    AuditPseudonymizer,
     BootAudit,
     RoutePlanRegistry,
     AuthenticationStep,
@@ -97,6 +99,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     RoutePlanRegistry,
     SecurityHeadersService,
     SecurityEventBus,
+    AuditPseudonymizer,
     StoreThrottlerStorage,
     FieldProjector,
     ...JWT_PROVIDERS,

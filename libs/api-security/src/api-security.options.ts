@@ -17,6 +17,12 @@ import {
   type ThresholdAlertRule,
 } from './audit/threshold-alert.options';
 import {
+  resolveAccountHashKey,
+  resolveIpTruncation,
+  type AccountHashKeySource,
+  type IpTruncation,
+} from './audit/audit-privacy.options';
+import {
   checkJwksUrl,
   checkKid,
   checkPrivateKeyPem,
@@ -169,6 +175,27 @@ export interface AuditOptions {
    * @default 'strict'
    */
   mode?: 'strict' | 'warn';
+  /**
+   * Secret key (at least 32 bytes, string or Buffer) of the HMAC-SHA-256 pseudonyms that stand for
+   * accounts (login emails) and clients in security events (`details.accountHash`) and store keys.
+   * Without a key, anyone holding the log could hash a list of emails and match them; with it, only
+   * the server can. The same key must be set on every instance. Changing it makes new pseudonyms:
+   * counters of failed logins start again and old events no longer match new ones.
+   * @default derived (HKDF-SHA-256) from `jwt.secret` or `jwt.privateKey` when one is configured
+   *   (rotating that key then changes the pseudonyms); otherwise, outside production, a random key per
+   *   process with one warning; in production without either, the module refuses to start.
+   */
+  accountHashKey?: string | Buffer;
+  /**
+   * What security events (log lines and sinks) keep of the client address: `'none'` keeps it whole;
+   * `{ v4, v6 }` keeps that many leading bits and zeroes the rest, written as a network
+   * (`203.0.113.0/24`, `2001:db8:1::/48`); an address that cannot be parsed is then left out.
+   * Rate limits, lockouts and alerts still count by the whole address (only as keyed hashes, or as
+   * the address itself in rate-limit keys, for the window's length).
+   * @default 'none'
+   * @example { v4: 24, v6: 48 }
+   */
+  ipTruncation?: IpTruncation | 'none';
 }
 
 /** Options of {@link ApiSecurityModule.forRoot}. Every field is optional; defaults are the safe choice. */
@@ -240,7 +267,14 @@ export interface ResolvedApiSecurityOptions {
     hstsMaxAgeSeconds: number;
     documentationPaths: readonly string[];
   };
-  audit: { mode: 'strict' | 'warn'; alerts: readonly ResolvedThresholdAlertRule[] };
+  audit: {
+    mode: 'strict' | 'warn';
+    alerts: readonly ResolvedThresholdAlertRule[];
+    /** HMAC-SHA-256 key of account and client pseudonyms. */
+    accountHashKey: Buffer;
+    accountHashKeySource: AccountHashKeySource;
+    ipTruncation: Readonly<Required<IpTruncation>> | 'none';
+  };
   rateLimit: ResolvedRateLimitOptions;
   requestLimits: ResolvedRequestLimits;
   roles: ResolvedRolesOptions;
@@ -388,6 +422,8 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   const mode = options.audit?.mode ?? 'strict';
   if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
   const alerts = resolveThresholdAlerts(options.audit?.alerts, problems);
+  const accountHash = resolveAccountHashKey(options.audit?.accountHashKey, jwt, production, problems);
+  const ipTruncation = resolveIpTruncation(options.audit?.ipTruncation, problems);
 
   const roles = resolveRolesOptions(options.roles, problems);
   const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
@@ -418,7 +454,13 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       hstsMaxAgeSeconds: hardening.hstsMaxAgeSeconds ?? 31536000,
       documentationPaths: hardening.documentationPaths ?? [],
     },
-    audit: { mode, alerts },
+    audit: {
+      mode,
+      alerts,
+      accountHashKey: accountHash.key,
+      accountHashKeySource: accountHash.source,
+      ipTruncation,
+    },
     rateLimit,
     requestLimits,
     roles,

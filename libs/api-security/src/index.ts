@@ -145,6 +145,10 @@ export { eventContext } from './audit/event-context';
 export { RedactingLogger } from './audit/redacting.logger';
 export type { RedactingLoggerOptions } from './audit/redacting.logger';
 export type { ThresholdAlertRule } from './audit/threshold-alert.options';
+export { BatchingEventWriter } from './audit/batching-event.writer';
+export { AuditPseudonymizer } from './audit/audit-pseudonymizer.service';
+export type { AccountHashKeySource, IpTruncation } from './audit/audit-privacy.options';
+export type { BatchingEventWriterOptions } from './audit/batching-event.writer';
 
 // State shared across instances
 export { SECURITY_STORE } from './store/security-store';

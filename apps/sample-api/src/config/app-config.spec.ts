@@ -69,6 +69,7 @@ describe('loadConfig', () => {
         corsOrigins: [],
         bodyLimitBytes: 100 * 1024,
         trustProxy: undefined,
+        auditHashKey: undefined,
       };
       expect(loadConfig({})).toStrictEqual(expected);
     });
@@ -553,6 +554,23 @@ describe('loadConfig', () => {
 
     it.each(['10.0.0.0/33', '::1/129', 'proxy.internal', '1.2.3', 'yes', '101'])('rejects %p', (value) => {
       expectOneProblem({ TRUST_PROXY: value }, 'TRUST_PROXY');
+    });
+  });
+
+  describe('AUDIT_HASH_KEY', () => {
+    it('is undefined when unset (the library derives the key from the JWT signing key)', () => {
+      expect(loadConfig({}).auditHashKey).toBeUndefined();
+    });
+
+    it('is taken byte for byte', () => {
+      const key = ` ${'a'.repeat(40)} `;
+      expect(loadConfig({ AUDIT_HASH_KEY: key }).auditHashKey).toBe(key);
+    });
+
+    it('rejects a key under 32 bytes without echoing it', () => {
+      const short = 'short-audit-key';
+      expectOneProblem({ AUDIT_HASH_KEY: short }, 'AUDIT_HASH_KEY', /32 bytes/);
+      expect(JSON.stringify(problemsOf({ AUDIT_HASH_KEY: short }))).not.toContain(short);
     });
   });
 

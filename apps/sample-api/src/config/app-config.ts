@@ -35,6 +35,9 @@ class SeedAdminCredentials {
   password!: string;
 }
 
+/** Shortest AUDIT_HASH_KEY accepted: an HMAC-SHA-256 key as long as its output. */
+export const MIN_AUDIT_HASH_KEY_BYTES = 32;
+
 export interface JwtConfig {
   readonly algorithm: JwtAlgorithm;
   /**
@@ -123,6 +126,12 @@ export interface AppConfig {
   readonly bodyLimitBytes: number;
   /** Undefined = X-Forwarded-* is ignored. */
   readonly trustProxy?: TrustProxySetting;
+  /**
+   * AUDIT_HASH_KEY (not in the contract's table, an addition): key of the HMAC pseudonyms that stand for
+   * login accounts in security events and store keys (`audit.accountHashKey`), at least 32 bytes, the same
+   * on every instance. Undefined = the library derives one from the JWT signing key.
+   */
+  readonly auditHashKey?: string;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -141,7 +150,8 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** Variables whose values must never appear in a message, even truncated. */
-type SecretVariable = 'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'SEED_ADMIN_PASSWORD' | 'DATABASE_URL' | 'REDIS_URL';
+type SecretVariable =
+  'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'SEED_ADMIN_PASSWORD' | 'DATABASE_URL' | 'REDIS_URL' | 'AUDIT_HASH_KEY';
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -249,6 +259,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const trustProxyText = read('TRUST_PROXY');
   const trustProxy = trustProxyText === undefined ? undefined : take('TRUST_PROXY', parseTrustProxy(trustProxyText), 0);
 
+  const auditHashKey = readSecret('AUDIT_HASH_KEY');
+  if (auditHashKey !== undefined && Buffer.byteLength(auditHashKey, 'utf8') < MIN_AUDIT_HASH_KEY_BYTES) {
+    report(
+      'AUDIT_HASH_KEY',
+      `is shorter than ${MIN_AUDIT_HASH_KEY_BYTES} bytes: use a random secret, e.g. \`openssl rand -base64 48\``,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze<AppConfig>({
@@ -270,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     corsOrigins,
     bodyLimitBytes,
     trustProxy,
+    auditHashKey,
   });
 
   /** Parses a comma list entry by entry, reporting each bad entry once and keeping the canonical forms. */

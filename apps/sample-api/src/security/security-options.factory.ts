@@ -28,8 +28,13 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
           ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
         }
       : { type: 'memory' },
-    // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
-    audit: { alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }] },
+    audit: {
+      // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
+      alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }],
+      // AUDIT_HASH_KEY when set; otherwise the library derives the key from the JWT signing key, which
+      // every instance shares already, so no extra variable is needed for account pseudonyms to match.
+      ...(config.auditHashKey !== undefined ? { accountHashKey: config.auditHashKey } : {}),
+    },
     // RATE_LIMIT: every route has this budget per user (per client IP when anonymous).
     rateLimit: {
       tiers: { default: `${config.rateLimit.limit}/${config.rateLimit.windowSeconds}s` },

@@ -1,4 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import type { IpTruncation } from './audit-privacy.options';
+import { truncateIp } from './ip-truncation';
 import { SECURITY_EVENT_SINKS, type SecurityEvent, type SecurityEventSink } from './security-event';
 import { ThresholdAlerts } from './threshold-alerts.service';
 
@@ -14,29 +17,44 @@ export function sanitizeForLog(value: string): string {
 /**
  * Where every step of the pipeline reports what it allowed or refused. Logs each event (one line,
  * control characters neutralised) and hands it to the registered sinks without waiting for them.
+ * The client address is cut to its network first under `audit.ipTruncation` (log and sinks alike);
+ * threshold alerts still count by the whole address, as a keyed hash.
  */
 @Injectable()
 export class SecurityEventBus {
   private readonly logger = new Logger('SecurityEvent');
+  private readonly ipTruncation: Readonly<Required<IpTruncation>> | 'none';
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Optional() @Inject(SECURITY_EVENT_SINKS) private readonly sinks: readonly SecurityEventSink[] = [],
     @Optional() private readonly alerts?: ThresholdAlerts,
-  ) {}
+    @Optional() @Inject(API_SECURITY_OPTIONS) options?: ResolvedApiSecurityOptions,
+  ) {
+    this.ipTruncation = options?.audit.ipTruncation ?? 'none';
+  }
 
   emit(event: SecurityEvent): void {
     const full = { ...event, occurredAt: event.occurredAt ?? Date.now() };
-    this.logger.log(sanitizeForLog(JSON.stringify(full)));
+    const recorded = this.recorded(full);
+    this.logger.log(sanitizeForLog(JSON.stringify(recorded)));
     for (const sink of this.sinks ?? []) {
       try {
-        const result = sink.handle(full);
+        const result = sink.handle(recorded);
         if (result instanceof Promise) result.catch((error: unknown) => this.sinkFailed(error));
       } catch (error) {
         this.sinkFailed(error);
       }
     }
     this.alerts?.observe(full, (alert) => this.emit(alert));
+  }
+
+  /** The event as it may be kept: the address truncated, or left out when it cannot be. */
+  private recorded<T extends SecurityEvent>(event: T): T {
+    if (this.ipTruncation === 'none' || event.ip === undefined) return event;
+    const { ip, ...rest } = event;
+    const kept = truncateIp(ip, this.ipTruncation);
+    return (kept === undefined ? rest : { ...rest, ip: kept }) as T;
   }
 
   private sinkFailed(error: unknown): void {

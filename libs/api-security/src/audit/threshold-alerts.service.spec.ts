@@ -1,4 +1,4 @@
-import type { ResolvedApiSecurityOptions } from '../api-security.options';
+import { resolveApiSecurityOptions, type AuditOptions } from '../api-security.options';
 import { MemorySecurityStore } from '../store/memory.store';
 import type { SecurityStore } from '../store/security-store';
 import { SecurityEventBus } from './security-event.bus';
@@ -8,15 +8,16 @@ import { ThresholdAlerts } from './threshold-alerts.service';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-function busWith(rules: ThresholdAlertRule[], store: SecurityStore = new MemorySecurityStore()) {
-  const alerts = resolveThresholdAlerts(rules, []);
+function busWith(
+  rules: ThresholdAlertRule[],
+  store: SecurityStore = new MemorySecurityStore(),
+  audit: AuditOptions = { accountHashKey: 'threshold alerts spec key, 32+ bytes' },
+) {
+  const options = resolveApiSecurityOptions({ audit: { ...audit, alerts: rules } });
   const seen: SecurityEvent[] = [];
   const sink = { handle: (event: SecurityEvent) => void seen.push(event) };
-  const service = new ThresholdAlerts(
-    { audit: { mode: 'strict', alerts } } as unknown as ResolvedApiSecurityOptions,
-    store,
-  );
-  return { bus: new SecurityEventBus([sink], service), seen };
+  const service = new ThresholdAlerts(options, store);
+  return { bus: new SecurityEventBus([sink], service, options), seen };
 }
 
 const failure = (ip: string): SecurityEvent => ({ type: 'authentication.failure', ip, reason: 'bad_password' });
@@ -81,5 +82,30 @@ describe('resolveThresholdAlerts', () => {
     const problems: string[] = [];
     resolveThresholdAlerts({ event: 'x' }, problems);
     expect(problems).toEqual([expect.stringMatching(/audit\.alerts must be an array/)]);
+  });
+
+  it('counts by the whole address while sinks only see it truncated under audit.ipTruncation', async () => {
+    const { bus, seen } = busWith([{ event: 'authentication.failure', by: 'ip', limit: '3/60s' }], undefined, {
+      accountHashKey: 'threshold alerts spec key, 32+ bytes',
+      ipTruncation: { v4: 24, v6: 48 },
+    });
+    // Two clients in one /24: neither crosses the limit alone.
+    for (let i = 0; i < 3; i++) bus.emit(failure('203.0.113.9'));
+    for (let i = 0; i < 3; i++) bus.emit(failure('203.0.113.10'));
+    bus.emit(failure('2001:db8:abcd:12::1'));
+    bus.emit(failure('not-an-address'));
+    await flush();
+    expect(seen.filter((event) => event.type === 'alert.threshold')).toEqual([]);
+    expect(seen.map((event) => event.ip)).toEqual([
+      ...Array<string>(6).fill('203.0.113.0/24'),
+      '2001:db8:abcd::/48',
+      undefined,
+    ]);
+    expect(JSON.stringify(seen)).not.toMatch(/203\.0\.113\.(9|10)\b|not-an-address/);
+
+    for (let i = 0; i < 2; i++) bus.emit(failure('203.0.113.9'));
+    await flush();
+    const alerts = seen.filter((event) => event.type === 'alert.threshold');
+    expect(alerts).toEqual([expect.objectContaining({ ip: '203.0.113.0/24' })]);
   });
 });

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
+import { AuditPseudonymizer } from './audit-pseudonymizer.service';
 import type { SecurityEvent } from './security-event';
 import type { ResolvedThresholdAlertRule } from './threshold-alert.options';
 
@@ -15,12 +15,14 @@ import type { ResolvedThresholdAlertRule } from './threshold-alert.options';
 export class ThresholdAlerts {
   private readonly logger = new Logger('SecurityAlerts');
   private readonly rules: readonly ResolvedThresholdAlertRule[];
+  private readonly pseudonyms: AuditPseudonymizer;
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     @InjectSecurityStore('alerts') private readonly store: SecurityStore,
   ) {
     this.rules = options.audit.alerts;
+    this.pseudonyms = new AuditPseudonymizer(options);
   }
 
   /** Counts `event` against every matching rule; `raise` receives each alert crossing a threshold. */
@@ -30,8 +32,8 @@ export class ThresholdAlerts {
       if (rule.event !== event.type) continue;
       const source = rule.by === 'ip' ? event.ip : event.principalId;
       if (!source) continue;
-      // Hashed so that a key never holds an address or id in clear, and any length fits.
-      const id = createHash('sha256').update(source).digest('base64url').slice(0, 22);
+      // Keyed hash: a store key never holds an address or id in clear (nor one a dictionary reverses), and any length fits.
+      const id = this.pseudonyms.subject(rule.by, source);
       const key = `alert:{${rule.by}:${id}}:${rule.event}:${rule.limit}/${rule.windowSeconds}`;
       this.store.increment(key, rule.windowSeconds * 1000).then(
         ({ value }) => {

@@ -1,7 +1,7 @@
 /**
  * Store keys of login attempts. An account's keys share its `{la:<hash>}` hash tag and a client's
  * keys share its `{li:<hash>}` tag, so each group can be read in one round trip (`getMany`), on
- * Redis Cluster too. Accounts and IPs appear only as SHA-256 hashes: both are personal data.
+ * Redis Cluster too. Accounts and IPs appear only as keyed HMAC-SHA-256 pseudonyms (AuditPseudonymizer): both are personal data.
  */
 
 /** Consecutive failed logins of the account since its last success or lockout. */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { resolveApiSecurityOptions, type ApiSecurityModuleOptions } from '../api-security.options';
+import { AuditPseudonymizer } from '../audit/audit-pseudonymizer.service';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { SecurityStore } from '../store/security-store';
@@ -10,6 +11,9 @@ import { describeOnEachStore, memoryBackend, RecordingEventBus } from './testing
 const SECOND = 1000;
 const DAY_SECONDS = 86_400;
 const RIGHT_PASSWORD = 'correct horse battery staple';
+/** Every instance of one deployment shares the pseudonym key, as `audit.accountHashKey` requires. */
+const AUDIT = { accountHashKey: 'login-attempts spec key, 32 bytes or more' };
+const pseudonyms = new AuditPseudonymizer(resolveApiSecurityOptions({ audit: AUDIT }));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves to the 429 the attempt was refused with (fails the test if it was allowed). */
@@ -36,7 +40,7 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
   });
 
   const instance = (sessions: ApiSecurityModuleOptions['sessions'] = {}, store: SecurityStore = backend().instance()) =>
-    new LoginAttemptsService(store, events, resolveApiSecurityOptions({ sessions }), backend().clock.now);
+    new LoginAttemptsService(store, events, resolveApiSecurityOptions({ sessions, audit: AUDIT }), backend().clock.now);
 
   const account = () => `${randomUUID()}@example.com`;
   const ip = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
@@ -188,11 +192,46 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
     it('fails closed on an unreadable lock value (Retry-After falls back to lockoutSeconds)', async () => {
       const service = instance({ lockoutSeconds: 120 });
       const email = account();
-      const accountHash = createHash('sha256').update(email).digest('hex');
+      const accountHash = pseudonyms.account(email);
       await backend()
         .instance()
         .set(accountLockKey(accountHash), 'garbage', 60 * SECOND);
       expect(retryAfter(await refused(service, email, ip()))).toBe(120);
+    });
+  });
+
+  describe('account pseudonyms', () => {
+    it('identifies the account in events and store keys by an HMAC under the server key, never a bare SHA-256', async () => {
+      const service = instance();
+      const email = `Someone.${randomUUID()}@Example.com`;
+      await fail(service, ` ${email} `, ip());
+      await login(service, email, RIGHT_PASSWORD, ip());
+      const normalized = email.toLowerCase();
+      const expected = pseudonyms.account(email);
+      expect(events.events.map((event) => event.details?.accountHash)).toEqual([expected, expected]);
+      const recorded = JSON.stringify(events.events);
+      for (const form of [email, normalized]) {
+        expect(recorded).not.toContain(form);
+        expect(recorded).not.toContain(createHash('sha256').update(form).digest('hex'));
+      }
+    });
+
+    it('gives the same account another pseudonym under another key', async () => {
+      const email = account();
+      const other = new RecordingEventBus();
+      const elsewhere = new LoginAttemptsService(
+        backend().instance(),
+        other,
+        resolveApiSecurityOptions({ audit: { accountHashKey: 'a different deployment, 32+ bytes long' } }),
+        backend().clock.now,
+      );
+      await fail(instance(), email, ip());
+      await fail(elsewhere, email, ip());
+      const [here] = events.ofType('authentication.failure');
+      const [there] = other.ofType('authentication.failure');
+      expect(here.details?.accountHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(there.details?.accountHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(here.details?.accountHash).not.toBe(there.details?.accountHash);
     });
   });
 
@@ -398,7 +437,11 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
 describe('LoginAttemptsService arguments', () => {
   it('rejects an account that is not a string', async () => {
     const backend = memoryBackend();
-    const service = new LoginAttemptsService(backend.instance(), new RecordingEventBus(), resolveApiSecurityOptions());
+    const service = new LoginAttemptsService(
+      backend.instance(),
+      new RecordingEventBus(),
+      resolveApiSecurityOptions({ audit: AUDIT }),
+    );
     await expect(service.attempt(42 as unknown as string, '192.0.2.1', async () => false)).rejects.toThrow(TypeError);
     await backend.close();
   });

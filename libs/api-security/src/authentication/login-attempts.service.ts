@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { AuditPseudonymizer } from '../audit/audit-pseudonymizer.service';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
@@ -48,7 +47,9 @@ export interface LoginSuccess {
  * counted per /64, the block one subscriber usually gets, so rotating addresses within it does not
  * reset the cap; IPv4-mapped IPv6 addresses count as their IPv4 address.
  *
- * Accounts are trimmed and lower-cased, then only their SHA-256 reaches the store and the events.
+ * Accounts are trimmed and lower-cased, then only their keyed pseudonym (HMAC-SHA-256 under
+ * `audit.accountHashKey`, see {@link AuditPseudonymizer}) reaches the store and the events; clients
+ * likewise reach the store only as keyed pseudonyms of their bucket.
  */
 @Injectable()
 export class LoginAttemptsService {
@@ -56,6 +57,7 @@ export class LoginAttemptsService {
   private readonly lockoutMs: number;
   private readonly maxClientFailures: number;
   private readonly now: SessionClock;
+  private readonly pseudonyms: AuditPseudonymizer;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
@@ -68,6 +70,7 @@ export class LoginAttemptsService {
     this.lockoutMs = options.sessions.lockoutSeconds * 1000;
     this.maxClientFailures = options.sessions.maxFailuresPerIpPerDay;
     this.now = clock ?? Date.now;
+    this.pseudonyms = new AuditPseudonymizer(options);
   }
 
   /**
@@ -87,8 +90,9 @@ export class LoginAttemptsService {
     ip: string,
     verify: () => Promise<T | false>,
   ): Promise<T | false> {
-    const accountHash = hashAccount(account);
-    const clientHash = hashClient(ip);
+    if (typeof account !== 'string') throw new TypeError('LoginAttemptsService: account must be a string.');
+    const accountHash = this.pseudonyms.account(account);
+    const clientHash = this.pseudonyms.client(ip);
     const reservation = await this.reserve(accountHash, clientHash);
     let outcome: T | false;
     try {
@@ -286,32 +290,4 @@ function tooManyFailures(seconds: number, reason: string): SecurityException {
 function retryAfterSeconds(untilMs: number, now: number, fallbackMs: number): number {
   const leftMs = Number.isFinite(untilMs) ? Math.min(untilMs - now, fallbackMs) : fallbackMs;
   return Math.max(1, Math.ceil(leftMs / 1000));
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-function hashAccount(account: string): string {
-  if (typeof account !== 'string') {
-    throw new TypeError('LoginAttemptsService: account must be a string.');
-  }
-  return sha256(account.trim().toLowerCase());
-}
-
-/**
- * The client's bucket: IPv4 as is, IPv6 by its /64, anything unparseable as its text. A missing
- * address gets a bucket of its own, shared by every such request (counted, never skipped).
- */
-function hashClient(ip: string): string {
-  const text = typeof ip === 'string' ? ip.trim().toLowerCase() : '';
-  if (text === '') return sha256('unknown');
-  if (!ipaddr.isValid(text)) return sha256(`raw:${text}`);
-  const address = ipaddr.process(text);
-  if (address.kind() === 'ipv4') return sha256(address.toString());
-  const prefix = (address as ipaddr.IPv6).parts
-    .slice(0, 4)
-    .map((part) => part.toString(16))
-    .join(':');
-  return sha256(`${prefix}::/64`);
 }

@@ -8,7 +8,16 @@ import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 
 /** A route's ownership decision as reported: the resource checked, an explicit opt-out, or none. */
 export type RouteInventoryOwnership =
-  | { kind: 'resource'; resource: string; param: string; onDenied: 404 | 403; bypassRoles: string[] }
+  | {
+      kind: 'resource';
+      resource: string;
+      param: string;
+      onDenied: 404 | 403;
+      /** As declared. */
+      bypassRoles: string[];
+      /** Every role that skips the check through the role hierarchy: the declared ones first. */
+      effectiveBypassRoles: string[];
+    }
   | { kind: 'opt-out'; reason: string }
   | null;
 
@@ -37,8 +46,14 @@ export interface RouteInventoryEntry {
   controller: string;
   handler: string;
   public: boolean;
-  /** `@Roles`: any one of them (or a role that includes it) is required; empty when none. */
+  /** `@Roles` as declared: any one of them (or a role that includes it) is required; empty when none. */
   roles: string[];
+  /**
+   * Every role that passes the `@Roles` check through `roles.hierarchy`: the declared ones first,
+   * then each role that includes one of them (`@Roles('manager')` → `['manager', 'admin']` with the
+   * default hierarchy). Empty when the route requires no role.
+   */
+  effectiveRoles: string[];
   /** `@Scopes` required of API-key principals; empty when none. */
   scopes: string[];
   ownership: RouteInventoryOwnership;
@@ -63,7 +78,14 @@ function ownershipEntry(ownership: OwnershipPlan | undefined): RouteInventoryOwn
     param: ownership.param,
     onDenied: ownership.onDenied,
     bypassRoles: [...ownership.bypassRoles],
+    effectiveBypassRoles: declaredFirst(ownership.bypassRoles, ownership.bypassedBy),
   };
+}
+
+/** The declared roles in their order, then every other satisfying role alphabetically. */
+function declaredFirst(declared: readonly string[], satisfying: ReadonlySet<string>): string[] {
+  const rest = [...satisfying].filter((role) => !declared.includes(role)).sort();
+  return [...declared.filter((role) => satisfying.has(role)), ...rest];
 }
 
 function deprecationEntry(plan: RoutePlan): RouteInventoryDeprecation | null {
@@ -119,6 +141,7 @@ export class RouteInventoryService {
       handler: plan.handler,
       public: plan.isPublic,
       roles: [...(plan.roles?.required ?? [])],
+      effectiveRoles: plan.roles ? declaredFirst(plan.roles.required, plan.roles.satisfiedBy) : [],
       scopes: [...(plan.scopes ?? [])],
       ownership: ownershipEntry(plan.ownership),
       writableFields: this.writableFields(plan),
