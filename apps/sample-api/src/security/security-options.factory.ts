@@ -30,7 +30,7 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
       : { type: 'memory' },
     // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
     audit: { alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }] },
-    // RATE_LIMIT: every route has this budget per user (per client IP when anonymous).
+    // RATE_LIMIT: one budget per user across all routes (per client IP when anonymous).
     rateLimit: {
       tiers: { default: `${config.rateLimit.limit}/${config.rateLimit.windowSeconds}s` },
       headers: 'both',

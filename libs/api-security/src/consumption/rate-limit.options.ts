@@ -97,7 +97,13 @@ export function resolveTier(
     }
     blockSeconds = parsed;
   }
-  return Object.freeze({ name, limit: rate.limit, windowSeconds: rate.windowSeconds, blockSeconds });
+  return Object.freeze({
+    name,
+    scope: 'principal',
+    limit: rate.limit,
+    windowSeconds: rate.windowSeconds,
+    blockSeconds,
+  });
 }
 
 /** Validates the `rateLimit` section; every problem is pushed with the option's name and the fix. */
