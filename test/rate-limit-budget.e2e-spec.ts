@@ -3,6 +3,9 @@ import type { Server } from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import {
+  API_KEY_RESOLVER,
+  ApiKeyAuthenticator,
+  ApiKeyService,
   ApiSecurityModule,
   ErrorCode,
   JwtAuthenticator,
@@ -13,6 +16,7 @@ import {
   type SecurityStoreOptions,
 } from '@api-security/nestjs';
 import { TokenForge } from '@api-security/nestjs/testing';
+import { FixtureApiKeyResolver, FixtureApiKeysModule, WhoAmIController } from './fixtures/api-key.fixture';
 import { StaticTokenAuthenticator } from './fixtures/foundation.fixture';
 import { JWT_AUDIENCE, JWT_ISSUER, ProbeController, serverConfig } from './fixtures/jwt.fixture';
 import { LimitedController } from './fixtures/rate-limit.fixture';
@@ -190,6 +194,46 @@ describe.each(ADAPTERS)('a limited client is refused before its credential is ch
       .get(TokenService)
       .issueAccessToken({ sub: `user-${randomUUID()}`, role: 'user' });
     expect((await probe(app, unseen)).status).toBe(429);
+  });
+});
+
+describe.each(ADAPTERS)('a limited client is refused before its API key is looked up (%s)', (kind) => {
+  let app: INestApplication;
+
+  beforeEach(async () => {
+    app = await createApp(kind, {
+      imports: [
+        ApiSecurityModule.forRoot({
+          authenticators: [ApiKeyAuthenticator],
+          rateLimit: { tiers: { default: '2/60s' } },
+          store: MEMORY,
+        }),
+        FixtureApiKeysModule,
+      ],
+      controllers: [WhoAmIController],
+    });
+  });
+  afterEach(() => app.close());
+
+  it('40 parallel wrong keys from a client over its limit: all 429, no lookup, no hash comparison, no failure event', async () => {
+    const keys = app.get(ApiKeyService);
+    const resolver = app.get<FixtureApiKeyResolver>(API_KEY_RESOLVER, { strict: false });
+    const { key } = resolver.issue(keys);
+    const wrong = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    const lookups = jest.spyOn(resolver, 'findByPrefix');
+    const comparisons = jest.spyOn(keys, 'matches');
+    const events: SecurityEvent[] = [];
+    onSecurityEvent(app, (event) => events.push(event));
+    const server = await listening(app);
+    const call = () => request(server).get('/api/whoami').set('X-API-Key', wrong);
+
+    for (let i = 0; i < 2; i++) expect((await call()).status).toBe(401);
+    expect([lookups.mock.calls.length, comparisons.mock.calls.length]).toEqual([2, 2]);
+    const burst = await Promise.all(Array.from({ length: 40 }, call));
+    expect(burst.map((res) => res.status)).toEqual(Array.from({ length: 40 }, () => 429));
+    expect([lookups.mock.calls.length, comparisons.mock.calls.length]).toEqual([2, 2]);
+    expect(count(events, 'authentication.failure')).toBe(2);
+    expect(count(events, 'rate_limit.hit')).toBe(1);
   });
 });
 
