@@ -61,12 +61,14 @@ describe.each(ADAPTERS)('rate limiting (%s)', (kind) => {
     expect((await get('mine', as('user-b'))).status).toBe(200);
   });
 
-  it('counts each route on its own budget, and a route override on its own limit', async () => {
-    for (let i = 0; i < 3; i++) expect((await get('mine', as('user-a'))).status).toBe(200);
+  it('counts every route against one budget, and a route tier on top of it', async () => {
+    expect((await get('mine', as('user-a'))).status).toBe(200);
     expect((await get('other', as('user-a'))).status).toBe(200);
-    expect((await get('tight', as('user-a'))).status).toBe(200);
-    expect((await get('tight', as('user-a'))).status).toBe(200);
-    expect((await get('tight', as('user-a'))).status).toBe(429);
+    expect((await get('mine', as('user-a'))).status).toBe(200);
+    expectProblem(await get('other', as('user-a')), 429, ErrorCode.RATE_LIMITED);
+    expect((await get('tight', as('user-b'))).status).toBe(200);
+    expect((await get('tight', as('user-b'))).status).toBe(200);
+    expectProblem(await get('tight', as('user-b')), 429, ErrorCode.RATE_LIMITED);
   });
 
   it('counts anonymous requests per IP; a changing X-Forwarded-For does not reset the count without trust proxy', async () => {
@@ -91,9 +93,10 @@ describe.each(ADAPTERS)('rate limiting (%s)', (kind) => {
     }
   });
 
-  it('charges a route its cost', async () => {
-    expect((await get('costly', as('user-a'))).headers.ratelimit).toMatch(/^"default";r=3;/);
-    expect((await get('costly', as('user-a'))).status).toBe(200);
+  it('charges a route its cost, on the general budget and on its route tier', async () => {
+    const first = await get('costly', as('user-a'));
+    expect(first.status).toBe(200);
+    expect(first.headers.ratelimit).toMatch(/^"default";r=1;t=\d+, "route:default";r=3;t=\d+$/);
     expect((await get('costly', as('user-a'))).status).toBe(429);
   });
 
@@ -107,10 +110,14 @@ describe.each(ADAPTERS)('rate limiting (%s)', (kind) => {
   });
 
   it('emits one rate_limit.hit event per client crossing the limit, not one per refusal', async () => {
-    for (let i = 0; i < 6; i++) await get('tight', as('user-a'));
+    for (let i = 0; i < 6; i++) await get('mine', as('user-a'));
+    for (let i = 0; i < 6; i++) await get('tight', as('user-b'));
     const hits = events.filter((event) => event.type === 'rate_limit.hit');
-    expect(hits).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ principalId: 'user-a', reason: 'default', route: 'GET /api/limited/tight' });
+    expect(hits).toHaveLength(3);
+    expect(hits[0]).toMatchObject({ principalId: 'user-a', reason: 'default', route: 'GET /api/limited/mine' });
+    // user-b crosses the route tier (third request), then the general budget (fourth): once each.
+    expect(hits[1]).toMatchObject({ principalId: 'user-b', reason: 'route:default', route: 'GET /api/limited/tight' });
+    expect(hits[2]).toMatchObject({ principalId: 'user-b', reason: 'default', route: 'GET /api/limited/tight' });
   });
 
   it('admits exactly the limit under concurrency (200 parallel requests, limit 50, memory store)', async () => {

@@ -96,7 +96,7 @@ describe.each(ADAPTERS)('token endpoints (%s)', (kind) => {
         find(LOGIN)
           ?.rateLimits.map((t) => t.name)
           .sort(),
-      ).toEqual(['default', 'login']);
+      ).toEqual(['default', 'route:login']);
       expect(find(REFRESH)?.rateLimits.map((t) => t.name)).toEqual(['default']);
     });
 

@@ -1,9 +1,24 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import request from 'supertest';
+import { TokenService } from '@api-security/nestjs';
+import { UsersService } from '../../apps/sample-api/src/users/users.service';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';
+
+/**
+ * A fresh account and an access token for it, made inside the app: register and log in over HTTP
+ * would spend the anonymous budget of 127.0.0.1, which the suites below measure.
+ */
+async function quietUserToken(sample: RunningSampleApp): Promise<string> {
+  const user = await sample.app.get(UsersService).create({
+    email: `rl-${randomUUID().slice(0, 8)}@example.com`,
+    password: PASSWORD,
+    name: 'Rate',
+  });
+  return (await sample.app.get(TokenService).issueAccessToken({ sub: user.id, role: user.role })).token;
+}
 
 /** Registers and logs in a fresh user; answers its access token. */
 async function userToken(sample: RunningSampleApp): Promise<string> {
@@ -40,14 +55,13 @@ describe(`sample-api RATE_LIMIT (${SAMPLE_DATABASE})`, () => {
   const http = () => request(sample.app.getHttpServer());
 
   beforeAll(async () => {
-    // Register and log in happen before the limit matters: they are other routes with their own budgets.
     sample = await startSampleApp({ RATE_LIMIT: '3/60s' });
   });
   afterAll(() => sample.close());
 
   it('admits N requests per user, answers N+1 with 429, Retry-After and the RateLimit fields; another user is unaffected', async () => {
-    const a = await userToken(sample);
-    const b = await userToken(sample);
+    const a = await quietUserToken(sample);
+    const b = await quietUserToken(sample);
     for (let i = 1; i <= 3; i++) {
       const res = await http().get('/api/v1/users/me').set('Authorization', `Bearer ${a}`);
       expect(res.status).toBe(200);
@@ -63,6 +77,17 @@ describe(`sample-api RATE_LIMIT (${SAMPLE_DATABASE})`, () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.body).toMatchObject({ status: 429, code: 'ERR_RATE_LIMITED' });
     expect((await http().get('/api/v1/users/me').set('Authorization', `Bearer ${b}`)).status).toBe(200);
+  });
+
+  it('is one budget per user across all routes, not N per route', async () => {
+    const token = await quietUserToken(sample);
+    const get = (path: string) => http().get(path).set('Authorization', `Bearer ${token}`);
+    expect((await get('/api/v1/users/me')).status).toBe(200);
+    expect((await get('/api/v1/orders')).status).toBe(200);
+    expect((await get('/api/v1/api-keys')).status).toBe(200);
+    for (const path of ['/api/v1/users/me', '/api/v1/orders', '/api/v1/api-keys']) {
+      expect((await get(path)).status).toBe(429);
+    }
   });
 
   it('limits anonymous clients per IP; X-Forwarded-For does not buy a new budget without TRUST_PROXY', async () => {

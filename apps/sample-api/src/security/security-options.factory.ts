@@ -35,7 +35,7 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
       // every instance shares already, so no extra variable is needed for account pseudonyms to match.
       ...(config.auditHashKey !== undefined ? { accountHashKey: config.auditHashKey } : {}),
     },
-    // RATE_LIMIT: every route has this budget per user (per client IP when anonymous).
+    // RATE_LIMIT: one budget per user across all routes (per client IP when anonymous).
     rateLimit: {
       tiers: { default: `${config.rateLimit.limit}/${config.rateLimit.windowSeconds}s` },
       headers: 'both',

@@ -13,6 +13,7 @@ import { ApiKeyService } from './api-key.service';
 import { API_KEY_RESOLVER, type ApiKeyResolver, type StoredApiKey } from './api-key.resolver';
 import { ApiKeyTouchThrottle } from './api-key.touch-throttle';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
+import { callsCredentialGate, passCredentialGate } from './credential-gate';
 import type { SecurityPrincipal, SecurityRequest } from './security-principal';
 import { eventContext } from '../audit/event-context';
 
@@ -51,6 +52,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
   ) {
     this.header = options.apiKeys.header;
     this.throttle = new ApiKeyTouchThrottle(options.apiKeys.touchIntervalSeconds * 1000);
+    callsCredentialGate(this);
   }
 
   onApplicationBootstrap(): void {
@@ -80,6 +82,9 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
     // Headers only: a key in the query string would end up in access logs, proxies and browser history.
     const value = request.headers[this.header];
     if (value === undefined) return null;
+    // Every path from here costs a lookup, a hash comparison or a failure event: a client already
+    // over its rate limit is refused before any of them.
+    await passCredentialGate(request);
     // An array means the header was sent twice: ambiguous, so refused rather than picking one.
     const parsed = typeof value === 'string' ? this.keys.parse(value) : null;
     if (!parsed || typeof value !== 'string') throw this.refuse(request, 'malformed');

@@ -3,13 +3,17 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
 import { PrincipalCheckService } from './principal-check.service';
+import { passCredentialGate, runsCredentialGate } from './credential-gate';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
 
 /**
  * Step 2 of the security guard: establishes the principal. Public routes skip it entirely; every
- * other route gets a principal or a 401. Override `authenticate` to change how credentials are tried.
- * Whatever authenticated it, the principal then passes the application's `PrincipalCheck` (when
- * one is registered): a subject that is gone or inactive gets 401.
+ * other route gets a principal or a 401. A client already over its rate limit is refused (429)
+ * before any costly credential check: the built-in authenticators run that pre-check themselves
+ * on their costly paths only; any other authenticator is preceded by it. Whatever authenticated
+ * it, the principal then passes the application's `PrincipalCheck` (when one is registered): a
+ * subject that is gone or inactive gets 401. Override `authenticate` to change how credentials are
+ * tried.
  */
 @Injectable()
 export class AuthenticationStep {
@@ -29,6 +33,8 @@ export class AuthenticationStep {
 
   protected async authenticate(request: SecurityRequest, context: ExecutionContext): Promise<SecurityPrincipal | null> {
     for (const authenticator of this.authenticators) {
+      // An authenticator that does not say which of its paths are cheap is assumed to be costly.
+      if (!runsCredentialGate(authenticator)) await passCredentialGate(request);
       const principal = await authenticator.authenticate(request, context);
       if (principal) return principal;
     }

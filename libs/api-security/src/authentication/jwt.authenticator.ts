@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
+import { callsCredentialGate, passCredentialGate } from './credential-gate';
 import { VerifiedTokenCache } from './jwt-verified-cache';
 import { JwtRefusal, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { bearerTokenOf, JwtStrategy, MAX_ACCESS_TOKEN_LENGTH } from './jwt.strategy';
@@ -59,28 +60,37 @@ export class JwtAuthenticator implements Authenticator {
     @Inject(JwtStrategy) private readonly strategy: BearerStrategy,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventBus,
-  ) {}
+  ) {
+    callsCredentialGate(this);
+  }
 
   async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
     const header = request.headers.authorization;
     if (header === undefined) return null;
-    // An array means the header was sent twice: ambiguous, so refused rather than picking one.
-    if (typeof header !== 'string') throw this.refuse(request, new JwtRefusal('malformed_header'));
-    if (header.length > MAX_HEADER_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
-    // The strategy reads the header with the same function, so the string cached here is the
-    // string it verified.
-    const token = bearerTokenOf(header);
-    if (token === null) throw this.refuse(request, new JwtRefusal('malformed_header'));
-    if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
-
-    let principal = this.cache.get(token, Date.now() / 1000);
+    // A token this instance already verified costs a map lookup: only the other paths (signature
+    // verification, refusals and their events) wait for the rate-limit pre-check.
+    const cached = typeof header === 'string' && header.length <= MAX_HEADER_LENGTH ? bearerTokenOf(header) : null;
+    let principal =
+      cached !== null && cached.length <= MAX_ACCESS_TOKEN_LENGTH
+        ? this.cache.get(cached, Date.now() / 1000)
+        : undefined;
     if (principal === undefined) {
+      await passCredentialGate(request);
+      // An array means the header was sent twice: ambiguous, so refused rather than picking one.
+      if (typeof header !== 'string') throw this.refuse(request, new JwtRefusal('malformed_header'));
+      if (header.length > MAX_HEADER_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
+      // The strategy reads the header with the same function, so the string cached here is the
+      // string it verified.
+      const token = bearerTokenOf(header);
+      if (token === null) throw this.refuse(request, new JwtRefusal('malformed_header'));
+      if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw this.refuse(request, new JwtRefusal('too_large'));
       const outcome = await this.verify(request);
       if ('refusal' in outcome) throw this.refuse(request, outcome.refusal);
       principal = outcome.principal;
       this.cache.set(token, principal, Date.now() / 1000);
     }
     if (await this.revocation.isRevoked(principal)) {
+      await passCredentialGate(request);
       throw this.refuse(request, new JwtRefusal('revoked'), principal.id);
     }
     return principal;

@@ -28,8 +28,9 @@ export interface TokenEndpointsOptions {
    */
   version?: ControllerOptions['version'];
   /**
-   * Per-route limits on top of (or instead of) the app's `rateLimit.tiers`, as `@RateLimit()`
-   * takes them, e.g. `{ login: { login: '10/60s' } }` adds a `login` tier counted per client IP.
+   * Per-route limits on top of the app's `rateLimit.tiers` (the general budget, which still
+   * applies), as `@RateLimit()` takes them, e.g. `{ login: { login: '10/60s' } }` adds a
+   * `route:login` tier counted per client IP.
    * Checked at boot like any `@RateLimit()`.
    * @default none: the routes count against the app's tiers like any other route
    */

@@ -37,19 +37,22 @@ describe('RateLimitCompiler', () => {
     expect(Reflect.getMetadata(`${THROTTLER_SKIP}default`, Routes.prototype.skipped)).toBe(true);
   });
 
-  it('applies the configured tiers and the global budget to an undecorated route', () => {
+  it('applies the configured tiers and the global budget to an undecorated route, each one budget per principal', () => {
     expect(compile(Routes, 'plain', { global: '50/1h' }).plan).toEqual({
       tiers: [
-        { name: 'default', limit: 100, windowSeconds: 60, blockSeconds: 0 },
-        { name: 'global', limit: 50, windowSeconds: 3600, blockSeconds: 0 },
+        { name: 'default', scope: 'principal', limit: 100, windowSeconds: 60, blockSeconds: 0 },
+        { name: 'global', scope: 'principal', limit: 50, windowSeconds: 3600, blockSeconds: 0 },
       ],
       cost: 1,
     });
   });
 
-  it('overrides a tier and sets the cost with @RateLimit', () => {
+  it('puts a @RateLimit tier on top of the configured one (both count), and sets the cost', () => {
     expect(compile(Routes, 'custom').plan).toEqual({
-      tiers: [{ name: 'default', limit: 5, windowSeconds: 10, blockSeconds: 0 }],
+      tiers: [
+        { name: 'default', scope: 'principal', limit: 100, windowSeconds: 60, blockSeconds: 0 },
+        { name: 'route:default', scope: 'route', limit: 5, windowSeconds: 10, blockSeconds: 0 },
+      ],
       cost: 3,
     });
   });
@@ -57,12 +60,17 @@ describe('RateLimitCompiler', () => {
   it('adds a route-only tier next to the configured ones', () => {
     expect(compile(Routes, 'extra').plan?.tiers.map((tier) => [tier.name, tier.limit, tier.blockSeconds])).toEqual([
       ['default', 100, 0],
-      ['burst', 2, 30],
+      ['route:burst', 2, 30],
     ]);
   });
 
   it('honours @Throttle and @SkipThrottle, on the handler or the controller', () => {
-    expect(compile(Routes, 'throttled').plan?.tiers[0]).toMatchObject({ limit: 7, windowSeconds: 30 });
+    expect(compile(Routes, 'throttled').plan?.tiers[1]).toMatchObject({
+      name: 'route:default',
+      scope: 'route',
+      limit: 7,
+      windowSeconds: 30,
+    });
     expect(compile(Routes, 'skipped').plan).toBeUndefined();
     expect(compile(Routes, 'noGlobal', { global: '50/1h' }).plan?.tiers.map((tier) => tier.name)).toEqual(['default']);
     expect(compile(SkippedController, 'inherited').plan).toBeUndefined();

@@ -17,9 +17,16 @@ export const THROTTLER_BLOCK_DURATION = 'THROTTLER:BLOCK_DURATION';
 export const THROTTLER_SKIP = 'THROTTLER:SKIP';
 
 /**
+ * Route tiers are reported (headers, events, inventory) as `route:<name>`, apart from the
+ * principal-wide tier of the same name; configured tier names cannot contain `:`.
+ */
+export const ROUTE_TIER_PREFIX = 'route:';
+
+/**
  * Turns the rate-limit options and a route's decorators (`@RateLimit`, and @nestjs/throttler's
  * `@Throttle` / `@SkipThrottle`, handler over controller) into the route's {@link RateLimitPlan},
- * once at boot. Problems are returned as messages so the registry can report them per route.
+ * once at boot: the configured tiers and the global budget (one budget per principal across
+ * routes), then the route's own tiers; a request must pass them all. Problems are returned as messages so the registry can report them per route.
  */
 export class RateLimitCompiler {
   constructor(
@@ -46,14 +53,20 @@ export class RateLimitCompiler {
       problems.push(`@RateLimit cost on ${route} must be a whole number from 1 to 1000.`);
     }
 
+    // Configured tiers (and the global budget) are one budget per principal over every route they
+    // count; a route's own limits come on top, so a route can tighten the general budget but never
+    // multiply it by the number of routes.
     const tiers: RateLimitTierPlan[] = [];
+    const routeTiers: RateLimitTierPlan[] = [];
     const names = new Set([...this.options.tiers.map((tier) => tier.name), ...overrides.keys()]);
     for (const name of names) {
       if (this.reflector.getAllAndOverride<boolean | undefined>(THROTTLER_SKIP + name, targets) === true) continue;
-      const base = overrides.get(name) ?? this.options.tiers.find((tier) => tier.name === name);
-      const throttled = this.fromThrottle(name, targets, base, route, problems);
-      const tier = throttled ?? base;
-      if (tier) tiers.push(tier);
+      const shared = this.options.tiers.find((tier) => tier.name === name);
+      if (shared) tiers.push(shared);
+      const own = overrides.get(name);
+      const throttled = this.fromThrottle(name, targets, own ?? shared, route, problems);
+      const tier = throttled ?? own;
+      if (tier) routeTiers.push(Object.freeze({ ...tier, name: `${ROUTE_TIER_PREFIX}${name}`, scope: 'route' }));
     }
     const global = this.options.global;
     if (
@@ -62,6 +75,7 @@ export class RateLimitCompiler {
     ) {
       tiers.push(global);
     }
+    tiers.push(...routeTiers);
     if (problems.length > 0 || tiers.length === 0) return { problems };
     return { plan: Object.freeze({ tiers: Object.freeze(tiers), cost }), problems };
   }
@@ -97,6 +111,6 @@ export class RateLimitCompiler {
       return undefined;
     }
     const blockSeconds = block === undefined ? (base?.blockSeconds ?? 0) : Math.ceil((block as number) / 1000);
-    return Object.freeze({ name, limit: finalLimit, windowSeconds, blockSeconds });
+    return Object.freeze({ name, scope: 'route', limit: finalLimit, windowSeconds, blockSeconds });
   }
 }

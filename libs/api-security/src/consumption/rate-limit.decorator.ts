@@ -22,13 +22,16 @@ export const RATE_LIMIT_METADATA = 'api-security:rate-limit';
 export const DEFAULT_TIER = 'default';
 
 /**
- * Per-route (or per-controller) limits. A string overrides the `default` tier; an object
- * overrides the named tiers and adds route-only ones (each counted per route and principal);
- * tiers not named keep their global setting. Validated at boot with a message naming the route.
+ * Per-route (or per-controller) limits, on top of the general budget: each tier given here is
+ * counted per route and principal (reported as `route:<name>`, a string being the `default` tier),
+ * and a request must pass it and every configured tier, which stay one budget per principal over
+ * all routes. A route can so tighten the general budget, never loosen it: to give a route a budget
+ * of its own instead, add `@SkipThrottle({ default: true })` and a differently named tier.
+ * Validated at boot with a message naming the route.
  *
  * @example
  * ```ts
- * @RateLimit('5/60s')                                   // default tier: 5 a minute on this route
+ * @RateLimit('5/60s')                                   // at most 5 a minute here, within the general budget
  * @RateLimit({ burst: '3/1s', daily: { limit: '100/1d', block: '1h' } }, { cost: 2 })
  * ```
  */

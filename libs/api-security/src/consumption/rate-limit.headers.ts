@@ -10,12 +10,17 @@ export function policyHeader(plan: RateLimitPlan): string {
   return plan.tiers.map((tier) => `"${tier.name}";q=${tier.limit};w=${tier.windowSeconds}`).join(', ');
 }
 
-/** Header fields for one request's counters, in the configured style. */
+/**
+ * Header fields for one request's counters, in the configured style. The IETF fields list every
+ * tier; the legacy single-tier fields report the refusing tier on a 429 (`refused`, the one that
+ * sets Retry-After), else the tightest: the fewest units left.
+ */
 export function rateLimitHeaders(
   style: RateLimitHeaderStyle,
   plan: RateLimitPlan,
   policy: string,
   results: readonly ConsumeResult[],
+  refused?: number,
 ): [string, string][] {
   if (style === 'none') return [];
   const headers: [string, string][] = [];
@@ -28,6 +33,7 @@ export function rateLimitHeaders(
     const tightestRemaining = Math.max(0, plan.tiers[tightest].limit - results[tightest].hits);
     if (remaining < tightestRemaining) tightest = i;
   }
+  if (refused !== undefined) tightest = refused;
   if (style === 'ietf' || style === 'both') {
     headers.push(['RateLimit-Policy', policy], ['RateLimit', items.join(', ')]);
   }

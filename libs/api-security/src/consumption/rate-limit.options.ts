@@ -17,9 +17,10 @@ export interface RateLimitTierOptions {
 export type RateLimitHeaderStyle = 'ietf' | 'legacy' | 'both' | 'none';
 
 /**
- * Rate limiting of every route (OWASP API4). Each request is counted against every tier for its
- * route and against the global budget, keyed by the authenticated principal or, when there is
- * none (public routes, failed authentication), by the client IP.
+ * Rate limiting of every route (OWASP API4). Each configured tier (and the global budget) is one
+ * budget per client over all the routes it counts, keyed by the authenticated principal or, when
+ * there is none (public routes, failed authentication), by the client IP; a route's own
+ * `@RateLimit` / `@Throttle` tiers are counted per route on top. A request must pass them all.
  */
 export interface RateLimitOptions {
   /**
@@ -28,15 +29,17 @@ export interface RateLimitOptions {
    */
   enabled?: boolean;
   /**
-   * Named tiers counted on every route, each as `N/Ss` or `{ limit, block }` (e.g. a burst tier
-   * `'10/1s'` and a sustained tier `'300/15m'`). Routes override or add tiers with `@RateLimit()`,
-   * or with @nestjs/throttler's `@Throttle()`, and drop one with `@SkipThrottle({ name: true })`.
+   * Named tiers, each one budget per principal (per IP when anonymous) shared by every route, as
+   * `N/Ss` or `{ limit, block }` (e.g. a burst tier `'10/1s'` and a sustained tier `'300/15m'`).
+   * Routes add their own tiers on top with `@RateLimit()` or @nestjs/throttler's `@Throttle()`
+   * (reported as `route:<name>`), and drop a tier with `@SkipThrottle({ name: true })`.
    * @default { default: '100/60s' }
    */
   tiers?: Readonly<Record<string, string | RateLimitTierOptions>>;
   /**
-   * One budget per principal (or IP) over all routes together, e.g. `'5000/1h'`: a client
-   * spreading requests over many routes still meets a limit. Absent: no global budget.
+   * One more budget per principal (or IP) over all routes together, e.g. `'5000/1h'`, reported as
+   * `global`. Every configured tier is already shared by all routes; this one differs only in that
+   * `@RateLimit` cannot change it. Absent: no global budget.
    * @default undefined
    */
   global?: string | RateLimitTierOptions;
@@ -97,7 +100,13 @@ export function resolveTier(
     }
     blockSeconds = parsed;
   }
-  return Object.freeze({ name, limit: rate.limit, windowSeconds: rate.windowSeconds, blockSeconds });
+  return Object.freeze({
+    name,
+    scope: 'principal',
+    limit: rate.limit,
+    windowSeconds: rate.windowSeconds,
+    blockSeconds,
+  });
 }
 
 /** Validates the `rateLimit` section; every problem is pushed with the option's name and the fix. */

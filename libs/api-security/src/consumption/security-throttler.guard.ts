@@ -12,22 +12,35 @@ import type { RateLimitPlan, RoutePlan } from '../pipeline/route-plan';
 import type { ConsumeRequest } from '../store/security-store';
 import { clientAddressKey } from './client-address';
 import { policyHeader, rateLimitHeaders } from './rate-limit.headers';
-import { GLOBAL_TIER, type ResolvedRateLimitOptions } from './rate-limit.options';
+import type { ResolvedRateLimitOptions } from './rate-limit.options';
 import { StoreThrottlerStorage } from './store-throttler.storage';
 
 /** Per-route values computed on a route's first request and reused (plans are immutable). */
 interface CompiledLimits {
   readonly policy: string;
-  /** Key suffix per tier: route-scoped tiers carry the route, the global budget does not. */
+  /** Key suffix per tier: route tiers carry the route, principal-wide tiers do not. */
   readonly suffixes: readonly string[];
   readonly requests: readonly Omit<ConsumeRequest, 'key'>[];
+  /** The same counters read without charging: is there room for this route's cost? */
+  readonly checks: readonly Omit<ConsumeRequest, 'key'>[];
 }
+
+/** What the pre-check did: nothing to refuse, or it charged the address (and the request went on). */
+export type RateLimitPrecheck = 'clear' | 'charged';
 
 /**
  * The rate-limit step of the security pipeline, built on @nestjs/throttler's `ThrottlerGuard`.
- * It runs after authentication has been attempted and before its outcome is acted on, so failed
- * and anonymous requests are counted (per IP) as well as authenticated ones (per principal).
- * Every tier of the route and the global budget are charged in one store call (one Redis script).
+ *
+ * Counting: the configured tiers and the global budget are one budget per principal (per IP when
+ * anonymous) over every route; a route's own `@RateLimit` / `@Throttle` tiers are counted per route
+ * on top. Every tier of a request is charged in one store call (one Redis script). Failed and
+ * anonymous requests are charged to the client IP, authenticated ones to the principal.
+ *
+ * Refusing before paying: before a costly credential check (signature verification, API-key
+ * lookup, failure events), {@link precheck} reads, without charging, the counters a failed
+ * authentication would be charged to (the IP's). When those already refuse, the request is charged
+ * there and refused with 429 without the credential being looked at. (The principal's own counters
+ * cannot be read first: who the principal is is only known once the credential is verified.)
  *
  * Override the protected hooks to change the identity (`getTracker`), key layout
  * (`generateKey`) or refusal (`throwThrottlingException`).
@@ -74,36 +87,76 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
     plan: RoutePlan,
     rateLimit: RateLimitPlan,
   ): Promise<void> {
+    const tracker = await this.getTracker(request as unknown as Record<string, unknown>);
+    await this.charge(context, request, plan, rateLimit, tracker);
+  }
+
+  /**
+   * Runs before authentication (at most once per request, and only when a credential check would
+   * cost something). Reads the counters this request would be charged to if its authentication
+   * failed, without charging them; when they already refuse, charges them (so the client's crossing
+   * of the limit is reported once) and throws the 429. Answers `charged` in the rare case the
+   * charge was admitted after all (a window ended in between): the request must not be charged to
+   * the address again.
+   */
+  async precheck(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+  ): Promise<RateLimitPrecheck> {
     const limits = this.limitsOf(rateLimit, plan.key);
     const tracker = await this.getTracker(request as unknown as Record<string, unknown>);
+    const checks: ConsumeRequest[] = new Array(limits.checks.length);
+    for (let i = 0; i < checks.length; i++) {
+      checks[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.checks[i] };
+    }
+    const state = await this.storage.consume(checks);
+    if (!state.some((counter) => counter.blocked)) return 'clear';
+    await this.charge(context, request, plan, rateLimit, tracker);
+    return 'charged';
+  }
+
+  private async charge(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+    tracker: string,
+  ): Promise<void> {
+    const limits = this.limitsOf(rateLimit, plan.key);
     const requests: ConsumeRequest[] = new Array(limits.requests.length);
     for (let i = 0; i < requests.length; i++) {
       requests[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.requests[i] };
     }
     const results = await this.storage.consume(requests);
-    const response = rawResponse(context.switchToHttp().getResponse());
-    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, limits.policy, results)) {
-      response.setHeader(name, value);
-    }
+    // The tier that refuses for longest decides Retry-After, and is the one the legacy fields report.
     let refused: number | undefined;
     for (let i = 0; i < results.length; i++) {
       if (results[i].blocked && (refused === undefined || results[i].retryAfterMs > results[refused].retryAfterMs)) {
         refused = i;
       }
     }
+    const response = rawResponse(context.switchToHttp().getResponse());
+    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, limits.policy, results, refused)) {
+      response.setHeader(name, value);
+    }
     if (refused === undefined) return;
+    // One event per client and tier when it crosses the limit, not one per refused request.
+    for (let i = 0; i < results.length; i++) {
+      const crossed = rateLimit.tiers[i];
+      if (results[i].hits > crossed.limit && results[i].hits - rateLimit.cost <= crossed.limit) {
+        this.events.emit({
+          type: 'rate_limit.hit',
+          reason: crossed.name,
+          ...(request.principal ? { principalId: request.principal.id } : {}),
+          ...eventContext(request, plan.key),
+          details: { tier: crossed.name, limit: crossed.limit, windowSeconds: crossed.windowSeconds },
+        });
+      }
+    }
     const tier = rateLimit.tiers[refused];
     const result = results[refused];
-    // One event per client and tier when it crosses the limit, not one per refused request.
-    if (result.hits > tier.limit && result.hits - rateLimit.cost <= tier.limit) {
-      this.events.emit({
-        type: 'rate_limit.hit',
-        reason: tier.name,
-        ...(request.principal ? { principalId: request.principal.id } : {}),
-        ...eventContext(request, plan.key),
-        details: { tier: tier.name, limit: tier.limit, windowSeconds: tier.windowSeconds },
-      });
-    }
     await this.throwThrottlingException(context, {
       limit: tier.limit,
       ttl: tier.windowSeconds * 1000,
@@ -146,10 +199,16 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
     if (!compiled) {
       compiled = {
         policy: policyHeader(plan),
-        suffixes: plan.tiers.map((tier) => (tier.name === GLOBAL_TIER ? GLOBAL_TIER : `${tier.name}:${route}`)),
+        suffixes: plan.tiers.map((tier) => (tier.scope === 'route' ? `${tier.name}:${route}` : tier.name)),
         requests: plan.tiers.map((tier) => ({
           cost: plan.cost,
           limit: tier.limit,
+          windowMs: tier.windowSeconds * 1000,
+          blockMs: tier.blockSeconds * 1000,
+        })),
+        checks: plan.tiers.map((tier) => ({
+          cost: 0,
+          limit: Math.max(0, tier.limit - plan.cost),
           windowMs: tier.windowSeconds * 1000,
           blockMs: tier.blockSeconds * 1000,
         })),

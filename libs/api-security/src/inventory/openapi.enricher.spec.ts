@@ -69,11 +69,17 @@ const PLANS: RoutePlan[] = [
   plan('GET', '/api/v1/health', { isPublic: true }),
   plan('GET', '/api/v1/things/:id', {
     ownership: { kind: 'resource', resource: 'thing', param: 'id', onDenied: 404, bypassRoles: ['admin'] } as never,
-    rateLimit: { tiers: [{ name: 'general', limit: 100, windowSeconds: 60, blockSeconds: 0 }], cost: 1 },
+    rateLimit: {
+      tiers: [{ name: 'general', scope: 'principal', limit: 100, windowSeconds: 60, blockSeconds: 0 }],
+      cost: 1,
+    },
   }),
   plan('DELETE', '/api/v1/things/:id', { roles: { required: ['admin'] } as never }),
   plan('POST', '/api/v1/baskets', {
-    rateLimit: { tiers: [{ name: 'writes', limit: 10, windowSeconds: 60, blockSeconds: 300 }], cost: 2 },
+    rateLimit: {
+      tiers: [{ name: 'writes', scope: 'route', limit: 10, windowSeconds: 60, blockSeconds: 300 }],
+      cost: 2,
+    },
   }),
   plan('GET', '/api/v1/baskets'),
   plan('GET', '/api/v0/old', {

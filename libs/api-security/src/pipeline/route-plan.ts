@@ -33,9 +33,14 @@ export interface RoutePlan {
   readonly deprecation?: DeprecationPlan;
 }
 
-/** One rate-limit tier that counts a route. */
+/**
+ * One rate-limit tier that counts a route. A `principal` tier is one budget per principal (or IP)
+ * shared by every route it counts; a `route` tier (from `@RateLimit` / `@Throttle`) is a budget per
+ * principal on this route only, named `route:<name>`.
+ */
 export interface RateLimitTierPlan {
   readonly name: string;
+  readonly scope: 'principal' | 'route';
   readonly limit: number;
   readonly windowSeconds: number;
   readonly blockSeconds: number;

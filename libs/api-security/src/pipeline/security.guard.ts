@@ -3,7 +3,8 @@ import { AuthenticationStep } from '../authentication/authentication.step';
 import type { SecurityRequest } from '../authentication/security-principal';
 import { OwnershipStep } from '../authorization/ownership.step';
 import { RequestLimitsStep } from '../consumption/request-limits.step';
-import { SecurityThrottlerGuard } from '../consumption/security-throttler.guard';
+import { SecurityThrottlerGuard, type RateLimitPrecheck } from '../consumption/security-throttler.guard';
+import { setCredentialGate } from '../authentication/credential-gate';
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
 import { FlowStep } from '../flows/flow.step';
@@ -16,8 +17,10 @@ import { RoutePlanRegistry } from './route-plan.registry';
 
 /**
  * The one global guard. It walks the route's precompiled plan in a fixed order so that no step
- * ever runs before the one it depends on: authenticate → rate limit (per principal, or per IP when
- * authentication failed or the route is public: failures are counted too) → authentication outcome
+ * ever runs before the one it depends on: rate-limit pre-check (a client whose failed
+ * authentication would be refused anyway gets 429 before any costly credential check; run from
+ * inside authentication, only on its costly paths) → authenticate → rate limit (per principal, or
+ * per IP when authentication failed or the route is public: failures are counted too) → authentication outcome
  * → body shape and size → roles and scopes → ownership → field write policy (@WritableBy, prototype keys)
  * → sensitive flow → deprecation (headers, or 410
  * after the sunset).
@@ -55,14 +58,35 @@ export class SecurityGuard implements CanActivate {
       });
     }
     const request = context.switchToHttp().getRequest<SecurityRequest>();
+    const rateLimit = plan.rateLimit;
+    let precheck: RateLimitPrecheck | undefined;
+    let precheckRefusal: unknown;
+    if (rateLimit && !plan.isPublic) {
+      const limiter = this.step(this.rateLimit, 'SecurityThrottlerGuard', plan);
+      setCredentialGate(request, () =>
+        limiter.precheck(context, request, plan, rateLimit).then(
+          (outcome) => {
+            precheck = outcome;
+          },
+          (error: unknown) => {
+            precheckRefusal = error;
+            throw error;
+          },
+        ),
+      );
+    }
     let refused: unknown;
     try {
       await this.authentication.run(request, plan, context);
     } catch (error) {
       refused = error;
     }
-    if (plan.rateLimit) {
-      await this.step(this.rateLimit, 'SecurityThrottlerGuard', plan).run(context, request, plan, plan.rateLimit);
+    // Refused by the pre-check: already charged, and authentication never ran.
+    if (precheckRefusal !== undefined && refused === precheckRefusal) throw refused;
+    // A failed authentication is charged to the address, which the pre-check may have done already.
+    const charged = precheck === 'charged' && request.principal === undefined;
+    if (rateLimit && !charged) {
+      await this.step(this.rateLimit, 'SecurityThrottlerGuard', plan).run(context, request, plan, rateLimit);
     }
     if (refused !== undefined) throw refused;
     this.step(this.requestLimits, 'RequestLimitsStep', plan).run(request, plan);

@@ -229,6 +229,12 @@ export class MemorySecurityStore implements SecurityStore {
         retryAfterMs: msLeft(blockedUntil.expiresAt, now),
       };
     }
+    if (request.cost === 0) {
+      const hits = counter?.count ?? 0;
+      const resetMs = counter ? msLeft(counter.expiresAt, now) : 0;
+      const over = hits > request.limit;
+      return { hits, resetMs, blocked: over, retryAfterMs: over ? resetMs : 0 };
+    }
     let entry = counter;
     if (entry === undefined) {
       entry = { key: request.key, value: null, count: request.cost, expiresAt: now + request.windowMs };

@@ -95,7 +95,8 @@ const CONSUME_COMMAND = 'apiSecurityConsume';
 /*
  * KEYS: counter, block marker, counter, block marker, … ; ARGV: cost, limit, windowMs, blockMs per
  * counter. Returns hits, resetMs, blocked (0/1), retryAfterMs per counter. A blocked counter
- * refuses without counting; the whole call runs atomically, which makes admission exact.
+ * refuses without counting; cost 0 only reads; the whole call runs atomically, which makes
+ * admission exact.
  */
 const CONSUME_LUA = `
 local out = {}
@@ -111,6 +112,15 @@ for i = 1, #KEYS, 2 do
     local reset = redis.call('PTTL', KEYS[i])
     if reset < 0 then reset = 0 end
     table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, blockTtl)
+  elseif cost == 0 then
+    local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
+    local reset = redis.call('PTTL', KEYS[i])
+    if reset < 0 then reset = 0 end
+    if hits > limit then
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+    else
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
+    end
   else
     local hits = redis.call('INCRBY', KEYS[i], cost)
     local reset = redis.call('PTTL', KEYS[i])

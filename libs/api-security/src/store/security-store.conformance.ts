@@ -171,8 +171,39 @@ export function describeSecurityStoreConformance(
         expect((await store.consume([spec]))[0]).toMatchObject({ hits: 1, blocked: false });
       });
 
+      it('reads a counter without charging it when the cost is 0', async () => {
+        const peek = (limit: number) => store.consume([request('peek', limit, { cost: 0 })]);
+        await expect(peek(0)).resolves.toEqual([{ hits: 0, resetMs: 0, blocked: false, retryAfterMs: 0 }]);
+        await store.consume([request('peek', 3)]);
+        await store.consume([request('peek', 3)]);
+        const [room] = await peek(2);
+        expect(room).toMatchObject({ hits: 2, blocked: false, retryAfterMs: 0 });
+        const [full] = await peek(1);
+        expect(full).toMatchObject({ hits: 2, blocked: true });
+        expect(full.resetMs).toBeGreaterThan(0);
+        expect(full.retryAfterMs).toBe(full.resetMs);
+        // Nothing was counted by the reads: the third charge is still admitted.
+        expect((await store.consume([request('peek', 3)]))[0]).toMatchObject({ hits: 3, blocked: false });
+      });
+
+      it('reports a block to a read (cost 0) and never starts one', async () => {
+        const spec = request('peekblock', 1, { windowMs: 200, blockMs: 600 });
+        await store.consume([{ ...spec, cost: 0, limit: 0 }, spec]);
+        const [before] = await store.consume([{ ...spec, cost: 0, limit: 0 }]);
+        expect(before).toMatchObject({ hits: 1, blocked: true });
+        await store.consume([spec]);
+        await elapse(300);
+        // The window is over but the block is not: the read still sees it.
+        const [during] = await store.consume([{ ...spec, cost: 0 }]);
+        expect(during.blocked).toBe(true);
+        expect(during.retryAfterMs).toBeGreaterThan(0);
+        expect(during.retryAfterMs).toBeLessThanOrEqual(400);
+      });
+
       it('refuses malformed requests with a TypeError before any I/O', async () => {
         await expect(store.consume([{ ...request('x', 1), limit: 0 }])).rejects.toThrow(TypeError);
+        await expect(store.consume([{ ...request('x', 1), cost: -1 }])).rejects.toThrow(TypeError);
+        await expect(store.consume([{ ...request('x', 1), cost: 0, limit: -1 }])).rejects.toThrow(TypeError);
         await expect(store.consume([{ ...request('x', 1), cost: 1.5 }])).rejects.toThrow(TypeError);
         await expect(store.consume([{ ...request('x', 1), blockMs: -1 }])).rejects.toThrow(TypeError);
         await expect(store.consume([{ ...request('x', 1), key: '' }])).rejects.toThrow(TypeError);

@@ -40,6 +40,11 @@ export interface SecurityStore {
    * its limit is blocked for `blockMs` (a blocked counter refuses without counting), so the
    * answer for concurrent requests is exact: with a limit of N, exactly N are admitted.
    * Counters of one call share a `{hash tag}` so they live in one Redis Cluster slot.
+   *
+   * A request with `cost` 0 only reads its counter: it counts nothing, creates nothing and never
+   * starts a block; it answers `blocked` while a block is on or while the hits exceed `limit` (ask
+   * "is there room for n more?" with the limit lowered by n, which may then be 0). The rate limiter
+   * uses it to refuse a client that is already over before paying for its authentication.
    */
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]>;
 
@@ -87,9 +92,9 @@ export interface CounterState {
 /** One counter to charge in {@link SecurityStore.consume}. */
 export interface ConsumeRequest {
   readonly key: string;
-  /** Units this request costs (a route's weight). Positive integer. */
+  /** Units this request costs (a route's weight). Integer >= 0; 0 only reads the counter. */
   readonly cost: number;
-  /** Units admitted per window. Positive integer. */
+  /** Units admitted per window. Positive integer (>= 0 when `cost` is 0). */
   readonly limit: number;
   /** Window length in milliseconds. */
   readonly windowMs: number;

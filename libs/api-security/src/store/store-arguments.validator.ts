@@ -51,9 +51,15 @@ export function assertConsumeRequests(requests: unknown): asserts requests is re
       throw new TypeError(`SecurityStore: consume requests[${i}] must be an object.`);
     }
     assertKey(request.key, `requests[${i}].key`);
-    for (const field of ['cost', 'limit', 'windowMs'] as const) {
+    const cost = request.cost;
+    if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 0) {
+      throw new TypeError(`SecurityStore: requests[${i}].cost must be an integer >= 0, got ${String(cost)}.`);
+    }
+    // A check (cost 0) may ask "is there room for n more?" as a limit lowered by n, down to 0.
+    const lowest = cost === 0 ? 0 : 1;
+    for (const field of ['limit', 'windowMs'] as const) {
       const value = request[field];
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (field === 'limit' ? lowest : 1)) {
         throw new TypeError(`SecurityStore: requests[${i}].${field} must be a positive integer, got ${String(value)}.`);
       }
     }
