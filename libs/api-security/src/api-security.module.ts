@@ -5,6 +5,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApiSecurityConfigurableModule, API_SECURITY_MODULE_OPTIONS } from './api-security.module-definition';
@@ -102,10 +103,18 @@ import { SECURITY_STORE, type SecurityStore } from './store/security-store';
     ...OUTBOUND_PROVIDERS,
   ],
 })
-export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {
+export class ApiSecurityModule
+  extends ApiSecurityConfigurableModule
+  implements NestModule, OnModuleInit, OnApplicationShutdown
+{
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {
     super();
+  }
+
+  /** Refuses to start on a store whose settings would drop security records (an evicting Redis). */
+  async onModuleInit(): Promise<void> {
+    await this.store.checkConfiguration?.();
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -14,6 +14,7 @@ import type {
   SecurityStore,
 } from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
+import { StoreFullError } from './store-full.error';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';
@@ -179,11 +180,17 @@ describe('ResilientSecurityStore', () => {
         fallbackMaxEntries: 10,
         logger: recordingLogger(),
       });
+      let refused = 0;
       for (let i = 0; i < 50; i++) {
-        await store.set(`k${i}`, 'v', 60_000);
+        await store.set(`k${i}`, 'v', 60_000).catch((error: unknown) => {
+          expect(error).toBeInstanceOf(StoreFullError);
+          refused++;
+        });
       }
-      await expect(store.get('k0')).resolves.toBeNull();
-      await expect(store.get('k49')).resolves.toBe('v');
+      // Full means refused (fail closed), never an older entry dropped.
+      expect(refused).toBeGreaterThan(0);
+      await expect(store.get('k0')).resolves.toBe('v');
+      await expect(store.get('k49')).resolves.toBeNull();
       await store.close();
     });
   });

@@ -112,6 +112,11 @@ export class ResilientSecurityStore implements SecurityStore {
   }
 
   /** Reports the primary's health under both policies, so readiness checks and alerts see the outage. */
+  /** The primary's boot check: an outage policy never makes a misconfigured store acceptable. */
+  async checkConfiguration(): Promise<void> {
+    await this.primary.checkConfiguration?.();
+  }
+
   async ping(): Promise<void> {
     try {
       await this.primary.ping();
