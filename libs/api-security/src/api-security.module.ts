@@ -114,7 +114,13 @@ export class ApiSecurityModule
 
   /** Refuses to start on a store whose settings would drop security records (an evicting Redis). */
   async onModuleInit(): Promise<void> {
-    await this.store.checkConfiguration?.();
+    try {
+      await this.store.checkConfiguration?.();
+    } catch (error) {
+      // A failed init runs no shutdown hook: without this the open connection keeps the process alive.
+      await this.store.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   configure(consumer: MiddlewareConsumer): void {
