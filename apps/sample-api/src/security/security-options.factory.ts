@@ -27,7 +27,7 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
           url: config.redisUrl,
           ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
         }
-      : { type: 'memory' },
+      : { type: 'memory', maxEntries: config.storeMaxEntries },
     // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
     audit: { alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }] },
     // RATE_LIMIT: every route has this budget per user (per client IP when anonymous).
