@@ -5,6 +5,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ApiSecurityConfigurableModule, API_SECURITY_MODULE_OPTIONS } from './api-security.module-definition';
@@ -109,10 +110,24 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     ...OUTBOUND_PROVIDERS,
   ],
 })
-export class ApiSecurityModule extends ApiSecurityConfigurableModule implements NestModule, OnApplicationShutdown {
+export class ApiSecurityModule
+  extends ApiSecurityConfigurableModule
+  implements NestModule, OnModuleInit, OnApplicationShutdown
+{
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {
     super();
+  }
+
+  /** Refuses to start on a store whose settings would drop security records (an evicting Redis). */
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.store.checkConfiguration?.();
+    } catch (error) {
+      // A failed init runs no shutdown hook: without this the open connection keeps the process alive.
+      await this.store.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -1,4 +1,4 @@
-import type { SecurityStoreOptions } from './store/security-store.factory';
+import { checkStoreCapacityOptions, type SecurityStoreOptions } from './store/security-store.factory';
 import { resolveOutagePolicy } from './store/store-outage.policy';
 import {
   resolveRateLimitOptions,
@@ -380,6 +380,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   }
 
   const store: SecurityStoreOptions = options.store ?? { type: 'memory' };
+  checkStoreCapacityOptions(store, problems);
   if (store.type !== 'memory' && store.type !== 'redis') {
     problems.push(`store.type must be 'memory' or 'redis'.`);
   } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {

@@ -163,7 +163,14 @@ export type {
   SecurityStore,
 } from './store/security-store';
 export { MemorySecurityStore } from './store/memory.store';
-export type { MemorySecurityStoreOptions } from './store/memory.store';
+export type { CountersFullPolicy, MemorySecurityStoreOptions } from './store/memory.store';
 export { StoreUnavailableError } from './store/store-unavailable.error';
 export type { StoreOutagePolicies, StoreOutagePolicy } from './store/store-outage.policy';
+/**
+ * A bounded store refused a new key rather than evict one: the request fails closed (429 or 503 for
+ * a counter, 503 for a security record). Thrown by `MemorySecurityStore`; third-party stores with a
+ * bound throw it too, which the conformance suite's `bounded` option checks.
+ */
+export { StoreFullError } from './store/store-full.error';
+export type { CounterOwner, KeyCapacityClass } from './store/key-purpose';
 export type { MemoryStoreOptions, RedisStoreOptions, SecurityStoreOptions } from './store/security-store.factory';

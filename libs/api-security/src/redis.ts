@@ -1,5 +1,9 @@
 // `@api-security/nestjs/redis`: the Redis store class, for code that builds or tests a store itself.
 // Apps configure `store: { type: 'redis', url }` instead and never import this; `ioredis` is then
 // loaded only when that option is set.
-export { RedisSecurityStore } from './store/redis.store';
-export type { RedisSecurityStoreClientOptions, RedisSecurityStoreOptions } from './store/redis.store';
+export { EvictingRedisPolicyError, RedisSecurityStore } from './store/redis.store';
+export type {
+  RedisSecurityStoreClientOptions,
+  RedisSecurityStoreLogger,
+  RedisSecurityStoreOptions,
+} from './store/redis.store';

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
           refreshTokenTtlSeconds: 604800,
         },
         redisKeyPrefix: undefined,
+        storeMaxEntries: 1_000_000,
         seedAdmin: undefined,
         rateLimit: { limit: 100, windowSeconds: 60 },
         login: { maxFailures: 5, lockoutSeconds: 900 },
@@ -83,6 +84,7 @@ describe('loadConfig', () => {
           'JWT_SECRET',
           'RATE_LIMIT',
           'BODY_LIMIT',
+          'STORE_MAX_ENTRIES',
           'TRUST_PROXY',
           'CORS_ORIGINS',
         ].map((name) => [name, '  ']),
@@ -122,6 +124,7 @@ describe('loadConfig', () => {
         PREVIEW_ALLOWED_HOSTS: 'example.com',
         CORS_ORIGINS: 'https://app.example.com',
         BODY_LIMIT: '1mb',
+        STORE_MAX_ENTRIES: '5000',
         TRUST_PROXY: '2',
       });
       expect(config).toEqual({
@@ -131,6 +134,7 @@ describe('loadConfig', () => {
         databaseUrl: 'postgresql://app:pw@db.internal:5432/app',
         sqlitePath: ':memory:',
         redisUrl: 'rediss://cache.internal:6380',
+        storeMaxEntries: 5000,
         jwt: {
           algorithm: 'ES256',
           privateKeyPem: EC_P256.pem.trim(),
@@ -406,6 +410,16 @@ describe('loadConfig', () => {
         expectOneProblem({ RATE_LIMIT: value }, 'RATE_LIMIT', /100\/60s/);
       },
     );
+  });
+
+  describe('STORE_MAX_ENTRIES', () => {
+    it('sets the bound of the in-memory store', () => {
+      expect(loadConfig({ STORE_MAX_ENTRIES: '2000' }).storeMaxEntries).toBe(2000);
+    });
+
+    it.each(['lots', '0', '1', '-5', '2.5', '1e6', '99999999999999999999'])('refuses STORE_MAX_ENTRIES=%p', (value) => {
+      expectOneProblem({ STORE_MAX_ENTRIES: value }, 'STORE_MAX_ENTRIES', /integer >= 2/);
+    });
   });
 
   describe('login lockout and checkout limits', () => {

@@ -103,6 +103,11 @@ export interface AppConfig {
    * Redis, so several deployments (or test runs) can share one server. Undefined = the library's default.
    */
   readonly redisKeyPrefix?: string;
+  /**
+   * STORE_MAX_ENTRIES: bound on the in-memory store's keys (memory mode). Half is kept for security
+   * records, which counters can never push out; when a space is full new keys are refused (fail closed).
+   */
+  readonly storeMaxEntries: number;
   readonly jwt: JwtConfig;
   /** Admin created at start if absent; undefined when neither SEED_ADMIN_* variable is set. */
   readonly seedAdmin?: SeedAdminConfig;
@@ -147,6 +152,7 @@ export const CONFIG_DEFAULTS = {
   checkoutPowDifficulty: 4,
   checkoutMaxPerHour: 5,
   bodyLimit: '100kb',
+  storeMaxEntries: 1_000_000,
 } as const;
 
 /** Variables whose values must never appear in a message, even truncated. */
@@ -225,6 +231,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     });
   }
 
+  // At least 2: one slot for counters, one for security records.
+  const storeMaxEntries = integer('STORE_MAX_ENTRIES', CONFIG_DEFAULTS.storeMaxEntries, 2);
+
   const jwt = loadJwt();
 
   const seedAdmin = loadSeedAdmin();
@@ -277,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     sqlitePath,
     redisUrl,
     redisKeyPrefix,
+    storeMaxEntries,
     jwt,
     seedAdmin,
     rateLimit,

@@ -27,7 +27,7 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
           url: config.redisUrl,
           ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
         }
-      : { type: 'memory' },
+      : { type: 'memory', maxEntries: config.storeMaxEntries },
     audit: {
       // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
       alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }],

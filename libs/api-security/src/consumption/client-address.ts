@@ -31,3 +31,25 @@ function networkOf(address: ipaddr.IPv6, prefixLength: number): string {
   }
   return ipaddr.fromByteArray(bytes).toString();
 }
+
+/**
+ * The coarse network of an anonymous client, shared by every client in it: IPv4 /16, IPv6 /48.
+ * It is the bucket new anonymous clients fall back to while the table of per-client buckets is
+ * full, so a spray of new addresses turns into refusals for those networks, not into memory growth.
+ */
+export function clientNetworkKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address.includes('%') ? address.slice(0, address.indexOf('%')) : address);
+  } catch {
+    return 'raw';
+  }
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (!v6.isIPv4MappedAddress()) return `${networkOf(v6, 48)}/48`;
+    parsed = v6.toIPv4Address();
+  }
+  const [a, b] = (parsed as ipaddr.IPv4).octets;
+  return `${a}.${b}.0.0/16`;
+}

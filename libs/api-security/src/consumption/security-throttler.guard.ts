@@ -9,8 +9,10 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../hardening/raw-http';
 import type { RateLimitPlan, RoutePlan } from '../pipeline/route-plan';
-import type { ConsumeRequest } from '../store/security-store';
-import { clientAddressKey } from './client-address';
+import { ANONYMOUS_OVERFLOW_TRACKER } from '../store/key-purpose';
+import type { ConsumeRequest, ConsumeResult } from '../store/security-store';
+import { StoreFullError } from '../store/store-full.error';
+import { clientAddressKey, clientNetworkKey } from './client-address';
 import { policyHeader, rateLimitHeaders } from './rate-limit.headers';
 import type { ResolvedRateLimitOptions } from './rate-limit.options';
 import { StoreThrottlerStorage } from './store-throttler.storage';
@@ -129,7 +131,7 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
     for (let i = 0; i < requests.length; i++) {
       requests[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.requests[i] };
     }
-    const results = await this.storage.consume(requests);
+    const results = await this.consumeOrFallBack(requests, request, context, limits);
     // The tier that refuses for longest decides Retry-After, and is the one the legacy fields report.
     let refused: number | undefined;
     for (let i = 0; i < results.length; i++) {
@@ -167,6 +169,31 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
       isBlocked: true,
       timeToBlockExpire: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
     });
+  }
+
+  /**
+   * Charges the client's own counters. When the store has no room left for another anonymous
+   * client's counters (a spray of new addresses), a new anonymous client is charged on the coarse
+   * bucket of its network instead, which the spray soon exhausts: the spray degrades into refusals
+   * for those networks while clients that already hold a counter keep theirs. If even that bucket
+   * cannot be stored, the StoreFullError propagates and the request is refused (fail closed).
+   */
+  private async consumeOrFallBack(
+    requests: ConsumeRequest[],
+    request: SecurityRequest,
+    context: ExecutionContext,
+    limits: CompiledLimits,
+  ): Promise<ConsumeResult[]> {
+    try {
+      return await this.storage.consume(requests);
+    } catch (error) {
+      if (!(error instanceof StoreFullError) || error.owner !== 'anonymous' || request.principal) throw error;
+      const tracker = `${ANONYMOUS_OVERFLOW_TRACKER}${clientNetworkKey(request.ip)}`;
+      for (let i = 0; i < requests.length; i++) {
+        requests[i] = { ...requests[i], key: this.generateKey(context, tracker, limits.suffixes[i]) };
+      }
+      return this.storage.consume(requests);
+    }
   }
 
   /** The authenticated principal, else the client address (IPv6 grouped by network). */

@@ -47,6 +47,10 @@ export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: 
     title: 'Service Unavailable',
     detail: 'The service is temporarily unavailable; retry later.',
   },
+  [ErrorCode.STORE_FULL]: {
+    title: 'Service Unavailable',
+    detail: 'The service is at capacity; retry later.',
+  },
   [ErrorCode.NO_ROUTE_PLAN]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
   [ErrorCode.OUTBOUND_REFUSED]: { title: 'Bad Request', detail: 'The URL is not allowed.' },
   [ErrorCode.OUTBOUND_TIMEOUT]: { title: 'Bad Request', detail: 'The remote server did not answer in time.' },

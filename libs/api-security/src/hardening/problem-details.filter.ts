@@ -5,6 +5,7 @@ import { ErrorCode } from '../errors/codes';
 import { codeForStatus, ErrorMessages } from '../errors/messages';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../errors/problem-details';
 import { SecurityException, type FieldError } from '../errors/security.exception';
+import { StoreFullError } from '../store/store-full.error';
 import { StoreUnavailableError } from '../store/store-unavailable.error';
 import { rawRequest, rawResponse, requestPath } from './raw-http';
 import { SecurityHeadersService } from './security-headers.service';
@@ -89,6 +90,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...(exception.reason ? { reason: exception.reason } : {}),
       };
     }
+    if (exception instanceof StoreFullError) {
+      // A counter that found no room refuses like a rate limit (or 503 if the store says so); a full
+      // security space refuses new sessions and logins. Either way nothing was let through unchecked.
+      return exception.status === 429
+        ? { status: 429, code: ErrorCode.RATE_LIMITED, headers: { 'Retry-After': '60' }, reason: 'store full' }
+        : { status: 503, code: ErrorCode.STORE_FULL, headers: { 'Retry-After': '60' }, reason: 'store full' };
+    }
     if (exception instanceof StoreUnavailableError) {
       return { status: 503, code: ErrorCode.STORE_UNAVAILABLE, headers: { 'Retry-After': '5' }, reason: 'store' };
     }
@@ -143,7 +151,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private log(mapped: Mapped, exception: unknown, requestId: string, method: string, url: string): void {
     const where = `${method} ${url} requestId=${requestId}`;
-    if (mapped.status >= 500 && mapped.code !== ErrorCode.STORE_UNAVAILABLE) {
+    if (mapped.status >= 500 && mapped.code !== ErrorCode.STORE_UNAVAILABLE && mapped.code !== ErrorCode.STORE_FULL) {
       const error = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(`${mapped.code} ${where}: ${error.message}`, error.stack);
     } else if (mapped.status >= 500) {

@@ -19,16 +19,38 @@ import {
   assertValue,
 } from './store-arguments.validator';
 import { BLOCK_SUFFIX } from './consume.keys';
+import { classifyKey, isAnonymousOverflowKey } from './key-purpose';
+import { MemorySpace, type EntryOwner, type MemoryEntry } from './memory-space';
+import { StoreFullError } from './store-full.error';
+
+/** What a request answers when the counter it needs cannot be stored: 429 or 503. */
+export type CountersFullPolicy = 'tooManyRequests' | 'serviceUnavailable';
 
 /** Options of the in-memory store (one process only; use Redis for several instances). */
 export interface MemorySecurityStoreOptions {
   /**
-   * Upper bound on stored keys. When full, expired entries found by the incremental sweep are
-   * dropped first, otherwise the oldest-inserted entry is evicted, so an attacker spraying
-   * unique keys cannot grow the process without bound.
+   * Upper bound on stored keys, counters and security records together, so that an attacker
+   * spraying unique keys cannot grow the process without bound. Nothing live is ever evicted:
+   * when a space is full, expired entries are reclaimed, and if there are none the new key is
+   * refused with a {@link StoreFullError} (the request fails closed).
    * @default 1_000_000
    */
   maxEntries?: number;
+  /**
+   * How many of `maxEntries` counters (rate limits, anonymous clients' flow counters, alert counts)
+   * may take. The rest is kept for security records (revocations, "valid after" stamps, refresh-token
+   * families, lockouts and login-attempt records, used challenges, principals' flow reservations),
+   * which counters can therefore never push out. Anonymous clients' counters may take at most 90% of
+   * the counter space, coarse fallback buckets up to 95%, so known principals always find room.
+   * @default half of maxEntries
+   */
+  maxCounterEntries?: number;
+  /**
+   * What a request answers when the counter it needs cannot be stored: `tooManyRequests` (429,
+   * like a rate limit) or `serviceUnavailable` (503). Never a silent pass.
+   * @default 'tooManyRequests'
+   */
+  whenCountersFull?: CountersFullPolicy;
   /**
    * Clock in milliseconds, injectable for tests.
    * @default performance.now (monotonic, so wall-clock jumps do not shorten or stretch TTLs)
@@ -36,17 +58,9 @@ export interface MemorySecurityStoreOptions {
   now?: () => number;
 }
 
-interface Entry {
-  readonly key: string;
-  /** null while the entry is a counter: the count lives in `count` so increments allocate nothing. */
-  value: string | null;
-  count: number;
-  expiresAt: number;
-}
+type Entry = MemoryEntry;
 
 const DEFAULT_MAX_ENTRIES = 1_000_000;
-/** Small enough to keep every write O(1), large enough to outpace the insert rate of expiring keys. */
-const SWEEP_BATCH = 8;
 const INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
 /**
@@ -55,27 +69,51 @@ const INTEGER = /^(?:0|-?[1-9]\d*)$/;
  *
  * Expiry is lazy (checked on access) plus a bounded sweep on every write; there is no timer,
  * so the store never keeps the event loop alive and needs no cleanup beyond `close()`.
+ *
+ * Counters and security records live in two bounded spaces (see `maxCounterEntries`), told apart
+ * by key namespace ({@link classifyKey}); neither ever evicts a live entry.
  */
 export class MemorySecurityStore implements SecurityStore {
-  private readonly entries = new Map<string, Entry>();
-  private readonly maxEntries: number;
+  private readonly counters: MemorySpace;
+  private readonly records: MemorySpace;
+  private readonly countersFullStatus: 429 | 503;
   private readonly now: () => number;
-  /** Map iterators are live (they see later inserts and skip deletions), which makes a cheap rotating cursor. */
-  private cursor: Iterator<Entry>;
 
   constructor(options: MemorySecurityStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
-      throw new TypeError(`MemorySecurityStore: maxEntries must be a positive integer, got ${String(maxEntries)}.`);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 2) {
+      throw new TypeError(`MemorySecurityStore: maxEntries must be an integer >= 2, got ${String(maxEntries)}.`);
     }
-    this.maxEntries = maxEntries;
+    const maxCounters = options.maxCounterEntries ?? Math.floor(maxEntries / 2);
+    if (!Number.isSafeInteger(maxCounters) || maxCounters < 1 || maxCounters >= maxEntries) {
+      throw new TypeError(
+        `MemorySecurityStore: maxCounterEntries must be an integer from 1 to maxEntries - 1 (the rest is kept for security records), got ${String(maxCounters)}.`,
+      );
+    }
+    const policy: unknown = options.whenCountersFull ?? 'tooManyRequests';
+    if (policy !== 'tooManyRequests' && policy !== 'serviceUnavailable') {
+      throw new TypeError(
+        `MemorySecurityStore: whenCountersFull must be 'tooManyRequests' or 'serviceUnavailable', got ${String(policy)}.`,
+      );
+    }
+    this.countersFullStatus = policy === 'tooManyRequests' ? 429 : 503;
+    this.counters = new MemorySpace(
+      maxCounters,
+      maxCounters - Math.floor(maxCounters / 10),
+      maxCounters - Math.floor(maxCounters / 20),
+    );
+    this.records = new MemorySpace(maxEntries - maxCounters, 0, 0);
     this.now = options.now ?? (() => performance.now());
-    this.cursor = this.entries.values();
   }
 
   /** Number of stored entries, including expired ones not yet swept. */
   get size(): number {
-    return this.entries.size;
+    return this.counters.size + this.records.size;
+  }
+
+  /** Stored entries per space, including expired ones not yet swept (for metrics and sizing). */
+  get usage(): { readonly counters: number; readonly securityRecords: number } {
+    return { counters: this.counters.size, securityRecords: this.records.size };
   }
 
   async increment(key: string, ttlMs: number, by = 1): Promise<CounterState> {
@@ -85,7 +123,7 @@ export class MemorySecurityStore implements SecurityStore {
     const now = this.now();
     const entry = this.live(key, now);
     if (entry === undefined) {
-      this.insert({ key, value: null, count: by, expiresAt: now + ttlMs }, now);
+      this.insert(key, null, by, now + ttlMs, now);
       return { value: by, ttlMs };
     }
     if (entry.value !== null) {
@@ -100,7 +138,7 @@ export class MemorySecurityStore implements SecurityStore {
       throw new TypeError('SecurityStore: increment would overflow the counter.');
     }
     entry.count += by;
-    this.sweep(now);
+    this.spaceOf(key).sweep(now);
     return { value: entry.count, ttlMs: msLeft(entry.expiresAt, now) };
   }
 
@@ -112,7 +150,7 @@ export class MemorySecurityStore implements SecurityStore {
     if (this.live(key, now) !== undefined) {
       return false;
     }
-    this.insert({ key, value, count: 0, expiresAt: now + ttlMs }, now);
+    this.insert(key, value, 0, now + ttlMs, now);
     return true;
   }
 
@@ -136,9 +174,9 @@ export class MemorySecurityStore implements SecurityStore {
     assertValue(value);
     assertTtl(ttlMs);
     const now = this.now();
-    // Re-inserting (rather than updating in place) keeps Map order equal to insertion age for eviction.
-    this.entries.delete(key);
-    this.insert({ key, value, count: 0, expiresAt: now + ttlMs }, now);
+    // Replacing frees the key's own slot first, so overwriting never needs room a full space lacks.
+    this.spaceOf(key).delete(key);
+    this.insert(key, value, 0, now + ttlMs, now);
   }
 
   async take(key: string): Promise<string | null> {
@@ -147,7 +185,7 @@ export class MemorySecurityStore implements SecurityStore {
     if (entry === undefined) {
       return null;
     }
-    this.entries.delete(key);
+    this.spaceOf(key).delete(key);
     return entry.value ?? String(entry.count);
   }
 
@@ -156,13 +194,18 @@ export class MemorySecurityStore implements SecurityStore {
     if (this.live(key, this.now()) === undefined) {
       return false;
     }
-    return this.entries.delete(key);
+    return this.spaceOf(key).delete(key);
   }
 
   async consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
     assertConsumeRequests(requests);
     const now = this.now();
     // No await between reads and writes: the whole call is one step of the event loop, hence atomic.
+    // Room for every new counter is checked first, so a refusal charges none of them.
+    this.ensureRoom(
+      requests.filter((request) => this.live(request.key, now) === undefined).map((request) => request.key),
+      now,
+    );
     return requests.map((request) => this.consumeOne(request, now));
   }
 
@@ -174,16 +217,21 @@ export class MemorySecurityStore implements SecurityStore {
     const values = found.map((entry) => (entry === undefined ? 0 : countOf(entry)));
     const full = requests.map((request, i) => values[i] + request.cost > request.limit);
     const reserved = !full.includes(true);
+    if (reserved) {
+      this.ensureRoom(
+        requests.filter((request, i) => request.cost > 0 && found[i] === undefined).map((request) => request.key),
+        now,
+      );
+    }
     const counters = requests.map((request, i) => {
       let entry = found[i];
       if (reserved && request.cost > 0) {
         if (entry === undefined) {
-          entry = { key: request.key, value: null, count: request.cost, expiresAt: now + request.windowMs };
-          this.insert(entry, now);
+          entry = this.insert(request.key, null, request.cost, now + request.windowMs, now);
         } else {
           entry.count = values[i] + request.cost;
           entry.value = null;
-          this.sweep(now);
+          this.spaceOf(request.key).sweep(now);
         }
       }
       return {
@@ -210,8 +258,8 @@ export class MemorySecurityStore implements SecurityStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.entries.clear();
-    this.cursor = this.entries.values();
+    this.counters.clear();
+    this.records.clear();
   }
 
   /** One fixed-window counter: O(1) whatever the number of hits in the window. */
@@ -237,21 +285,24 @@ export class MemorySecurityStore implements SecurityStore {
     }
     let entry = counter;
     if (entry === undefined) {
-      entry = { key: request.key, value: null, count: request.cost, expiresAt: now + request.windowMs };
-      this.insert(entry, now);
+      entry = this.insert(request.key, null, request.cost, now + request.windowMs, now);
     } else {
       entry.count += request.cost;
-      this.sweep(now);
+      this.spaceOf(request.key).sweep(now);
     }
     const resetMs = msLeft(entry.expiresAt, now);
     if (entry.count <= request.limit) {
       return { hits: entry.count, resetMs, blocked: false, retryAfterMs: 0 };
     }
     if (request.blockMs > 0) {
-      const block: Entry = { key: request.key + BLOCK_SUFFIX, value: '1', count: 0, expiresAt: now + request.blockMs };
-      this.entries.delete(block.key);
-      this.insert(block, now);
-      return { hits: entry.count, resetMs, blocked: true, retryAfterMs: request.blockMs };
+      const blockKey = request.key + BLOCK_SUFFIX;
+      try {
+        this.insert(blockKey, '1', 0, now + request.blockMs, now);
+        return { hits: entry.count, resetMs, blocked: true, retryAfterMs: request.blockMs };
+      } catch (error) {
+        // No room for the block marker: still refused, until the window ends instead.
+        if (!(error instanceof StoreFullError)) throw error;
+      }
     }
     return { hits: entry.count, resetMs, blocked: true, retryAfterMs: resetMs };
   }
@@ -266,42 +317,62 @@ export class MemorySecurityStore implements SecurityStore {
 
   /** The entry at `key` if it has not expired; an expired one is removed on the way. */
   private live(key: string, now: number): Entry | undefined {
-    const entry = this.entries.get(key);
+    const space = this.spaceOf(key);
+    const entry = space.get(key);
     if (entry !== undefined && entry.expiresAt <= now) {
-      this.entries.delete(key);
+      space.delete(key);
       return undefined;
     }
     return entry;
   }
 
-  private insert(entry: Entry, now: number): void {
-    this.sweep(now);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) {
-        this.entries.delete(oldest.value);
-      }
-    }
-    this.entries.set(entry.key, entry);
+  private spaceOf(key: string): MemorySpace {
+    return classifyKey(key).capacity === 'security' ? this.records : this.counters;
   }
 
-  /** Checks up to SWEEP_BATCH entries from the rotating cursor and drops the expired ones. */
-  private sweep(now: number): void {
-    for (let i = 0; i < SWEEP_BATCH; i++) {
-      let next = this.cursor.next();
-      if (next.done === true) {
-        // A finished Map iterator stays finished, so wrap around with a fresh one.
-        this.cursor = this.entries.values();
-        next = this.cursor.next();
-        if (next.done === true) {
-          return;
-        }
-      }
-      if (next.value.expiresAt <= now) {
-        this.entries.delete(next.value.key);
+  /** Stores a new entry at an absent key, or throws {@link StoreFullError}: nothing live is evicted. */
+  private insert(key: string, value: string | null, count: number, expiresAt: number, now: number): Entry {
+    const space = this.spaceOf(key);
+    space.sweep(now);
+    const owner = ownerOf(key);
+    if (!space.hasRoom(1, owner === 'client' ? 1 : 0, owner === 'network' ? 1 : 0, now)) {
+      throw this.full(key, owner);
+    }
+    const entry: Entry = { key, value, count, expiresAt, owner };
+    space.add(entry);
+    return entry;
+  }
+
+  /** Throws {@link StoreFullError} unless every key of one call fits, so the call is all or nothing. */
+  private ensureRoom(newKeys: readonly string[], now: number): void {
+    if (newKeys.length === 0) return;
+    for (const space of [this.counters, this.records]) {
+      const keys = newKeys.filter((key) => this.spaceOf(key) === space);
+      if (keys.length === 0) continue;
+      const owners = keys.map(ownerOf);
+      const clients = owners.filter((owner) => owner === 'client').length;
+      const networks = owners.filter((owner) => owner === 'network').length;
+      if (!space.hasRoom(keys.length, clients, networks, now)) {
+        throw this.full(keys[0], clients > 0 ? 'client' : networks > 0 ? 'network' : 'known');
       }
     }
   }
+
+  private full(key: string, owner: EntryOwner): StoreFullError {
+    const capacity = classifyKey(key).capacity;
+    return new StoreFullError(
+      capacity,
+      capacity === 'security' ? 503 : this.countersFullStatus,
+      owner === 'known' ? 'known' : 'anonymous',
+    );
+  }
+}
+
+/** Whose entry a key is, for the anonymous share of the counter space. */
+function ownerOf(key: string): EntryOwner {
+  const { capacity, owner } = classifyKey(key);
+  if (capacity === 'security' || owner === 'known') return 'known';
+  return isAnonymousOverflowKey(key) ? 'network' : 'client';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { BLOCK_SUFFIX } from './consume.keys';
 import type {
@@ -42,6 +43,17 @@ export interface RedisSecurityStoreOptions {
    * @default 500
    */
   commandTimeoutMs?: number;
+  /**
+   * Accept a Redis whose `maxmemory-policy` may evict keys (anything but `noeviction`), with a
+   * warning. By default the store refuses it: checked at boot by the module and on the first
+   * connection, an evicting policy is a boot error, and the store answers nothing (every call is a
+   * {@link StoreUnavailableError}). An evicting Redis drops revocations, lockouts and spent
+   * challenges when memory runs out, whatever their TTL, so a revoked token works again.
+   * @default false
+   */
+  allowEvictingPolicy?: boolean;
+  /** Where warnings go (an evicting policy accepted, a policy that cannot be read). @default Nest's Logger */
+  logger?: RedisSecurityStoreLogger;
 }
 
 /**
@@ -59,6 +71,38 @@ export interface RedisSecurityStoreClientOptions {
    * @default 500
    */
   commandTimeoutMs?: number;
+  /**
+   * Accept a Redis whose `maxmemory-policy` may evict keys (anything but `noeviction`), with a
+   * warning. By default the store refuses it: checked at boot by the module and on the first
+   * connection, an evicting policy is a boot error, and the store answers nothing (every call is a
+   * {@link StoreUnavailableError}). An evicting Redis drops revocations, lockouts and spent
+   * challenges when memory runs out, whatever their TTL, so a revoked token works again.
+   * @default false
+   */
+  allowEvictingPolicy?: boolean;
+  /** Where warnings go (an evicting policy accepted, a policy that cannot be read). @default Nest's Logger */
+  logger?: RedisSecurityStoreLogger;
+}
+
+/** The slice of a logger the store writes its warnings to. */
+export interface RedisSecurityStoreLogger {
+  warn(message: string): void;
+}
+
+/**
+ * Redis is set to evict keys under memory pressure, which would silently drop security records.
+ * Thrown at boot (the app refuses to start) unless `allowEvictingPolicy` is set.
+ */
+export class EvictingRedisPolicyError extends Error {
+  constructor(readonly policy: string) {
+    super(
+      `Redis maxmemory-policy is '${policy}': when memory runs out Redis evicts keys, including revoked ` +
+        `token ids, lockouts and spent challenges (every key has a TTL, so volatile-* policies apply too), and a ` +
+        `revoked token would work again. Set maxmemory-policy to noeviction (CONFIG SET maxmemory-policy noeviction, ` +
+        `and in redis.conf), or accept the risk with store.allowEvictingPolicy: true.`,
+    );
+    this.name = 'EvictingRedisPolicyError';
+  }
 }
 
 const DEFAULT_KEY_PREFIX = 'api-security:';
@@ -249,6 +293,12 @@ export class RedisSecurityStore implements SecurityStore {
   private connecting: Promise<void> | undefined;
   private closed = false;
   private lastErrorSeen: Error | undefined;
+  private readonly allowEvictingPolicy: boolean;
+  private readonly logger: RedisSecurityStoreLogger;
+  /** Settles once the eviction policy has been read on a live connection. */
+  private policyCheck: Promise<void> | undefined;
+  /** Set when the policy was refused: every call then fails closed with it as the cause. */
+  private refusal: EvictingRedisPolicyError | undefined;
   /** A listener must exist or ioredis prints every connection error; the error itself surfaces per call. */
   private readonly onError = (error: Error): void => {
     this.lastErrorSeen = error;
@@ -257,6 +307,13 @@ export class RedisSecurityStore implements SecurityStore {
   constructor(client: Redis, options?: RedisSecurityStoreClientOptions);
   constructor(options: RedisSecurityStoreOptions);
   constructor(clientOrOptions: Redis | RedisSecurityStoreOptions, clientOptions: RedisSecurityStoreClientOptions = {}) {
+    const common = clientOrOptions instanceof Redis ? clientOptions : clientOrOptions;
+    const allow: unknown = common?.allowEvictingPolicy ?? false;
+    if (typeof allow !== 'boolean') {
+      throw new TypeError('RedisSecurityStore: allowEvictingPolicy must be true or false.');
+    }
+    this.allowEvictingPolicy = allow;
+    this.logger = common?.logger ?? new Logger('RedisSecurityStore');
     if (clientOrOptions instanceof Redis) {
       this.prefix = checkPrefix(clientOptions.keyPrefix);
       const commandTimeoutMs = checkTimeout(
@@ -302,6 +359,26 @@ export class RedisSecurityStore implements SecurityStore {
     this.client.defineCommand(CONSUME_COMMAND, { lua: CONSUME_LUA });
     this.client.defineCommand(RESERVE_COMMAND, { lua: RESERVE_LUA });
     this.client.defineCommand(RELEASE_COMMAND, { lua: RELEASE_LUA });
+  }
+
+  /**
+   * Reads Redis's `maxmemory-policy` and refuses anything but `noeviction` with an
+   * {@link EvictingRedisPolicyError} (a warning under `allowEvictingPolicy`). When CONFIG is not
+   * allowed (managed Redis services often disable it), or Redis cannot be reached yet, it warns
+   * and the check is repeated on the first connection. The module calls it at boot.
+   */
+  async checkConfiguration(): Promise<void> {
+    try {
+      await this.run(async () => undefined);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError && this.refusal === undefined) {
+        this.logger.warn(
+          'Redis is not reachable at boot; its maxmemory-policy will be checked on the first connection.',
+        );
+        return;
+      }
+      throw this.refusal ?? error;
+    }
   }
 
   /** The most recent connection-level error reported by the client, for diagnostics. */
@@ -448,8 +525,12 @@ export class RedisSecurityStore implements SecurityStore {
     if (this.closed) {
       throw new StoreUnavailableError(new Error('The store has been closed.'));
     }
+    if (this.refusal !== undefined) {
+      throw new StoreUnavailableError(this.refusal);
+    }
     try {
       await this.connectOnFirstUse();
+      await this.checkPolicyOnce();
       const pending = command();
       return await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
     } catch (error) {
@@ -490,6 +571,44 @@ export class RedisSecurityStore implements SecurityStore {
     }
   }
 
+  /** One policy check per store, shared by the calls that arrive while it runs; retried after a failed read. */
+  private async checkPolicyOnce(): Promise<void> {
+    if (this.policyCheck === undefined) {
+      this.policyCheck = this.readPolicy().catch((error: unknown) => {
+        this.policyCheck = undefined;
+        throw error;
+      });
+    }
+    await this.policyCheck;
+  }
+
+  private async readPolicy(): Promise<void> {
+    let policy: string | undefined;
+    try {
+      const pending = this.client.config('GET', 'maxmemory-policy') as Promise<unknown>;
+      const reply = await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
+      policy = policyOf(reply);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ReplyError')) throw error;
+      // Redis answered but refused CONFIG (renamed or disabled, ACL without @admin): it cannot be checked.
+    }
+    if (policy === undefined) {
+      this.logger.warn(
+        'Could not read Redis maxmemory-policy (CONFIG GET is disabled or not permitted). Make sure it is ' +
+          'noeviction in the service settings: an evicting Redis drops revocations and lockouts under memory pressure.',
+      );
+      return;
+    }
+    if (policy === 'noeviction') return;
+    const refusal = new EvictingRedisPolicyError(policy);
+    if (this.allowEvictingPolicy) {
+      this.logger.warn(`${refusal.message} Starting anyway: allowEvictingPolicy is set.`);
+      return;
+    }
+    this.refusal = refusal;
+    throw refusal;
+  }
+
   /**
    * After a timeout, the late reply would be paired with the next command sent on this
    * connection (replies are matched by order). Dropping the connection is the only way to keep
@@ -513,6 +632,16 @@ function endOf(client: Redis): Promise<void> {
     const timer = setTimeout(done, DISCONNECT_TIMEOUT_MS + 50);
     client.once('end', done);
   });
+}
+
+/** `CONFIG GET` answers `[name, value]` (RESP2) or `{ name: value }` (RESP3). */
+function policyOf(reply: unknown): string | undefined {
+  if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
+  if (typeof reply === 'object' && reply !== null && 'maxmemory-policy' in reply) {
+    const value = (reply as Record<string, unknown>)['maxmemory-policy'];
+    return typeof value === 'string' ? value : undefined;
+  }
+  return undefined;
 }
 
 function reconnectDelay(attempt: number): number {

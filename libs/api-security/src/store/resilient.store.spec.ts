@@ -14,6 +14,7 @@ import type {
   SecurityStore,
 } from './security-store';
 import { describeSecurityStoreConformance } from './security-store.conformance';
+import { StoreFullError } from './store-full.error';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';
@@ -283,11 +284,17 @@ describe('ResilientSecurityStore', () => {
         logger: recordingLogger(),
       });
       const counters = store.forPurpose('rateLimit');
+      let refused = 0;
       for (let i = 0; i < 50; i++) {
-        await counters.set(`k${i}`, 'v', 60_000);
+        await counters.set(`k${i}`, 'v', 60_000).catch((error: unknown) => {
+          expect(error).toBeInstanceOf(StoreFullError);
+          refused++;
+        });
       }
-      await expect(counters.get('k0')).resolves.toBeNull();
-      await expect(counters.get('k49')).resolves.toBe('v');
+      // Full means refused (fail closed), never an older entry dropped.
+      expect(refused).toBeGreaterThan(0);
+      await expect(counters.get('k0')).resolves.toBe('v');
+      await expect(counters.get('k49')).resolves.toBeNull();
       await store.close();
     });
   });

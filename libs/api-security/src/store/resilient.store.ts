@@ -108,6 +108,11 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
     return view;
   }
 
+  /** The primary's boot check: an outage policy never makes a misconfigured store acceptable. */
+  async checkConfiguration(): Promise<void> {
+    await this.primary.checkConfiguration?.();
+  }
+
   /** Reports the primary's health under every policy, so readiness checks and alerts see the outage. */
   async ping(): Promise<void> {
     try {

@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { accountFailuresKey, accountLockKey } from '../authentication/login-attempts.keys';
+import { refreshFamilyKey } from '../authentication/refresh-token.keys';
+import { revokedJtiKey, userValidAfterKey } from '../authentication/revocation.keys';
+import { challengeUsedKey } from '../flows/flow.keys';
 import type { ConsumeRequest, ConsumeResult, ReserveRequest, SecurityStore } from './security-store';
 
 /** Drives time for the suite. Without one, the suite waits in real time. */
@@ -10,6 +14,13 @@ export interface ConformanceClock {
 export interface ConformanceOptions {
   /** For stores with an injectable clock: expiry tests advance it instead of sleeping. */
   clock?: ConformanceClock;
+  /**
+   * For stores with a bound on their keys: builds a fresh store holding at most `maxEntries`. The
+   * suite then proves that a spray of counters from twice that many clients never evicts a security
+   * record (revocation, "valid after" stamp, lockout, refresh family, used challenge) and that new
+   * counters fail closed with a `StoreFullError` (code `ERR_STORE_FULL`) instead.
+   */
+  bounded?: (maxEntries: number) => Promise<SecurityStore> | SecurityStore;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -508,5 +519,96 @@ export function describeSecurityStoreConformance(
         await expect(store.get(key('k'))).resolves.toBeNull();
       });
     });
+
+    if (opts.bounded) {
+      const bounded = opts.bounded;
+      describe('bounded capacity (a spray of new clients never evicts security records)', () => {
+        const BOUND = 200;
+        const counter = (client: number): ConsumeRequest => ({
+          key: `rl:{ip:10.9.${client >> 8}.${client & 255}}:global`,
+          cost: 1,
+          limit: 100,
+          windowMs: 60_000,
+          blockMs: 0,
+        });
+        const isStoreFull = (error: unknown): boolean => (error as { code?: unknown }).code === 'ERR_STORE_FULL';
+        const sizeOf = (target: SecurityStore): number | undefined => {
+          const size = (target as { size?: unknown }).size;
+          return typeof size === 'number' ? size : undefined;
+        };
+
+        it(`keeps every security record while counters from ${2 * BOUND} unique clients arrive; new counters fail closed`, async () => {
+          const small = await bounded(BOUND);
+          try {
+            const ns = randomUUID();
+            const records = [
+              revokedJtiKey(ns, 'jti-revoked'),
+              userValidAfterKey(ns),
+              accountLockKey(`${ns}-locked`),
+              refreshFamilyKey(`${ns}-family`),
+              challengeUsedKey(`${ns}-challenge`),
+            ];
+            await small.set(records[0], '1', 60_000);
+            await small.set(records[1], String(Date.now()), 60_000);
+            await expect(small.setIfAbsent(records[2], String(Date.now() + 60_000), 60_000)).resolves.toBe(true);
+            await small.set(records[3], '{"u":"1"}', 60_000);
+            await expect(small.setIfAbsent(records[4], '1', 60_000)).resolves.toBe(true);
+            const failures = accountFailuresKey(`${ns}-failing`);
+            await expect(
+              small.reserve([{ key: failures, cost: 1, limit: 5, windowMs: 60_000 }]),
+            ).resolves.toMatchObject({
+              reserved: true,
+            });
+
+            let refused = 0;
+            for (let client = 0; client < 2 * BOUND; client++) {
+              try {
+                const [result] = await small.consume([counter(client)]);
+                expect(result.hits).toBe(1);
+              } catch (error) {
+                if (!isStoreFull(error)) throw error;
+                refused++;
+              }
+              const size = sizeOf(small);
+              if (size !== undefined) expect(size).toBeLessThanOrEqual(BOUND);
+            }
+            expect(refused).toBeGreaterThanOrEqual(BOUND);
+
+            const stored = await small.getMany(records);
+            expect(stored.map((value) => value !== null)).toEqual([true, true, true, true, true]);
+            // The lockout counter still counts from where it was: no fresh budget for the attacker.
+            await expect(small.get(failures)).resolves.toBe('1');
+            // A used challenge stays used.
+            await expect(small.setIfAbsent(records[4], '1', 60_000)).resolves.toBe(false);
+          } finally {
+            await small.close();
+          }
+        });
+
+        it('refuses a new security record when their space is full, keeping every older one', async () => {
+          const small = await bounded(BOUND);
+          try {
+            const ns = randomUUID();
+            const kept: string[] = [];
+            let refusal: unknown;
+            for (let i = 0; i < 2 * BOUND && refusal === undefined; i++) {
+              const revoked = revokedJtiKey(ns, `jti-${i}`);
+              try {
+                await small.set(revoked, '1', 60_000);
+                kept.push(revoked);
+              } catch (error) {
+                refusal = error;
+              }
+            }
+            expect(isStoreFull(refusal)).toBe(true);
+            expect(kept.length).toBeGreaterThan(0);
+            const values = await small.getMany(kept);
+            expect(values.every((value) => value === '1')).toBe(true);
+          } finally {
+            await small.close();
+          }
+        });
+      });
+    }
   });
 }

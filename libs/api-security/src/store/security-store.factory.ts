@@ -1,4 +1,4 @@
-import { MemorySecurityStore } from './memory.store';
+import { MemorySecurityStore, type CountersFullPolicy } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
@@ -26,8 +26,22 @@ interface CommonStoreOptions {
 /** Keeps security state in this process (the default): for one instance, development and tests. */
 export interface MemoryStoreOptions extends CommonStoreOptions {
   type: 'memory';
-  /** @default 1_000_000 */
+  /**
+   * Bound on stored keys, counters and security records together. Nothing live is evicted when
+   * full: see `MemorySecurityStoreOptions.maxEntries`.
+   * @default 1_000_000
+   */
   maxEntries?: number;
+  /**
+   * How many of `maxEntries` counters may take; the rest is kept for security records.
+   * @default half of maxEntries
+   */
+  maxCounterEntries?: number;
+  /**
+   * What a request answers when the counter it needs cannot be stored.
+   * @default 'tooManyRequests'
+   */
+  whenCountersFull?: CountersFullPolicy;
 }
 
 /** Keeps security state in Redis, so that several instances behave as one. */
@@ -39,6 +53,14 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   keyPrefix?: string;
   /** @default 1000 */
   connectTimeoutMs?: number;
+  /**
+   * Start even though Redis may evict keys (`maxmemory-policy` other than `noeviction`), with a
+   * warning instead of a boot error. An evicting Redis drops revocations, lockouts and spent
+   * challenges when memory runs out (every key has a TTL, so even `volatile-*` policies apply), and a
+   * revoked token then works again. Leave this off unless that risk is accepted.
+   * @default false
+   */
+  allowEvictingPolicy?: boolean;
   /** @default 500 */
   commandTimeoutMs?: number;
 }
@@ -58,7 +80,11 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
   }
   switch (options?.type) {
     case 'memory':
-      return new MemorySecurityStore({ maxEntries: options.maxEntries });
+      return new MemorySecurityStore({
+        maxEntries: options.maxEntries,
+        maxCounterEntries: options.maxCounterEntries,
+        whenCountersFull: options.whenCountersFull,
+      });
     case 'redis': {
       if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
         // The value is not echoed: a mistyped URL may still hold a real password.
@@ -79,6 +105,7 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         keyPrefix: options.keyPrefix,
         connectTimeoutMs: options.connectTimeoutMs,
         commandTimeoutMs: options.commandTimeoutMs,
+        allowEvictingPolicy: options.allowEvictingPolicy,
       });
       return new ResilientSecurityStore(redis, { policy: options.onUnavailable });
     }
@@ -86,5 +113,34 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
       throw new Error(
         `Invalid option store.type: expected 'memory' or 'redis', got ${String((options as { type?: unknown } | undefined)?.type)}.`,
       );
+  }
+}
+
+/**
+ * Boot checks of the options that bound memory or decide what an evicting Redis does, one sentence
+ * per problem, naming the option.
+ */
+export function checkStoreCapacityOptions(store: SecurityStoreOptions, problems: string[]): void {
+  if (store?.type === 'memory') {
+    const max = store.maxEntries ?? 1_000_000;
+    if (!Number.isSafeInteger(max) || max < 2) {
+      problems.push(`store.maxEntries must be an integer >= 2, got ${String(store.maxEntries)}.`);
+      return;
+    }
+    const counters = store.maxCounterEntries;
+    if (counters !== undefined && (!Number.isSafeInteger(counters) || counters < 1 || counters >= max)) {
+      problems.push(
+        `store.maxCounterEntries must be an integer from 1 to store.maxEntries - 1 (the rest is kept for security records), got ${String(counters)}.`,
+      );
+    }
+    const full: unknown = store.whenCountersFull;
+    if (full !== undefined && full !== 'tooManyRequests' && full !== 'serviceUnavailable') {
+      problems.push(`store.whenCountersFull must be 'tooManyRequests' or 'serviceUnavailable', got ${String(full)}.`);
+    }
+  } else if (store?.type === 'redis') {
+    const allow: unknown = store.allowEvictingPolicy;
+    if (allow !== undefined && typeof allow !== 'boolean') {
+      problems.push(`store.allowEvictingPolicy must be true or false, got ${typeof allow}.`);
+    }
   }
 }

@@ -77,6 +77,12 @@ export interface SecurityStore {
   /** Resolves when the store can answer; throws {@link StoreUnavailableError} otherwise. */
   ping(): Promise<void>;
 
+  /**
+   * Optional boot check of the backing service's settings, called once by the module before the
+   * app starts; throws to refuse to start (e.g. a Redis that may evict security records).
+   */
+  checkConfiguration?(): Promise<void>;
+
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

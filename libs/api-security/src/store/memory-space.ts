@@ -1,0 +1,113 @@
+/** One stored key of the memory store. */
+export interface MemoryEntry {
+  readonly key: string;
+  /** null while the entry is a counter: the count lives in `count` so increments allocate nothing. */
+  value: string | null;
+  count: number;
+  expiresAt: number;
+  /**
+   * `client`: one anonymous client's counter, bounded by the anonymous share of the space;
+   * `network`: a coarse bucket anonymous clients fall back to when that share is full, which may
+   * use part of the rest; `known`: anything else (principals' counters, security records).
+   */
+  readonly owner: EntryOwner;
+}
+
+export type EntryOwner = 'known' | 'client' | 'network';
+
+/** Small enough to keep every write O(1), large enough to outpace the insert rate of expiring keys. */
+const SWEEP_BATCH = 8;
+/**
+ * When a space is full, at most one full pass over it per interval looks for expired entries the
+ * incremental sweep has not reached yet. A spray of refused requests thus costs one O(n) pass per
+ * second, not one per request.
+ */
+const FULL_SWEEP_INTERVAL_MS = 1000;
+
+/**
+ * A bounded set of entries that never evicts a live one: when it is full, expired entries are
+ * reclaimed, and if none are, the insert is refused (the caller fails closed).
+ */
+export class MemorySpace {
+  readonly entries = new Map<string, MemoryEntry>();
+  /** Entries of anonymous clients and their fallback networks. */
+  private anonymous = 0;
+  /** Map iterators are live (they see later inserts and skip deletions), which makes a cheap rotating cursor. */
+  private cursor: Iterator<MemoryEntry>;
+  private lastFullSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly max: number,
+    /** How many of `max` anonymous clients' entries may take, so the rest stays free for everyone else. */
+    readonly clientMax: number,
+    /** How many anonymous entries, fallback networks included, may be stored. */
+    readonly networkMax: number,
+  ) {
+    this.cursor = this.entries.values();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): MemoryEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  delete(key: string): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return false;
+    this.entries.delete(key);
+    if (entry.owner !== 'known') this.anonymous--;
+    return true;
+  }
+
+  /** Adds an entry whose key is absent; the caller has checked {@link hasRoom} in the same tick. */
+  add(entry: MemoryEntry): void {
+    this.entries.set(entry.key, entry);
+    if (entry.owner !== 'known') this.anonymous++;
+  }
+
+  /**
+   * Whether new entries fit (`total` of them, `clients` of which are anonymous clients' and
+   * `networks` fallback buckets), reclaiming expired entries first when they do not.
+   */
+  hasRoom(total: number, clients: number, networks: number, now: number): boolean {
+    if (this.fits(total, clients, networks)) return true;
+    this.sweep(now);
+    if (this.fits(total, clients, networks)) return true;
+    if (now - this.lastFullSweep < FULL_SWEEP_INTERVAL_MS) return false;
+    this.lastFullSweep = now;
+    for (const entry of this.entries.values()) {
+      if (entry.expiresAt <= now) this.delete(entry.key);
+    }
+    return this.fits(total, clients, networks);
+  }
+
+  /** Checks up to SWEEP_BATCH entries from the rotating cursor and drops the expired ones. */
+  sweep(now: number): void {
+    for (let i = 0; i < SWEEP_BATCH; i++) {
+      let next = this.cursor.next();
+      if (next.done === true) {
+        // A finished Map iterator stays finished, so wrap around with a fresh one.
+        this.cursor = this.entries.values();
+        next = this.cursor.next();
+        if (next.done === true) return;
+      }
+      if (next.value.expiresAt <= now) this.delete(next.value.key);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.anonymous = 0;
+    this.cursor = this.entries.values();
+    this.lastFullSweep = Number.NEGATIVE_INFINITY;
+  }
+
+  private fits(total: number, clients: number, networks: number): boolean {
+    if (this.entries.size + total > this.max) return false;
+    if (clients > 0 && this.anonymous + clients > this.clientMax) return false;
+    return networks === 0 || this.anonymous + clients + networks <= this.networkMax;
+  }
+}
