@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { clientAddressKey } from '../consumption/client-address';
 
 /**
  * Keyed pseudonyms (HMAC-SHA-256 under `audit.accountHashKey`) of the personal data that security
@@ -47,7 +47,8 @@ export class AuditPseudonymizer implements OnModuleInit {
    * @internal
    */
   client(ip: string | undefined): string {
-    return this.hmac('client', clientBucket(ip));
+    // The same bucket as the rate limiter's default: a /64 holder cannot reset the cap by rotating.
+    return this.hmac('client', clientAddressKey(ip?.trim().toLowerCase(), 64));
   }
 
   /** A short pseudonym of any other identifier (22 base64url characters). @internal */
@@ -58,17 +59,4 @@ export class AuditPseudonymizer implements OnModuleInit {
   private hmac(kind: string, value: string): string {
     return createHmac('sha256', this.key).update(`${kind}\0${value}`, 'utf8').digest('hex');
   }
-}
-
-function clientBucket(ip: string | undefined): string {
-  const text = typeof ip === 'string' ? ip.trim().toLowerCase() : '';
-  if (text === '') return 'unknown';
-  if (!ipaddr.isValid(text)) return `raw:${text}`;
-  const address = ipaddr.process(text);
-  if (address.kind() === 'ipv4') return address.toString();
-  const prefix = (address as ipaddr.IPv6).parts
-    .slice(0, 4)
-    .map((part) => part.toString(16))
-    .join(':');
-  return `${prefix}::/64`;
 }

@@ -1,4 +1,5 @@
 import { resolveApiSecurityOptions, type AuditOptions } from '../api-security.options';
+import { AuditPseudonymizer } from './audit-pseudonymizer.service';
 import { MemorySecurityStore } from '../store/memory.store';
 import type { SecurityStore } from '../store/security-store';
 import { SecurityEventBus } from './security-event.bus';
@@ -16,7 +17,7 @@ function busWith(
   const options = resolveApiSecurityOptions({ audit: { ...audit, alerts: rules } });
   const seen: SecurityEvent[] = [];
   const sink = { handle: (event: SecurityEvent) => void seen.push(event) };
-  const service = new ThresholdAlerts(options, store);
+  const service = new ThresholdAlerts(options, store, new AuditPseudonymizer(options));
   return { bus: new SecurityEventBus([sink], service, options), seen };
 }
 

@@ -15,14 +15,13 @@ import type { ResolvedThresholdAlertRule } from './threshold-alert.options';
 export class ThresholdAlerts {
   private readonly logger = new Logger('SecurityAlerts');
   private readonly rules: readonly ResolvedThresholdAlertRule[];
-  private readonly pseudonyms: AuditPseudonymizer;
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     @InjectSecurityStore('alerts') private readonly store: SecurityStore,
+    private readonly pseudonyms: AuditPseudonymizer,
   ) {
     this.rules = options.audit.alerts;
-    this.pseudonyms = new AuditPseudonymizer(options);
   }
 
   /** Counts `event` against every matching rule; `raise` receives each alert crossing a threshold. */

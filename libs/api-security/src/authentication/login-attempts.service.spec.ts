@@ -8,6 +8,16 @@ import { accountLockKey } from './login-attempts.keys';
 import { LoginAttemptsService } from './login-attempts.service';
 import { describeOnEachStore, memoryBackend, RecordingEventBus } from './testing/session-stores';
 
+/** The service as the module builds it: the pseudonymizer from the same options. */
+function withOptions(
+  store: SecurityStore,
+  events: RecordingEventBus,
+  options: ReturnType<typeof resolveApiSecurityOptions>,
+  clock?: () => number,
+): LoginAttemptsService {
+  return new LoginAttemptsService(store, events, options, new AuditPseudonymizer(options), clock);
+}
+
 const SECOND = 1000;
 const DAY_SECONDS = 86_400;
 const RIGHT_PASSWORD = 'correct horse battery staple';
@@ -40,7 +50,7 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
   });
 
   const instance = (sessions: ApiSecurityModuleOptions['sessions'] = {}, store: SecurityStore = backend().instance()) =>
-    new LoginAttemptsService(store, events, resolveApiSecurityOptions({ sessions, audit: AUDIT }), backend().clock.now);
+    withOptions(store, events, resolveApiSecurityOptions({ sessions, audit: AUDIT }), backend().clock.now);
 
   const account = () => `${randomUUID()}@example.com`;
   const ip = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
@@ -219,7 +229,7 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
     it('gives the same account another pseudonym under another key', async () => {
       const email = account();
       const other = new RecordingEventBus();
-      const elsewhere = new LoginAttemptsService(
+      const elsewhere = withOptions(
         backend().instance(),
         other,
         resolveApiSecurityOptions({ audit: { accountHashKey: 'a different deployment, 32+ bytes long' } }),
@@ -437,7 +447,7 @@ describeOnEachStore('LoginAttemptsService', (backend) => {
 describe('LoginAttemptsService arguments', () => {
   it('rejects an account that is not a string', async () => {
     const backend = memoryBackend();
-    const service = new LoginAttemptsService(
+    const service = withOptions(
       backend.instance(),
       new RecordingEventBus(),
       resolveApiSecurityOptions({ audit: AUDIT }),

@@ -57,20 +57,19 @@ export class LoginAttemptsService {
   private readonly lockoutMs: number;
   private readonly maxClientFailures: number;
   private readonly now: SessionClock;
-  private readonly pseudonyms: AuditPseudonymizer;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @InjectSecurityStore('lockout') private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    private readonly pseudonyms: AuditPseudonymizer,
     @Optional() @Inject(SESSION_CLOCK) clock?: SessionClock,
   ) {
     this.maxFailures = options.sessions.maxFailures;
     this.lockoutMs = options.sessions.lockoutSeconds * 1000;
     this.maxClientFailures = options.sessions.maxFailuresPerIpPerDay;
     this.now = clock ?? Date.now;
-    this.pseudonyms = new AuditPseudonymizer(options);
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { SecurityStorePurpose } from './store-outage.policy';
+
 /**
  * What a store key is for, decided from its namespace in one place so that every store (and the
  * capacity rules of the memory store) classify keys the same way. The purpose names are the ones
@@ -10,8 +12,7 @@
  * A key no builder of the library makes (an application's own use of the store) is a security
  * record: the safe assumption for state whose meaning the store cannot know.
  */
-export type KeyPurpose =
-  'rateLimit' | 'velocity' | 'alerts' | 'revocation' | 'refreshToken' | 'challenge' | 'lockout' | 'application';
+export type KeyPurpose = SecurityStorePurpose | 'application';
 
 /** How a key is kept when memory is bounded: `security` records are never evicted for counters. */
 export type KeyCapacityClass = 'counter' | 'security';
