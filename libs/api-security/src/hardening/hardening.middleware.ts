@@ -34,7 +34,7 @@ export class HardeningMiddleware implements NestMiddleware {
   use(request: unknown, response: unknown, next: (error?: unknown) => void): void {
     const req = rawRequest(request);
     const res = rawResponse(response);
-    this.headers.apply(req, res);
+    this.headers.applyOnce(req, res);
     if (this.cors?.handle(req, res)) return;
     this.checkBody(req);
     next();

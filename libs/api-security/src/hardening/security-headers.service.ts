@@ -8,6 +8,10 @@ import { assignRequestId, REQUEST_ID_HEADER } from './request-id';
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 type HeaderList = readonly (readonly [string, string])[];
 
+/** Set on a response once its headers are applied, so the middleware does not set them a second time. */
+const APPLIED = Symbol('api-security.headersApplied');
+type MarkedResponse = ServerResponse & { [APPLIED]?: true };
+
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
 /**
  * What Swagger UI (as `SwaggerModule.setup` serves it) needs and no more: its scripts are files of
@@ -33,8 +37,9 @@ const DOCS_CSP = {
 /**
  * Sets the headers every response carries: request id, helmet's set tuned for a JSON API,
  * `Cache-Control: no-store`. Paths under `hardening.documentationPaths` get the documentation CSP
- * instead of `default-src 'none'`. Applied to every request by `HttpServerHardener`, then again by
- * the middleware and the error filter: idempotent.
+ * instead of `default-src 'none'`. Applied to every request by `HttpServerHardener` when the server
+ * lets it listen first; the middleware applies them only where that did not happen, and the error
+ * filter applies them again (idempotent) in case anything removed them before the error.
  */
 @Injectable()
 export class SecurityHeadersService {
@@ -65,7 +70,13 @@ export class SecurityHeadersService {
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
     res.removeHeader('X-Powered-By');
     res.setHeader('Cache-Control', 'no-store');
+    (res as MarkedResponse)[APPLIED] = true;
     return requestId;
+  }
+
+  /** {@link apply}, unless this response already has the headers (the hot path sets them once). */
+  applyOnce(req: IncomingMessage, res: ServerResponse): void {
+    if ((res as MarkedResponse)[APPLIED] !== true) this.apply(req, res);
   }
 }
 
