@@ -1,4 +1,7 @@
 import { errors as joseErrors } from 'jose';
+import { eventContext } from '../audit/event-context';
+import type { SecurityEvent } from '../audit/security-event';
+import type { SecurityRequest } from './security-principal';
 
 /** Why a bearer token was refused, as reported in `authentication.failure` events. */
 export type JwtFailureReason =
@@ -43,57 +46,57 @@ export class JwtRefusal extends Error {
 }
 
 /**
- * Maps whatever the verifier rejected with (our refusals, jsonwebtoken's errors, jose's errors)
- * to a short reason. Messages are matched, not shown: jsonwebtoken has no error codes.
+ * jose's error codes (`JOSEError#code`, stable across releases) and the reason each maps to. A
+ * failed claim check (`ERR_JWT_CLAIM_VALIDATION_FAILED`) is mapped by its `claim` instead.
+ */
+const JOSE_CODE_REASONS: Readonly<Partial<Record<string, JwtFailureReason>>> = {
+  ERR_JWT_EXPIRED: 'expired',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'bad_signature',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'alg_not_allowed',
+  ERR_JWKS_NO_MATCHING_KEY: 'unknown_kid',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'unknown_kid',
+  ERR_JWKS_TIMEOUT: 'jwks_unavailable',
+  ERR_JWKS_INVALID: 'jwks_unavailable',
+  ERR_JWS_INVALID: 'malformed',
+  ERR_JWT_INVALID: 'malformed',
+  // An unknown `crit` member or `b64` use: refused before jose by the header checks already.
+  ERR_JOSE_NOT_SUPPORTED: 'forbidden_header',
+};
+
+/** Claims whose failed check has a reason of its own; any other claim is `invalid_claims`. */
+const CLAIM_REASONS: Readonly<Partial<Record<string, JwtFailureReason>>> = {
+  nbf: 'not_yet_valid',
+  iss: 'wrong_issuer',
+  aud: 'wrong_audience',
+  typ: 'wrong_typ',
+};
+
+/**
+ * Maps whatever the verification path rejected with (our refusals, jose's errors) to a typed
+ * refusal, by jose's error code and claim name, never by message text. Anything else is `invalid`.
  */
 export function refusalOf(error: unknown): JwtRefusal {
   if (error instanceof JwtRefusal) return error;
-  if (error instanceof joseErrors.JOSEError) return new JwtRefusal(joseReason(error));
-  if (!(error instanceof Error)) return new JwtRefusal('invalid');
-  switch (error.name) {
-    case 'TokenExpiredError':
-      return new JwtRefusal('expired');
-    case 'NotBeforeError':
-      return new JwtRefusal('not_yet_valid');
+  if (!(error instanceof joseErrors.JOSEError)) return new JwtRefusal('invalid');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const reason = CLAIM_REASONS[error.claim];
+    return reason !== undefined ? new JwtRefusal(reason) : new JwtRefusal('invalid_claims', error.claim);
   }
-  const message = error.message;
-  if (message === 'invalid signature' || message === 'jwt signature is required')
-    return new JwtRefusal('bad_signature');
-  // jwa throws a TypeError for an ECDSA signature of the wrong length, before comparing anything.
-  if (/signature/i.test(message)) return new JwtRefusal('bad_signature');
-  if (message.startsWith('jwt audience invalid')) return new JwtRefusal('wrong_audience');
-  if (message.startsWith('jwt issuer invalid')) return new JwtRefusal('wrong_issuer');
-  if (message === 'invalid algorithm') return new JwtRefusal('alg_not_allowed');
-  if (message === 'invalid exp value') return new JwtRefusal('invalid_claims', 'exp');
-  if (message === 'invalid nbf value') return new JwtRefusal('invalid_claims', 'nbf');
-  if (message === 'jwt malformed' || message === 'invalid token' || message === 'No auth token') {
-    return new JwtRefusal('malformed');
-  }
-  return new JwtRefusal('invalid');
+  return new JwtRefusal(JOSE_CODE_REASONS[error.code] ?? 'invalid');
 }
 
-function joseReason(error: InstanceType<typeof joseErrors.JOSEError>): JwtFailureReason {
-  if (error instanceof joseErrors.JWTExpired) return 'expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    switch (error.claim) {
-      case 'nbf':
-        return 'not_yet_valid';
-      case 'iss':
-        return 'wrong_issuer';
-      case 'aud':
-        return 'wrong_audience';
-      case 'typ':
-        return 'wrong_typ';
-      default:
-        return 'invalid_claims';
-    }
-  }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad_signature';
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'alg_not_allowed';
-  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) {
-    return 'unknown_kid';
-  }
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return 'jwks_unavailable';
-  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return 'malformed';
-  return 'invalid';
+/** Whether the verification path was expected to reject with this (a refusal, a jose error), not a bug. */
+export function isExpectedRefusal(error: unknown): boolean {
+  return error instanceof JwtRefusal || error instanceof joseErrors.JOSEError;
+}
+
+/** The `authentication.failure` event of a refused bearer token (its reason, never the token). */
+export function refusalEvent(request: SecurityRequest, refusal: JwtRefusal, principalId?: string): SecurityEvent {
+  return {
+    type: 'authentication.failure',
+    reason: refusal.reason,
+    ...eventContext(request),
+    ...(principalId !== undefined ? { principalId } : {}),
+    details: { authMethod: 'jwt', ...(refusal.claim !== undefined ? { claim: refusal.claim } : {}) },
+  };
 }

@@ -8,7 +8,7 @@ import { MemorySecurityStore } from '../store/memory.store';
 import { StoreUnavailableError } from '../store/store-unavailable.error';
 import { JwtAuthenticator } from './jwt.authenticator';
 import { JwtKeyService } from './jwt-key.service';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
 import type { SecurityRequest } from './security-principal';
 import { TokenService } from './token.service';
@@ -25,11 +25,13 @@ async function setup() {
   const store = new MemorySecurityStore();
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const strategy = new JwtStrategy(keys, options);
+  const verifier = new JwtVerifier(keys, options);
   const revocation = new RevocationService(store, bus, options);
-  const authenticator = new JwtAuthenticator(strategy, revocation, bus);
+  const authenticator = new JwtAuthenticator(verifier, revocation, bus);
   const tokens = new TokenService(keys, store, options);
-  return { authenticator, strategy, revocation, tokens, events, store };
+  // Asked once per signature verification (never on a cache hit).
+  const verifications = jest.spyOn(keys, 'verificationKey');
+  return { authenticator, verifier, revocation, tokens, events, store, verifications };
 }
 
 function requestWith(authorization?: string | string[]): SecurityRequest {
@@ -116,8 +118,7 @@ describe('JwtAuthenticator', () => {
   });
 
   it('verifies a token once, but checks revocation on every request', async () => {
-    const { authenticator, strategy, revocation, tokens } = await setup();
-    const verify = jest.spyOn(strategy, 'authenticate');
+    const { authenticator, revocation, tokens, verifications: verify } = await setup();
     const isRevoked = jest.spyOn(revocation, 'isRevoked');
     const { token, jti, expiresAt } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
     for (let i = 0; i < 3; i++) expect(await authenticator.authenticate(requestWith(`Bearer ${token}`))).not.toBeNull();
@@ -131,11 +132,10 @@ describe('JwtAuthenticator', () => {
   });
 
   it('never uses a cached verification at or after exp', async () => {
-    const { authenticator, strategy, tokens } = await setup();
-    const verify = jest.spyOn(strategy, 'authenticate');
+    const { authenticator, tokens, verifications: verify } = await setup();
     const { token, expiresAt } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
     await authenticator.authenticate(requestWith(`Bearer ${token}`));
-    // Past exp plus the tolerance: the strategy runs again and refuses.
+    // Past exp plus the tolerance: the verifier runs again and refuses.
     jest.spyOn(Date, 'now').mockReturnValue((expiresAt + 10) * 1000);
     const error = await refusal(authenticator.authenticate(requestWith(`Bearer ${token}`)));
     expect(error.reason).toContain('expired');
@@ -143,15 +143,15 @@ describe('JwtAuthenticator', () => {
   });
 
   it('does not cache refusals', async () => {
-    const { authenticator, strategy } = await setup();
-    const verify = jest.spyOn(strategy, 'authenticate');
-    for (let i = 0; i < 2; i++) await refusal(authenticator.authenticate(requestWith('Bearer e30.e30.e30')));
+    const { authenticator, tokens, verifications: verify } = await setup();
+    const { token } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(86)}`;
+    for (let i = 0; i < 2; i++) await refusal(authenticator.authenticate(requestWith(`Bearer ${forged}`)));
     expect(verify).toHaveBeenCalledTimes(2);
   });
 
-  it('refuses an oversized header before running the strategy', async () => {
-    const { authenticator, strategy, events } = await setup();
-    const verify = jest.spyOn(strategy, 'authenticate');
+  it('refuses an oversized header before verifying anything', async () => {
+    const { authenticator, verifications: verify, events } = await setup();
     await refusal(authenticator.authenticate(requestWith(`Bearer ${'a'.repeat(20_000)}`)));
     await refusal(authenticator.authenticate(requestWith(`Bearer ${'a'.repeat(8 * 1024 + 1)}`)));
     expect(verify).not.toHaveBeenCalled();
@@ -168,14 +168,15 @@ describe('JwtAuthenticator', () => {
   });
 
   it('reports an unexpected verifier error as a refusal, not a crash', async () => {
-    const { authenticator, strategy } = await setup();
+    const { authenticator, verifications, tokens } = await setup();
+    const { token } = await tokens.issueAccessToken({ sub: 'u1', role: 'user' });
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(strategy, 'authenticate').mockImplementation(() => {
+    verifications.mockImplementation(() => {
       throw new Error('boom');
     });
-    const error = await refusal(authenticator.authenticate(requestWith('Bearer a.b.c')));
+    const error = await refusal(authenticator.authenticate(requestWith(`Bearer ${token}`)));
     expect(error.reason).toContain('invalid');
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).not.toContain('a.b.c');
+    expect(String(warn.mock.calls[0]?.[0])).not.toContain(token);
   });
 });
