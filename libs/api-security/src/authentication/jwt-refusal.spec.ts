@@ -23,6 +23,8 @@ describe('refusalOf', () => {
     [new errors.JWTClaimValidationFailed('x', {}, 'typ', 'check_failed'), 'wrong_typ', undefined],
     [new errors.JWTClaimValidationFailed('x', {}, 'jti', 'missing'), 'invalid_claims', 'jti'],
     [new errors.JWTClaimValidationFailed('x', {}, 'iat', 'invalid'), 'invalid_claims', 'iat'],
+    [new errors.JWTClaimValidationFailed('x', {}, 'nbf', 'invalid'), 'invalid_claims', 'nbf'],
+    [new errors.JWTClaimValidationFailed('x', {}, 'iss', 'missing'), 'wrong_issuer', undefined],
     [new errors.JWSSignatureVerificationFailed(), 'bad_signature', undefined],
     [new errors.JOSEAlgNotAllowed('x'), 'alg_not_allowed', undefined],
     [new errors.JOSENotSupported('x'), 'forbidden_header', undefined],

@@ -63,7 +63,10 @@ const JOSE_CODE_REASONS: Readonly<Partial<Record<string, JwtFailureReason>>> = {
   ERR_JOSE_NOT_SUPPORTED: 'forbidden_header',
 };
 
-/** Claims whose failed check has a reason of its own; any other claim is `invalid_claims`. */
+/**
+ * Claims whose failed check (wrong value, or missing) has a reason of its own; any other claim, or
+ * one of the wrong type, is `invalid_claims` naming it.
+ */
 const CLAIM_REASONS: Readonly<Partial<Record<string, JwtFailureReason>>> = {
   nbf: 'not_yet_valid',
   iss: 'wrong_issuer',
@@ -79,7 +82,8 @@ export function refusalOf(error: unknown): JwtRefusal {
   if (error instanceof JwtRefusal) return error;
   if (!(error instanceof joseErrors.JOSEError)) return new JwtRefusal('invalid');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    const reason = CLAIM_REASONS[error.claim];
+    // `invalid`: the claim is there but of the wrong type (a string nbf), not a failed check.
+    const reason = error.reason === 'invalid' ? undefined : CLAIM_REASONS[error.claim];
     return reason !== undefined ? new JwtRefusal(reason) : new JwtRefusal('invalid_claims', error.claim);
   }
   return new JwtRefusal(JOSE_CODE_REASONS[error.code] ?? 'invalid');

@@ -1,259 +1,269 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { base64url, CompactSign } from 'jose';
-import { resolveApiSecurityOptions, type JwtAlgorithm, type JwtOptions } from '../api-security.options';
+import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { resolveApiSecurityOptions, type JwtAlgorithm } from '../api-security.options';
+import type { SecurityEvent } from '../audit/security-event';
+import type { SecurityEventBus } from '../audit/security-event.bus';
+import { UnauthenticatedException } from '../errors/security.exception';
+import { MemorySecurityStore } from '../store/memory.store';
+import { StoreUnavailableError } from '../store/store-unavailable.error';
+import { accessTokenClaims, signJws, unsignedJws, type JwtMembers } from '../testing/jwt.primitives';
 import { JwtKeyService } from './jwt-key.service';
-import { JwtRefusal, refusalOf, type JwtFailureReason } from './jwt-refusal';
-import { JwtStrategy, MAX_ACCESS_TOKEN_LENGTH, resolveVerificationKey } from './jwt.strategy';
-import type { SecurityPrincipal } from './security-principal';
+import { JwtRefusal, type JwtFailureReason } from './jwt-refusal';
+import { JwtAuthenticator } from './jwt.authenticator';
+import { JWT_STRATEGY_NAME, JwtStrategy } from './jwt.strategy';
+import { JwtVerifier } from './jwt.verifier';
+import { RevocationService } from './revocation.service';
+import type { SecurityPrincipal, SecurityRequest } from './security-principal';
 
-type Members = Record<string, unknown>;
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'unit-tests';
 const silent = { log: jest.fn(), error: jest.fn(), warn: jest.fn() };
-
-function keyPair(algorithm: Exclude<JwtAlgorithm, 'HS256'>): { privateKey: KeyObject; publicKey: KeyObject } {
-  if (algorithm === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  if (algorithm === 'RS256') return generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return generateKeyPairSync('ed25519');
-}
-
-const pem = (key: KeyObject, type: 'pkcs8' | 'spki') => key.export({ type, format: 'pem' }).toString();
+const now = () => Math.floor(Date.now() / 1000);
 
 interface Server {
+  algorithm: JwtAlgorithm;
   keys: JwtKeyService;
-  strategy: JwtStrategy;
   signingKey: KeyObject | Uint8Array;
+  /** The public key as PEM bytes: what a key-confusion attack uses as an HMAC secret. */
+  publicPem: Uint8Array;
+  revocation: RevocationService;
+  events: SecurityEvent[];
+  /** The security guard's path. */
+  authenticator: JwtAuthenticator;
+  /** The Passport path; its own verifier, so neither path profits from the other's cache. */
+  strategy: () => JwtStrategy;
 }
 
-async function server(algorithm: JwtAlgorithm, extra: Partial<JwtOptions> = {}): Promise<Server> {
-  const common = { issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5, ...extra };
-  let jwt: JwtOptions;
+async function server(algorithm: JwtAlgorithm): Promise<Server> {
+  const common = { issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5 };
   let signingKey: KeyObject | Uint8Array;
+  let publicPem = new Uint8Array();
+  let jwt;
   if (algorithm === 'HS256') {
     const secret = 'k'.repeat(48);
     jwt = { algorithm, secret, ...common };
     signingKey = new TextEncoder().encode(secret);
   } else {
-    const { privateKey } = keyPair(algorithm);
-    jwt = { algorithm, privateKey: pem(privateKey, 'pkcs8'), ...common };
+    const { privateKey } =
+      algorithm === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : algorithm === 'RS256'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : generateKeyPairSync('ed25519');
+    jwt = { algorithm, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), ...common };
     signingKey = privateKey;
+    publicPem = new TextEncoder().encode(
+      createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+    );
   }
   const options = resolveApiSecurityOptions({ jwt, production: false });
   const keys = await JwtKeyService.load(options, silent);
-  return { keys, strategy: new JwtStrategy(keys, options), signingKey };
+  const events: SecurityEvent[] = [];
+  const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
+  const revocation = new RevocationService(new MemorySecurityStore(), bus, options);
+  const authenticator = new JwtAuthenticator(new JwtVerifier(keys, options), revocation, bus);
+  const passportVerifier = new JwtVerifier(keys, options);
+  // Constructing registers the strategy in Passport's process-wide registry under its name, so
+  // the last one built is the one `AuthGuard(JWT_STRATEGY_NAME)` runs.
+  const strategy = () => new JwtStrategy(passportVerifier, revocation, bus);
+  return { algorithm, keys, signingKey, publicPem, revocation, events, authenticator, strategy };
 }
 
-function claims(overrides: Members = {}): Members {
-  const now = Math.floor(Date.now() / 1000);
-  const all: Members = {
-    sub: 'u1',
-    role: 'user',
-    jti: randomUUID(),
-    iat: now,
-    exp: now + 60,
-    iss: ISSUER,
-    aud: AUDIENCE,
-  };
-  for (const [name, value] of Object.entries(overrides)) {
-    if (value === undefined) delete all[name];
-    else all[name] = value;
-  }
-  return all;
-}
-
-async function sign(header: Members, payload: Members, key: KeyObject | Uint8Array): Promise<string> {
-  const defined = Object.fromEntries(Object.entries(header).filter(([, v]) => v !== undefined)) as { alg: string };
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(defined).sign(key);
-}
-
-function signFor(s: Server, payload: Members = {}, header: Members = {}): Promise<string> {
-  return sign(
-    { alg: s.keys.algorithm, typ: 'at+jwt', kid: s.keys.signingKid, ...header },
-    claims(payload),
+function sign(s: Server, claims: JwtMembers = {}, header: JwtMembers = {}): Promise<string> {
+  return signJws(
+    { alg: s.algorithm, typ: 'at+jwt', kid: s.keys.signingKid, ...header },
+    accessTokenClaims(ISSUER, AUDIENCE, { sub: 'u1', ...claims }),
     s.signingKey,
   );
 }
 
-/** Runs the strategy the way Passport does: a per-attempt object with success/fail/error. */
-function run(
-  strategy: JwtStrategy,
-  request: { headers: Record<string, string> },
-): Promise<SecurityPrincipal | JwtRefusal> {
-  return new Promise((resolve) => {
-    const attempt = Object.create(strategy) as JwtStrategy & {
-      success(user: SecurityPrincipal): void;
-      fail(challenge: unknown): void;
-      error(error: unknown): void;
-    };
-    attempt.success = (user) => resolve(user);
-    // passport-jwt reports jsonwebtoken's own errors; the authenticator maps them the same way.
-    attempt.fail = (challenge) => resolve(refusalOf(challenge));
-    attempt.error = (error) => resolve(refusalOf(error));
-    attempt.authenticate(request as never, {});
-  });
-}
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-
-function reasonOf(outcome: SecurityPrincipal | JwtRefusal): JwtFailureReason | 'accepted' {
-  return outcome instanceof JwtRefusal ? outcome.reason : 'accepted';
-}
-
-async function refusalReason(promise: Promise<unknown>): Promise<JwtFailureReason | 'resolved'> {
-  return promise.then(
-    () => 'resolved' as const,
-    (error: unknown) => (error instanceof JwtRefusal ? error.reason : 'invalid'),
-  );
-}
-
-describe('resolveVerificationKey', () => {
-  let es: Server;
-  let hs: Server;
-  beforeAll(async () => {
-    es = await server('ES256');
-    hs = await server('HS256');
-  });
-
-  const header = (s: Server, members: Members) =>
-    `${base64url.encode(JSON.stringify({ alg: s.keys.algorithm, typ: 'at+jwt', kid: s.keys.signingKid, ...members }))}.e30.c2ln`;
-
-  it('returns the key of the configured kid for a well-formed header', async () => {
-    const key = await resolveVerificationKey(es.keys, header(es, {}));
-    expect(key.equals(es.keys.verificationKey(es.keys.signingKid) as KeyObject)).toBe(true);
-    const secret = await resolveVerificationKey(hs.keys, header(hs, {}));
-    expect(secret.type).toBe('secret');
-  });
-
-  it.each<[string, unknown, JwtFailureReason]>([
-    ['a non-string', 42, 'malformed'],
-    ['two segments', 'e30.e30', 'malformed'],
-    ['four segments', 'e30.e30.e30.e30', 'malformed'],
-    ['non-base64url characters', 'e30.e30.a+b', 'malformed'],
-    ['a header that is not JSON', 'bm90IGpzb24.e30.c2ln', 'malformed'],
-    ['a token over the size limit', `${'e'.repeat(MAX_ACCESS_TOKEN_LENGTH)}.e30.c2ln`, 'too_large'],
-  ])('refuses %s', async (_name, token, reason) => {
-    expect(await refusalReason(resolveVerificationKey(es.keys, token))).toBe(reason);
-  });
-
-  it.each<[string, Members, JwtFailureReason]>([
-    ['alg none', { alg: 'none' }, 'alg_not_allowed'],
-    ['alg None', { alg: 'None' }, 'alg_not_allowed'],
-    ['alg NONE', { alg: 'NONE' }, 'alg_not_allowed'],
-    ['alg nOnE', { alg: 'nOnE' }, 'alg_not_allowed'],
-    ['alg es256 (case matters)', { alg: 'es256' }, 'alg_not_allowed'],
-    ['alg HS256 on an ES256 server', { alg: 'HS256' }, 'alg_not_allowed'],
-    ['alg ES384', { alg: 'ES384' }, 'alg_not_allowed'],
-    ['no alg', { alg: undefined }, 'alg_not_allowed'],
-    ['jku', { jku: 'http://127.0.0.1/keys' }, 'forbidden_header'],
-    ['x5u', { x5u: 'http://127.0.0.1/cert' }, 'forbidden_header'],
-    ['x5c', { x5c: ['MIIB'] }, 'forbidden_header'],
-    ['jwk', { jwk: { kty: 'EC' } }, 'forbidden_header'],
-    ['crit', { crit: ['exp'] }, 'forbidden_header'],
-    ['typ JWT', { typ: 'JWT' }, 'wrong_typ'],
-    ['no typ', { typ: undefined }, 'wrong_typ'],
-    ['typ rt+jwt', { typ: 'rt+jwt' }, 'wrong_typ'],
-    ['a numeric typ', { typ: 1 }, 'wrong_typ'],
-    ['a numeric kid', { kid: 7 }, 'malformed'],
-    ['an unknown kid', { kid: 'nope' }, 'unknown_kid'],
-    ['a path as kid', { kid: '../../../../dev/null' }, 'unknown_kid'],
-    ['__proto__ as kid', { kid: '__proto__' }, 'unknown_kid'],
-    ['no kid', { kid: undefined }, 'unknown_kid'],
-  ])('ES256 server refuses a header with %s', async (_name, members, reason) => {
-    expect(await refusalReason(resolveVerificationKey(es.keys, header(es, members)))).toBe(reason);
-  });
-
-  it('HS256 server refuses any kid (its only key is the secret) and asymmetric algs', async () => {
-    expect(await refusalReason(resolveVerificationKey(hs.keys, header(hs, { kid: 'x' })))).toBe('unknown_kid');
-    expect(await refusalReason(resolveVerificationKey(hs.keys, header(hs, { alg: 'ES256' })))).toBe('alg_not_allowed');
-  });
-
-  it('accepts typ in either RFC 9068 spelling, in any case', async () => {
-    for (const typ of ['at+jwt', 'AT+JWT', 'application/at+jwt', 'Application/AT+JWT']) {
-      await expect(resolveVerificationKey(es.keys, header(es, { typ }))).resolves.toBeDefined();
-    }
-  });
+const request = (authorization?: string): SecurityRequest => ({
+  headers: authorization === undefined ? {} : { authorization },
+  method: 'GET',
+  url: '/probe',
+  ip: '203.0.113.9',
 });
 
-describe.each<JwtAlgorithm>(['ES256', 'RS256', 'EdDSA', 'HS256'])('JwtStrategy (%s)', (algorithm) => {
+type Outcome = { accepted: SecurityPrincipal } | { refused: JwtFailureReason };
+
+/** What the security guard's path answers, and the reason of its `authentication.failure` event. */
+async function viaGuard(s: Server, authorization: string): Promise<Outcome> {
+  try {
+    const principal = await s.authenticator.authenticate(request(authorization));
+    if (principal === null) throw new Error('no principal and no refusal');
+    return { accepted: principal };
+  } catch (error) {
+    expect(error).toBeInstanceOf(UnauthenticatedException);
+    return { refused: s.events.at(-1)?.reason as JwtFailureReason };
+  }
+}
+
+/** An application's own guard over the strategy, surfacing Passport's `info` (the typed refusal). */
+class InfoGuard extends AuthGuard(JWT_STRATEGY_NAME) {
+  override handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+    if (error) throw error;
+    if (!user) throw info;
+    return user;
+  }
+}
+
+function contextOf(req: SecurityRequest): ExecutionContext {
+  const http = { getRequest: () => req, getResponse: () => ({}), getNext: () => undefined };
+  return { switchToHttp: () => http, getType: () => 'http' } as unknown as ExecutionContext;
+}
+
+/** What `AuthGuard(JWT_STRATEGY_NAME)` answers; the refusal's reason must match its event's. */
+async function viaAuthGuard(s: Server, authorization: string, guard = new InfoGuard()): Promise<Outcome> {
+  s.strategy();
+  const req = request(authorization);
+  const before = s.events.length;
+  try {
+    await guard.canActivate(contextOf(req));
+    return { accepted: req.user as SecurityPrincipal };
+  } catch (error) {
+    expect(error).toBeInstanceOf(JwtRefusal);
+    const { reason } = error as JwtRefusal;
+    expect(s.events.slice(before)).toEqual([expect.objectContaining({ type: 'authentication.failure', reason })]);
+    return { refused: reason };
+  }
+}
+
+interface Case {
+  name: string;
+  expected: JwtFailureReason | 'accepted';
+  algorithms?: readonly JwtAlgorithm[];
+  token: (s: Server) => Promise<string>;
+}
+
+const ASYMMETRIC: readonly JwtAlgorithm[] = ['ES256', 'RS256', 'EdDSA'];
+
+const CASES: readonly Case[] = [
+  { name: 'a valid token', expected: 'accepted', token: (s) => sign(s) },
+  { name: 'an expired token', expected: 'expired', token: (s) => sign(s, { iat: now() - 600, exp: now() - 60 }) },
+  { name: 'nbf in the future', expected: 'not_yet_valid', token: (s) => sign(s, { nbf: now() + 600 }) },
+  {
+    name: 'alg none',
+    expected: 'alg_not_allowed',
+    token: async () => unsignedJws('none', accessTokenClaims(ISSUER, AUDIENCE, { sub: 'u1' })),
+  },
+  {
+    name: 'HS256 signed with the public key as secret',
+    expected: 'alg_not_allowed',
+    algorithms: ASYMMETRIC,
+    token: (s) =>
+      signJws(
+        { alg: 'HS256', typ: 'at+jwt', kid: s.keys.signingKid },
+        accessTokenClaims(ISSUER, AUDIENCE, { sub: 'u1' }),
+        s.publicPem,
+      ),
+  },
+  {
+    name: 'a bad signature',
+    expected: 'bad_signature',
+    token: async (s) => {
+      const token = await sign(s);
+      const [h, , sig] = token.split('.');
+      const other = (await sign(s, { sub: 'admin' })).split('.')[1];
+      return `${h}.${other}.${sig}`;
+    },
+  },
+  { name: 'a wrong iss', expected: 'wrong_issuer', token: (s) => sign(s, { iss: 'https://evil.example' }) },
+  { name: 'a wrong aud', expected: 'wrong_audience', token: (s) => sign(s, { aud: 'another-api' }) },
+  { name: 'wrong typ', expected: 'wrong_typ', token: (s) => sign(s, {}, { typ: 'JWT' }) },
+  { name: 'crit', expected: 'forbidden_header', token: (s) => sign(s, {}, { crit: ['b64'], b64: true }) },
+  { name: 'a missing jti', expected: 'invalid_claims', token: (s) => sign(s, { jti: undefined }) },
+  {
+    name: 'a revoked jti',
+    expected: 'revoked',
+    token: async (s) => {
+      const jti = randomUUID();
+      const token = await sign(s, { jti });
+      await s.revocation.revokeToken('u1', jti, now() + 300);
+      return token;
+    },
+  },
+  {
+    name: 'an unknown kid',
+    expected: 'unknown_kid',
+    algorithms: ASYMMETRIC,
+    token: (s) => sign(s, {}, { kid: 'no-such-key' }),
+  },
+  { name: 'a kid on HS256', expected: 'unknown_kid', algorithms: ['HS256'], token: (s) => sign(s, {}, { kid: 'x' }) },
+];
+
+describe.each<JwtAlgorithm>(['ES256', 'RS256', 'EdDSA', 'HS256'])(
+  'the security guard and AuthGuard(JWT_STRATEGY_NAME) agree (%s)',
+  (algorithm) => {
+    let s: Server;
+    beforeAll(async () => {
+      s = await server(algorithm);
+    });
+
+    it.each(CASES.filter((c) => c.algorithms === undefined || c.algorithms.includes(algorithm)))(
+      '$name: $expected',
+      async ({ token, expected }) => {
+        const authorization = `Bearer ${await token(s)}`;
+        const guard = await viaGuard(s, authorization);
+        const passport = await viaAuthGuard(s, authorization);
+        expect(passport).toEqual(guard);
+        expect('accepted' in guard ? 'accepted' : guard.refused).toBe(expected);
+        if ('accepted' in passport) expect(passport.accepted).toMatchObject({ id: 'u1', authMethod: 'jwt' });
+      },
+    );
+
+    it.each([
+      ['two spaces', (t: string) => `Bearer  ${t}`, 'malformed_header'],
+      ['a trailing space', (t: string) => `Bearer ${t} `, 'malformed_header'],
+      ['another scheme', (t: string) => `Basic ${t}`, 'malformed_header'],
+      ['lower-case scheme', (t: string) => `bearer ${t}`, 'accepted'],
+      ['an oversized header', () => `Bearer ${'a'.repeat(20_000)}`, 'too_large'],
+    ])('reads the header the same way: %s', async (_name, header, expected) => {
+      const authorization = header(await sign(s));
+      const guard = await viaGuard(s, authorization);
+      expect(await viaAuthGuard(s, authorization)).toEqual(guard);
+      expect('accepted' in guard ? 'accepted' : guard.refused).toBe(expected);
+    });
+  },
+);
+
+describe('JwtStrategy', () => {
   let s: Server;
   beforeAll(async () => {
-    s = await server(algorithm);
+    s = await server('ES256');
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reads the Authorization header only (never query or body)', async () => {
+    const token = await sign(s);
+    s.strategy();
+    const req = { ...request(), query: { access_token: token }, body: { access_token: token } };
+    await expect(new InfoGuard().canActivate(contextOf(req))).rejects.toMatchObject({ reason: 'malformed' });
   });
 
-  it('turns a valid token into a frozen principal', async () => {
-    const token = await signFor(s, { sid: 'fam-1', role: 'admin', jti: 'j-1' });
-    const principal = await run(s.strategy, bearer(token));
-    expect(principal).toEqual({
-      id: 'u1',
-      roles: ['admin'],
-      authMethod: 'jwt',
-      scopes: [],
-      tokenId: 'j-1',
-      sessionId: 'fam-1',
-      issuedAt: expect.any(Number),
-      expiresAt: expect.any(Number),
-    });
-    expect(Object.isFrozen(principal)).toBe(true);
-    expect(Object.isFrozen((principal as SecurityPrincipal).roles)).toBe(true);
+  it('gives the default AuthGuard a 401 for a refusal', async () => {
+    const guard = new (AuthGuard(JWT_STRATEGY_NAME))();
+    s.strategy();
+    await expect(guard.canActivate(contextOf(request(`Bearer ${await sign(s, { aud: 'x' })}`)))).rejects.toBeInstanceOf(
+      UnauthorizedException,
+    );
   });
 
-  it.each<[string, () => Members, Members, JwtFailureReason]>([
-    ['expired', () => ({ iat: now() - 100, exp: now() - 10 }), {}, 'expired'],
-    ['not yet valid', () => ({ nbf: now() + 60 }), {}, 'not_yet_valid'],
-    ['wrong issuer', () => ({ iss: 'x' }), {}, 'wrong_issuer'],
-    ['wrong audience', () => ({ aud: 'x' }), {}, 'wrong_audience'],
-    ['missing exp', () => ({ exp: undefined }), {}, 'invalid_claims'],
-    ['missing jti', () => ({ jti: undefined }), {}, 'invalid_claims'],
-    ['missing sub', () => ({ sub: undefined }), {}, 'invalid_claims'],
-    ['missing iat', () => ({ iat: undefined }), {}, 'invalid_claims'],
-    ['exp before iat', () => ({ iat: now(), exp: now() - 1 }), {}, 'invalid_claims'],
-    ['numeric sid', () => ({ sid: 5 }), {}, 'invalid_claims'],
-    ['wrong typ', () => ({}), { typ: 'JWT' }, 'wrong_typ'],
-  ])('refuses a token with %s', async (_name, payload, header, reason) => {
-    expect(reasonOf(await run(s.strategy, bearer(await signFor(s, payload(), header))))).toBe(reason);
+  it('fails the request when the revocation store cannot answer, never passes it', async () => {
+    jest.spyOn(s.revocation, 'isRevoked').mockRejectedValue(new StoreUnavailableError());
+    const guard = new (AuthGuard(JWT_STRATEGY_NAME))();
+    s.strategy();
+    await expect(guard.canActivate(contextOf(request(`Bearer ${await sign(s)}`)))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
   });
 
-  it('honours the clock tolerance for exp', async () => {
-    const token = await signFor(s, { iat: now() - 100, exp: now() - 2 });
-    expect(reasonOf(await run(s.strategy, bearer(token)))).toBe('accepted');
-  });
-
-  it('refuses a changed payload', async () => {
-    const [h, , sig] = (await signFor(s)).split('.');
-    const forged = `${h}.${base64url.encode(JSON.stringify(claims({ sub: 'admin' })))}.${sig}`;
-    expect(reasonOf(await run(s.strategy, bearer(forged)))).toBe('bad_signature');
-  });
-
-  it('reads the Authorization header only', async () => {
-    const token = await signFor(s);
-    const outcome = await run(s.strategy, {
-      headers: {},
-      query: { access_token: token },
-      body: { access_token: token },
-    } as never);
-    expect(reasonOf(outcome)).toBe('malformed');
-  });
-
-  it('reads the bearer scheme as RFC 6750 writes it, like the authenticator', async () => {
-    const token = await signFor(s);
-    expect(reasonOf(await run(s.strategy, { headers: { authorization: `bearer ${token}` } }))).toBe('accepted');
-    for (const authorization of [`Bearer  ${token}`, `Bearer ${token} `, `Bearer\t${token}`]) {
-      expect(reasonOf(await run(s.strategy, { headers: { authorization } }))).not.toBe('accepted');
-    }
+  it('validate(token) runs the same checks, revocation included', async () => {
+    const strategy = s.strategy();
+    const jti = randomUUID();
+    const token = await sign(s, { jti });
+    await expect(strategy.validate(token)).resolves.toMatchObject({ id: 'u1', tokenId: jti });
+    await s.revocation.revokeToken('u1', jti, now() + 300);
+    await expect(strategy.validate(token)).rejects.toMatchObject({ reason: 'revoked' });
   });
 });
-
-describe('JwtStrategy with rotated keys', () => {
-  it('accepts a token signed by an older key under its kid, and only under that kid', async () => {
-    const old = keyPair('ES256');
-    const s = await server('ES256', { verificationKeys: [{ kid: 'old-1', publicKey: pem(old.publicKey, 'spki') }] });
-    const byOld = await sign({ alg: 'ES256', typ: 'at+jwt', kid: 'old-1' }, claims(), old.privateKey);
-    expect(reasonOf(await run(s.strategy, bearer(byOld)))).toBe('accepted');
-    const wrongKid = await sign({ alg: 'ES256', typ: 'at+jwt', kid: s.keys.signingKid }, claims(), old.privateKey);
-    expect(reasonOf(await run(s.strategy, bearer(wrongKid)))).toBe('bad_signature');
-  });
-});
-
-function now(): number {
-  return Math.floor(Date.now() / 1000);
-}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy, type JwtFromRequestFunction, type SecretOrKeyProvider } from 'passport-jwt';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import { bearerTokenOf } from './bearer-token';
+import { bearerTokenOf, readBearerHeader } from './bearer-token';
 import { JwtRefusal, refusalEvent } from './jwt-refusal';
 import { JWT_STRATEGY_NAME } from './jwt-strategy-name';
 import { JwtVerifier } from './jwt.verifier';
@@ -54,16 +54,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
    */
   override authenticate(request: Parameters<InstanceType<typeof Strategy>['authenticate']>[0]): void {
     const attempt = this as unknown as PassportAttempt;
-    const token = extractBearerToken(request);
+    const header = (request as { headers?: Record<string, string | string[] | undefined> }).headers?.authorization;
+    // No credential at all: nothing to report (the security guard says nothing either).
+    if (header === undefined) return attempt.fail(new JwtRefusal('malformed'), 401);
     const refused = (refusal: JwtRefusal, principalId?: string) => {
       this.events.emit(refusalEvent(request as unknown as SecurityRequest, refusal, principalId));
       attempt.fail(refusal, 401);
     };
-    if (token === null) {
-      const header = (request as { headers?: Record<string, unknown> }).headers?.authorization;
-      refused(new JwtRefusal(header === undefined ? 'malformed' : 'malformed_header'));
-      return;
-    }
+    const token = readBearerHeader(header);
+    if (token instanceof JwtRefusal) return refused(token);
     this.verifier.verify(token).then(
       (principal) =>
         this.revocation.isRevoked(principal).then(
