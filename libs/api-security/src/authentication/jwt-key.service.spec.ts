@@ -1,5 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createPublicKey, generateKeyPairSync, KeyObject, type JsonWebKeyInput } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
 import { ApiSecurityModule } from '../api-security.module';
@@ -273,5 +275,34 @@ describe('JwtKeyService', () => {
     expect(Object.keys(jwk ?? {}).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
     // What is published is enough to verify with: a usable public key.
     expect(createPublicKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' }).asymmetricKeyType).toBe('rsa');
+  });
+});
+
+describe('JwtKeyService with a remote JWKS', () => {
+  it('hands out one KeyObject per remote key, so verifiers keep their imported key', async () => {
+    const external = keyPair('ES256');
+    const jwk = { ...(await exportJWK(external.publicKey)), kid: 'ext-1', alg: 'ES256', use: 'sig' };
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { privateKey } = keyPair('ES256');
+      const keys = await JwtKeyService.load(
+        options({
+          algorithm: 'ES256',
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          jwksUrl: `http://127.0.0.1:${port}/jwks.json`,
+        }),
+        silentLogger(),
+      );
+      const first = await keys.remoteVerificationKey({ alg: 'ES256', kid: 'ext-1' });
+      expect(first.equals(external.publicKey)).toBe(true);
+      expect(await keys.remoteVerificationKey({ alg: 'ES256', kid: 'ext-1' })).toBe(first);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

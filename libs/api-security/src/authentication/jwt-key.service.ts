@@ -54,6 +54,8 @@ export class JwtKeyService implements OnApplicationBootstrap {
   private readonly verificationKeys: ReadonlyMap<string, KeyObject>;
   private readonly publicJwks: readonly Readonly<JWK>[];
   private warned = false;
+  /** Remote JWKS keys as KeyObjects, by jose's CryptoKey (which jose caches per JWK). */
+  private readonly remoteKeyObjects = new WeakMap<object, KeyObject>();
 
   private constructor(
     /** The one algorithm tokens are signed and verified with. */
@@ -182,7 +184,13 @@ export class JwtKeyService implements OnApplicationBootstrap {
         error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys;
       throw new JwtRefusal(unknown ? 'unknown_kid' : 'jwks_unavailable');
     }
-    const keyObject = KeyObject.from(key);
+    // jose hands back the same CryptoKey for a cached JWK: converting and checking it once keeps
+    // the verifier's per-KeyObject key cache warm instead of importing the key on every token.
+    let keyObject = this.remoteKeyObjects.get(key);
+    if (keyObject === undefined) {
+      keyObject = KeyObject.from(key);
+      this.remoteKeyObjects.set(key, keyObject);
+    }
     if (keyObject.type !== 'public' || keyMismatch(keyObject, this.algorithm as AsymmetricJwtAlgorithm)) {
       throw new JwtRefusal('unknown_kid');
     }
