@@ -33,7 +33,11 @@ export type JwtFailureReason =
   /** Anything else the verifier refused. */
   | 'invalid';
 
-/** A refusal with its audit reason. Thrown inside the verification path; never sent to clients. */
+/**
+ * Why an access token was refused: its audit reason and, for `invalid_claims`, the claim. What
+ * `JwtVerifier#verify` rejects with, and the `info` an `AuthGuard(JWT_STRATEGY_NAME)` gets in
+ * `handleRequest`. Never sent to clients (they get a generic 401).
+ */
 export class JwtRefusal extends Error {
   constructor(
     readonly reason: JwtFailureReason,
