@@ -55,6 +55,7 @@ export type { ApiKeyOptions } from './authentication/api-key.options';
 export { TokenEndpointsModule } from './authentication/token-endpoints.module';
 export type { TokenEndpointRateLimit, TokenEndpointsOptions } from './authentication/token-endpoints.options';
 export type { TokenPair } from './authentication/token-endpoints.service';
+export { TokenPairView } from './authentication/token-pair.view';
 export { USER_STORE } from './authentication/user-store';
 export type { StoredUser, UserStore } from './authentication/user-store';
 export { PRINCIPAL_CHECK } from './authentication/principal-check';
@@ -75,6 +76,8 @@ export type {
 export { pagination } from './authorization/pagination';
 export type { Pagination, PaginationOptions } from './authorization/pagination';
 export type { RolesOptions } from './properties/roles.options';
+export { DEFAULT_CREDENTIAL_FIELDS } from './properties/credential-fields';
+export type { CredentialFieldOptions } from './properties/credential-fields';
 
 // Object properties (OWASP API3)
 export { VisibleTo } from './properties/visible-to.decorator';
