@@ -126,6 +126,9 @@ export { ErrorCode } from './errors/codes';
 export { SecurityException, UnauthenticatedException } from './errors/security.exception';
 export type { FieldError, SecurityExceptionOptions } from './errors/security.exception';
 export type { ProblemDetails } from './errors/problem-details';
+export { ProblemDetailsFilter } from './hardening/problem-details.filter';
+export type { ProblemMapping } from './hardening/problem-details.filter';
+export { ExceptionFilterConflictError } from './hardening/exception-filter-conflict.error';
 export { checkDeployment } from './hardening/misconfiguration.check';
 export type { DeploymentCheckOptions, DeploymentFacts } from './hardening/misconfiguration.check';
 
