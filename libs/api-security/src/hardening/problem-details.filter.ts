@@ -38,11 +38,28 @@ const PARSER_ERRORS: Readonly<Record<string, Pick<ProblemMapping, 'status' | 'co
  * Turns every error into RFC 9457 problem details. Clients get a status, a stable code and a
  * generic sentence; the logger gets the real reason with the request id. Anything unknown is a
  * 500: an unexpected error never becomes a success, and never shows a stack, SQL or path.
+ *
+ * The module registers it. To answer the application's own error types in the same shape, extend it,
+ * override {@link ProblemDetailsFilter.map}, provide the subclass and register it with
+ * `app.useGlobalFilters(app.get(AppProblemDetailsFilter))`; any other app-wide catch-all filter is
+ * refused at boot (`ExceptionFilterConflictError`).
+ *
+ * @example
+ * ```ts
+ * @Catch()
+ * export class AppProblemDetailsFilter extends ProblemDetailsFilter {
+ *   protected override map(exception: unknown): ProblemMapping {
+ *     if (exception instanceof OrderNotFoundError) return super.map(new NotFoundException('No such order.'));
+ *     return super.map(exception);
+ *   }
+ * }
+ * ```
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   protected readonly logger = new Logger('ApiSecurity');
 
+  /** @internal Created by dependency injection (subclasses inherit these dependencies); do not construct it. */
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly headers: SecurityHeadersService,
