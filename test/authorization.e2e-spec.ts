@@ -59,7 +59,7 @@ describe.each(ADAPTERS)('authorization over HTTP (%s)', (kind) => {
     it('lets A read, update and delete its own item', async () => {
       const read = await http().get('/api/items/a-1').set('Authorization', A);
       expect(read.status).toBe(200);
-      expect(read.body).toMatchObject({ id: 'a-1', ownerId: 'user-a', secret: 'alpha-secret-1' });
+      expect(read.body).toMatchObject({ id: 'a-1', ownerId: 'user-a', privateNote: 'alpha-private-1' });
       const renamed = await http().patch('/api/items/a-1').set('Authorization', A).send({ name: 'renamed' });
       expect(renamed.status).toBe(200);
       expect(renamed.body).toMatchObject({ id: 'a-1', name: 'renamed' });
@@ -127,7 +127,7 @@ describe.each(ADAPTERS)('authorization over HTTP (%s)', (kind) => {
     ])('never leaks A’s item to B through a variant id: %s', async (_label, path) => {
       const res = await http().get(path).set('Authorization', B);
       expect(res.status).toBe(404);
-      expect(res.text).not.toContain('alpha-secret');
+      expect(res.text).not.toContain('alpha-private');
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     });
 

@@ -26,6 +26,7 @@ import { JWT_PROVIDERS } from './authentication/jwt.providers';
 import { SESSION_PROVIDERS } from './authentication/session.providers';
 import { FLOW_PROVIDERS } from './flows/flows.providers';
 import { OUTBOUND_PROVIDERS } from './outbound/outbound.providers';
+import { GlobalFilterCheck } from './hardening/global-filter.check';
 import { HardeningMiddleware } from './hardening/hardening.middleware';
 import { HttpServerHardener } from './hardening/http-server.hardener';
 import { ProblemDetailsFilter } from './hardening/problem-details.filter';
@@ -72,6 +73,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     ...SECURITY_STORE_PURPOSE_PROVIDERS,
     SecurityHeadersService,
     HttpServerHardener,
+    GlobalFilterCheck,
     SecurityEventBus,
     ThresholdAlerts,
     AuditPseudonymizer,

@@ -38,6 +38,11 @@ import {
 } from './authentication/session.options';
 import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './properties/roles.options';
 import {
+  resolveCredentialFieldOptions,
+  type CredentialFieldOptions,
+  type ResolvedCredentialFieldOptions,
+} from './properties/credential-fields';
+import {
   resolveOutboundOptions,
   type OutboundOptions,
   type ResolvedOutboundOptions,
@@ -232,6 +237,14 @@ export interface ApiSecurityModuleOptions {
    */
   roles?: RolesOptions;
   /**
+   * The credential tripwire: response fields named like credentials (`passwordHash`, `apiKey`,
+   * `refreshToken`, …) are sent only when a response class declares them visible. An undeclared
+   * one refuses the response with a 500 (`audit.mode: 'strict'`) or is removed with a warning
+   * (`'warn'`).
+   * @default { names: DEFAULT_CREDENTIAL_FIELDS, allow: [] }
+   */
+  credentialFields?: CredentialFieldOptions;
+  /**
    * Outbound HTTP through `SafeHttpClient` (SSRF protection): allowed hosts, ports, schemes,
    * limits. Every host is refused until listed.
    * @default { allowedHosts: [] }
@@ -278,6 +291,7 @@ export interface ResolvedApiSecurityOptions {
   rateLimit: ResolvedRateLimitOptions;
   requestLimits: ResolvedRequestLimits;
   roles: ResolvedRolesOptions;
+  credentialFields: ResolvedCredentialFieldOptions;
   outbound: ResolvedOutboundOptions;
   production: boolean;
   problemTypeBase: string;
@@ -427,6 +441,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   const ipTruncation = resolveIpTruncation(options.audit?.ipTruncation, problems);
 
   const roles = resolveRolesOptions(options.roles, problems);
+  const credentialFields = resolveCredentialFieldOptions(options.credentialFields, problems);
   const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
   const requestLimits = resolveRequestLimits(options.requestLimits, problems);
   const outbound = resolveOutboundOptions(options.outbound, problems);
@@ -465,6 +480,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     rateLimit,
     requestLimits,
     roles,
+    credentialFields,
     outbound,
     production,
     problemTypeBase: options.problemTypeBase ?? 'urn:api-security:problem:',

@@ -58,6 +58,7 @@ export type { ApiKeyOptions } from './authentication/api-key.options';
 export { TokenEndpointsModule } from './authentication/token-endpoints.module';
 export type { TokenEndpointRateLimit, TokenEndpointsOptions } from './authentication/token-endpoints.options';
 export type { TokenPair } from './authentication/token-endpoints.service';
+export { TokenPairView } from './authentication/token-pair.view';
 export { USER_STORE } from './authentication/user-store';
 export type { StoredUser, UserStore } from './authentication/user-store';
 export { PRINCIPAL_CHECK } from './authentication/principal-check';
@@ -78,6 +79,8 @@ export type {
 export { pagination } from './authorization/pagination';
 export type { Pagination, PaginationOptions } from './authorization/pagination';
 export type { RolesOptions } from './properties/roles.options';
+export { DEFAULT_CREDENTIAL_FIELDS } from './properties/credential-fields';
+export type { CredentialFieldOptions } from './properties/credential-fields';
 
 // Object properties (OWASP API3)
 export { VisibleTo } from './properties/visible-to.decorator';
@@ -126,6 +129,9 @@ export { ErrorCode } from './errors/codes';
 export { SecurityException, UnauthenticatedException } from './errors/security.exception';
 export type { FieldError, SecurityExceptionOptions } from './errors/security.exception';
 export type { ProblemDetails } from './errors/problem-details';
+export { ProblemDetailsFilter } from './hardening/problem-details.filter';
+export type { ProblemMapping } from './hardening/problem-details.filter';
+export { ExceptionFilterConflictError } from './hardening/exception-filter-conflict.error';
 export { checkDeployment } from './hardening/misconfiguration.check';
 export type { DeploymentCheckOptions, DeploymentFacts } from './hardening/misconfiguration.check';
 

@@ -9,6 +9,9 @@ import {
 } from './inventory/openapi-coverage';
 import { enrichOpenApiDocument as enrich, type OpenApiEnrichmentOptions } from './inventory/openapi.enricher';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from './api-security.options';
+import { ApiKeyAuthenticator } from './authentication/api-key.authenticator';
+import { AUTHENTICATORS, type Authenticator } from './authentication/authenticator';
 
 export { ApiPagination } from './inventory/api-pagination.decorator';
 export { openApiPath } from './inventory/openapi.enricher';
@@ -19,6 +22,9 @@ export type { OpenApiCoverage, OpenApiEnrichmentOptions };
  * `SwaggerModule.createDocument`: security requirements, the 401/403/404/410/429 problem-details
  * responses, rate-limit and deprecation headers, and DTO bounds from class-validator. Call it after
  * `app.init()`, when the route plans are compiled. Mutates and returns `document`.
+ *
+ * The `apiKey` scheme is declared only when `ApiKeyAuthenticator` is among the module's
+ * authenticators (even if `options.schemes` lists it), with the header of `apiKeys.header`.
  *
  * @example
  * ```ts
@@ -33,7 +39,18 @@ export function enrichOpenApiDocument(
   document: OpenAPIObject,
   options: OpenApiEnrichmentOptions = {},
 ): OpenAPIObject {
-  return enrich(document, app.get(RoutePlanRegistry).plans(), options);
+  const apiKeys = app
+    .get<readonly Authenticator[]>(AUTHENTICATORS, { strict: false })
+    .some((authenticator) => authenticator instanceof ApiKeyAuthenticator);
+  // A scheme the application does not accept must not be advertised: clients would try it and get 401s.
+  const schemes = (options.schemes ?? ['bearer', 'apiKey']).filter((scheme) => scheme !== 'apiKey' || apiKeys);
+  const header = app.get<ResolvedApiSecurityOptions>(API_SECURITY_OPTIONS, { strict: false }).apiKeys.header;
+  return enrich(document, app.get(RoutePlanRegistry).plans(), {
+    ...options,
+    schemes,
+    // Header names are case-insensitive; the default is shown the way the documentation spells it.
+    apiKeyHeader: options.apiKeyHeader ?? (header === 'x-api-key' ? 'X-API-Key' : header),
+  });
 }
 
 /**

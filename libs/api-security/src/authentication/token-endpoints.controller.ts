@@ -6,7 +6,8 @@ import { Public } from './public.decorator';
 import type { SecurityPrincipal, SecurityRequest } from './security-principal';
 import { TokenLoginDto, TokenRefreshDto } from './token-endpoints.dto';
 import type { TokenEndpointRateLimit, TokenEndpointsOptions } from './token-endpoints.options';
-import { TokenEndpointsService, type TokenPair } from './token-endpoints.service';
+import { TokenEndpointsService } from './token-endpoints.service';
+import { TokenPairView } from './token-pair.view';
 
 /** `@RateLimit(value)` when the app gave limits for the route; otherwise the app's tiers apply as they are. */
 function limitedBy(value: TokenEndpointRateLimit | undefined): MethodDecorator {
@@ -30,20 +31,21 @@ export function createTokenEndpointsController(options: TokenEndpointsOptions): 
     @limitedBy(limits.login)
     @Post('login')
     @HttpCode(200)
-    login(@Body() body: TokenLoginDto, @Ip() ip: string): Promise<TokenPair> {
-      return this.endpoints.login(body.email, body.password, ip);
+    async login(@Body() body: TokenLoginDto, @Ip() ip: string): Promise<TokenPairView> {
+      return new TokenPairView(await this.endpoints.login(body.email, body.password, ip));
     }
 
     @Public()
     @limitedBy(limits.refresh)
     @Post('refresh')
     @HttpCode(200)
-    refresh(@Body() body: TokenRefreshDto, @Req() request: SecurityRequest): Promise<TokenPair> {
+    async refresh(@Body() body: TokenRefreshDto, @Req() request: SecurityRequest): Promise<TokenPairView> {
       const { ip, requestId } = eventContext(request);
-      return this.endpoints.refresh(body.refreshToken, {
+      const pair = await this.endpoints.refresh(body.refreshToken, {
         ...(ip !== undefined ? { ip } : {}),
         ...(requestId !== undefined ? { requestId } : {}),
       });
+      return new TokenPairView(pair);
     }
 
     @limitedBy(limits.logout)

@@ -52,6 +52,7 @@ export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: 
     detail: 'The service is at capacity; retry later.',
   },
   [ErrorCode.NO_ROUTE_PLAN]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
+  [ErrorCode.RESPONSE_CREDENTIAL]: { title: 'Internal Server Error', detail: 'An unexpected error occurred.' },
   [ErrorCode.OUTBOUND_REFUSED]: { title: 'Bad Request', detail: 'The URL is not allowed.' },
   [ErrorCode.OUTBOUND_TIMEOUT]: { title: 'Bad Request', detail: 'The remote server did not answer in time.' },
   [ErrorCode.OUTBOUND_TOO_LARGE]: { title: 'Bad Request', detail: 'The remote response is too large.' },

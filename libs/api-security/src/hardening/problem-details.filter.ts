@@ -10,7 +10,8 @@ import { StoreUnavailableError } from '../store/store-unavailable.error';
 import { rawRequest, rawResponse, requestPath } from './raw-http';
 import { SecurityHeadersService } from './security-headers.service';
 
-interface Mapped {
+/** What {@link ProblemDetailsFilter.map} makes of an exception: the problem, and why (for the log). */
+export interface ProblemMapping {
   status: number;
   code: ErrorCode;
   detail?: string;
@@ -21,7 +22,7 @@ interface Mapped {
 }
 
 /** Body-parser (Express) and content-type-parser (Fastify) failures, by their own identifiers. */
-const PARSER_ERRORS: Readonly<Record<string, Pick<Mapped, 'status' | 'code'>>> = {
+const PARSER_ERRORS: Readonly<Record<string, Pick<ProblemMapping, 'status' | 'code'>>> = {
   'entity.too.large': { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE },
   'entity.parse.failed': { status: 400, code: ErrorCode.MALFORMED_JSON },
   'encoding.unsupported': { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE },
@@ -37,11 +38,28 @@ const PARSER_ERRORS: Readonly<Record<string, Pick<Mapped, 'status' | 'code'>>> =
  * Turns every error into RFC 9457 problem details. Clients get a status, a stable code and a
  * generic sentence; the logger gets the real reason with the request id. Anything unknown is a
  * 500: an unexpected error never becomes a success, and never shows a stack, SQL or path.
+ *
+ * The module registers it. To answer the application's own error types in the same shape, extend it,
+ * override {@link ProblemDetailsFilter.map}, provide the subclass and register it with
+ * `app.useGlobalFilters(app.get(AppProblemDetailsFilter))`; any other app-wide catch-all filter is
+ * refused at boot (`ExceptionFilterConflictError`).
+ *
+ * @example
+ * ```ts
+ * @Catch()
+ * export class AppProblemDetailsFilter extends ProblemDetailsFilter {
+ *   protected override map(exception: unknown): ProblemMapping {
+ *     if (exception instanceof OrderNotFoundError) return super.map(new NotFoundException('No such order.'));
+ *     return super.map(exception);
+ *   }
+ * }
+ * ```
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   protected readonly logger = new Logger('ApiSecurity');
 
+  /** @internal Created by dependency injection (subclasses inherit these dependencies); do not construct it. */
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly headers: SecurityHeadersService,
@@ -79,7 +97,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   /** Hook: map an exception to a problem. Subclasses may add their own types first. */
-  protected map(exception: unknown): Mapped {
+  protected map(exception: unknown): ProblemMapping {
     if (exception instanceof SecurityException) {
       return {
         status: exception.getStatus(),
@@ -134,7 +152,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return message;
   }
 
-  private parserError(exception: unknown): Mapped | undefined {
+  private parserError(exception: unknown): ProblemMapping | undefined {
     if (typeof exception !== 'object' || exception === null) return undefined;
     const e = exception as { type?: unknown; code?: unknown; status?: unknown; statusCode?: unknown };
     const byId =
@@ -149,7 +167,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return undefined;
   }
 
-  private log(mapped: Mapped, exception: unknown, requestId: string, method: string, url: string): void {
+  private log(mapped: ProblemMapping, exception: unknown, requestId: string, method: string, url: string): void {
     const where = `${method} ${url} requestId=${requestId}`;
     if (mapped.status >= 500 && mapped.code !== ErrorCode.STORE_UNAVAILABLE && mapped.code !== ErrorCode.STORE_FULL) {
       const error = exception instanceof Error ? exception : new Error(String(exception));

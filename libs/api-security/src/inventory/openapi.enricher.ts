@@ -21,12 +21,13 @@ export const PROBLEM_DETAILS_SCHEMA = 'ProblemDetails';
 export interface OpenApiEnrichmentOptions {
   /**
    * Schemes a protected route accepts, any one of them: `bearer` (JWT access token) and `apiKey`.
-   * @default ['bearer', 'apiKey']
+   * `enrichOpenApiDocument(app, …)` drops `apiKey` unless `ApiKeyAuthenticator` is enabled.
+   * @default ['bearer', 'apiKey'] (`apiKey` only with `ApiKeyAuthenticator`)
    */
   schemes?: readonly ('bearer' | 'apiKey')[];
   /**
    * Header that carries API keys.
-   * @default 'X-API-Key'
+   * @default `apiKeys.header` of the module options ('X-API-Key')
    */
   apiKeyHeader?: string;
   /**

@@ -2,7 +2,10 @@ import { Logger, StreamableFile } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Readable } from 'node:stream';
 import type { SecurityPrincipal } from '../authentication/security-principal';
+import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
+import { DEFAULT_CREDENTIAL_FIELDS } from './credential-fields';
+import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { Hidden } from './hidden.decorator';
 import { OwnedBy } from './owned-by.decorator';
@@ -60,12 +63,20 @@ function account(id: string, extra: Partial<Account> = {}): Account {
   });
 }
 
+function tripwire(mode: 'strict' | 'warn' = 'strict', names = DEFAULT_CREDENTIAL_FIELDS): CredentialTripwire {
+  return new CredentialTripwire({ audit: { mode }, credentialFields: { names, allow: [] } });
+}
+
 describe('FieldProjector', () => {
   let compiler: ProjectionCompiler;
   let projector: FieldProjector;
   beforeEach(() => {
     compiler = new ProjectionCompiler(new Reflector());
-    projector = new FieldProjector(compiler, new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }));
+    projector = new FieldProjector(
+      compiler,
+      new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
+      tripwire(),
+    );
   });
 
   it('turns an instance into a new plain object of the allowed fields, Dates as ISO strings', () => {
@@ -214,7 +225,7 @@ describe('FieldProjector', () => {
     expect(projector.project(new Report(), ADMIN)).toEqual({ budget: 10 });
     expect(projector.project(new Report(), user('m', ['manager']))).toEqual({ budget: 10 });
     expect(projector.project(new Report(), ALICE)).toEqual({});
-    const flat = new FieldProjector(compiler, new PrincipalRoles({ roles: { hierarchy: {} } }));
+    const flat = new FieldProjector(compiler, new PrincipalRoles({ roles: { hierarchy: {} } }), tripwire());
     expect(flat.project(new Report(), ADMIN)).toEqual({});
   });
 
@@ -272,5 +283,94 @@ describe('FieldProjector', () => {
     // One plan for the items Alice does not own, compiled on the first request only.
     expect(compile).toHaveBeenCalledTimes(1);
     expect(describe).toHaveBeenCalledTimes(perRequest * 3);
+  });
+});
+
+describe('FieldProjector credential tripwire', () => {
+  const compiler = new ProjectionCompiler(new Reflector());
+  const roles = new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } });
+  const strict = new FieldProjector(compiler, roles, tripwire('strict'));
+  const warn = new FieldProjector(compiler, roles, tripwire('warn'));
+  let warnings: jest.SpyInstance;
+  beforeEach(() => {
+    warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const refusal = (run: () => unknown): SecurityException => {
+    try {
+      run();
+    } catch (error) {
+      return error as SecurityException;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('refuses a plain object with a credential field in strict mode, naming the route and not the value', () => {
+    const error = refusal(() => strict.project({ id: 'u1', passwordHash: '$argon2id$x' }, ALICE, 'GET Users.me'));
+    expect(error).toBeInstanceOf(SecurityException);
+    expect(error.code).toBe(ErrorCode.RESPONSE_CREDENTIAL);
+    expect(error.getStatus()).toBe(500);
+    expect(error.reason).toContain('GET Users.me');
+    expect(error.reason).toContain('passwordHash');
+    expect(error.reason).not.toContain('argon2id');
+  });
+
+  it('finds credentials at any depth: arrays, envelopes and plain values under declared fields', () => {
+    class Wrapper {
+      @VisibleTo('public') settings!: unknown;
+    }
+    const nested = [
+      { items: [{ id: 1 }, { id: 2, api_key: 'k' }] },
+      Object.assign(new Wrapper(), { settings: { refreshToken: 'rt_x' } }),
+      { a: { b: { c: { clientSecret: 's' } } } },
+    ];
+    for (const value of nested)
+      expect(refusal(() => strict.project(value, ALICE)).code).toBe(ErrorCode.RESPONSE_CREDENTIAL);
+  });
+
+  it('removes the field in warn mode and warns once per route and field', () => {
+    const source = { id: 'u1', name: 'Alice', password: 'p', PasswordHash: 'h' };
+    expect(warn.project(source, ALICE, 'GET A.one')).toEqual({ id: 'u1', name: 'Alice' });
+    expect(source).toEqual({ id: 'u1', name: 'Alice', password: 'p', PasswordHash: 'h' });
+    warn.project(source, ALICE, 'GET A.one');
+    expect(warnings).toHaveBeenCalledTimes(2);
+    warn.project(source, ALICE, 'GET B.two');
+    expect(warnings).toHaveBeenCalledTimes(4);
+    expect(String(warnings.mock.calls[2]?.[0])).toContain('GET B.two');
+  });
+
+  it('lets a field through when a response class declares it visible, and only that one', () => {
+    class TokenView {
+      @VisibleTo('public') accessToken = 'at';
+      @VisibleTo('public') tokenType = 'Bearer';
+    }
+    expect(strict.project(new TokenView(), undefined)).toEqual({ accessToken: 'at', tokenType: 'Bearer' });
+    @ResponseModel({ defaultVisibility: 'public' })
+    class Loose {
+      @VisibleTo('public') apiKey = 'declared';
+      keyHash = 'undeclared';
+    }
+    expect(refusal(() => strict.project(new Loose(), undefined)).code).toBe(ErrorCode.RESPONSE_CREDENTIAL);
+    expect(warn.project(new Loose(), undefined)).toEqual({ apiKey: 'declared' });
+  });
+
+  it('ignores ordinary names that merely look close, and absent values', () => {
+    const value = {
+      tokenType: 'Bearer',
+      tokenId: 'j',
+      contentHash: 'abc',
+      accountHash: 'p',
+      apiKeys: [],
+      password: null,
+    };
+    expect(strict.project(value, ALICE)).toBe(value);
+  });
+
+  it('is off with an empty names list', () => {
+    const off = new FieldProjector(compiler, roles, tripwire('strict', []));
+    const value = { passwordHash: 'h' };
+    expect(off.project(value, ALICE)).toBe(value);
   });
 });

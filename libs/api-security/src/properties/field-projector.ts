@@ -2,6 +2,7 @@ import { Injectable, StreamableFile } from '@nestjs/common';
 import type { SecurityPrincipal } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
+import { CredentialTripwire } from './credential.tripwire';
 import { PrincipalRoles } from './principal-roles';
 import type { ValueProjector } from './projection.codegen';
 import type { ProjectionPlan } from './projection-plan';
@@ -52,12 +53,27 @@ class Projection implements ValueProjector {
   private lastType: ClassType | undefined;
   private lastView: ClassView | undefined;
 
+  /** Undefined when the tripwire is off, so the per-key check costs nothing. */
+  private readonly credentials: CredentialTripwire | undefined;
+
   constructor(
     private readonly compiler: ProjectionCompiler,
     private readonly principal: SecurityPrincipal | undefined,
     private readonly roles: ReadonlySet<string>,
+    tripwire: CredentialTripwire,
+    private readonly route: string | undefined,
   ) {
     this.authenticated = principal !== undefined;
+    this.credentials = tripwire.enabled ? tripwire : undefined;
+  }
+
+  /** An undeclared field about to be sent: false when it must be left out (throws in strict mode). */
+  private sendable(key: string, item: unknown): boolean {
+    if (item === undefined || item === null || this.credentials === undefined || !this.credentials.matches(key)) {
+      return true;
+    }
+    this.credentials.trip(this.route, key);
+    return false;
   }
 
   value(value: unknown, depth: number): unknown {
@@ -86,13 +102,23 @@ class Projection implements ValueProjector {
     return copy ?? list;
   }
 
-  /** Plain objects pass unchanged (same reference) unless a class instance sits somewhere inside. */
+  /**
+   * Plain objects pass unchanged (same reference) unless a class instance sits somewhere inside or
+   * a field named like a credential is left out.
+   */
   private plain(object: Json, depth: number): Json {
     const keys = Object.keys(object);
     let copy: Json | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const item = object[key];
+      if (!this.sendable(key, item)) {
+        if (!copy) {
+          copy = {};
+          for (let j = 0; j < i; j++) put(copy, keys[j] as string, object[keys[j] as string]);
+        }
+        continue;
+      }
       const projected = typeof item === 'object' && item !== null ? this.value(item, depth + 1) : item;
       if (copy) put(copy, key, projected);
       else if (projected !== item) {
@@ -125,7 +151,7 @@ class Projection implements ValueProjector {
       for (const key of Object.keys(object)) {
         if (plan.declared.has(key)) continue;
         const item = object[key];
-        if (item === undefined || typeof item === 'function') continue;
+        if (item === undefined || typeof item === 'function' || !this.sendable(key, item)) continue;
         put(out, key, this.value(item, depth + 1));
       }
     }
@@ -142,7 +168,7 @@ class Projection implements ValueProjector {
       other: undefined,
       owned: undefined,
     };
-    if (!descriptor.declared && !view.opaque && !view.valueType) this.compiler.reportUndeclared(type);
+    if (!descriptor.declared && !view.opaque && !view.valueType) this.compiler.reportUndeclared(type, this.route);
     this.views.set(type, view);
     return view;
   }
@@ -177,6 +203,9 @@ class Projection implements ValueProjector {
  * - Instances of classes without any visibility metadata send nothing (allowlist), except value
  *   types whose `toJSON` returns a primitive: a `Date` becomes its ISO string, like a `Decimal`.
  * - Binary values, `StreamableFile` and streams pass through untouched.
+ * - Fields named like credentials ({@link CredentialTripwire}) that no response class declares
+ *   visible are refused (strict audit mode) or removed (warn mode), in plain objects at any depth
+ *   and in the undeclared fields of `@ResponseModel({ defaultVisibility })` classes.
  */
 @Injectable()
 export class FieldProjector {
@@ -184,11 +213,18 @@ export class FieldProjector {
   constructor(
     private readonly compiler: ProjectionCompiler,
     private readonly principalRoles: PrincipalRoles,
+    private readonly tripwire: CredentialTripwire,
   ) {}
 
-  /** The value as `principal` may see it; `undefined` principal means anonymous (public only). */
-  project(value: unknown, principal: SecurityPrincipal | undefined): unknown {
+  /**
+   * The value as `principal` may see it; `undefined` principal means anonymous (public only).
+   * `route` (e.g. `GET UsersController.me`) names the route in warnings and tripwire logs.
+   */
+  project(value: unknown, principal: SecurityPrincipal | undefined, route?: string): unknown {
     if (typeof value !== 'object' || value === null) return value;
-    return new Projection(this.compiler, principal, this.principalRoles.of(principal)).value(value, 0);
+    return new Projection(this.compiler, principal, this.principalRoles.of(principal), this.tripwire, route).value(
+      value,
+      0,
+    );
   }
 }

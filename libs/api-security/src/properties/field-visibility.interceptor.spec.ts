@@ -1,7 +1,10 @@
-import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import { Logger, type CallHandler, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { lastValueFrom, of } from 'rxjs';
 import type { SecurityPrincipal } from '../authentication/security-principal';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException } from '../errors/security.exception';
+import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
 import { PrincipalRoles } from './principal-roles';
@@ -17,6 +20,8 @@ class Card {
 function http(principal?: SecurityPrincipal): ExecutionContext {
   return {
     getType: () => 'http',
+    getHandler: () => function list() {},
+    getClass: () => class CardsController {},
     switchToHttp: () => ({ getRequest: () => ({ principal }) }),
   } as unknown as ExecutionContext;
 }
@@ -26,6 +31,7 @@ describe('FieldVisibilityInterceptor', () => {
     new FieldProjector(
       new ProjectionCompiler(new Reflector()),
       new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
+      new CredentialTripwire({ audit: { mode: 'strict' }, credentialFields: { names: ['password*'], allow: [] } }),
     ),
   );
   const returns = (value: unknown): CallHandler => ({ handle: () => of(value) });
@@ -39,6 +45,17 @@ describe('FieldVisibilityInterceptor', () => {
       title: 'card',
       cost: 3,
     });
+  });
+
+  it('names the route when a plain result carries a credential field', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const error = await lastValueFrom(interceptor.intercept(http(), returns({ id: 1, passwordHash: 'h' }))).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SecurityException);
+    expect((error as SecurityException).code).toBe(ErrorCode.RESPONSE_CREDENTIAL);
+    expect((error as SecurityException).reason).toContain('CardsController.list');
+    expect((error as SecurityException).reason).not.toContain('"h"');
   });
 
   it('leaves non-HTTP results alone', async () => {

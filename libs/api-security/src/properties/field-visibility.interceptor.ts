@@ -11,12 +11,26 @@ import { FieldProjector } from './field-projector';
  */
 @Injectable()
 export class FieldVisibilityInterceptor implements NestInterceptor {
+  /** Handler → `Controller.method`, built once per route for warnings and tripwire logs. */
+  private readonly routes = new WeakMap<object, string>();
+
   constructor(private readonly projector: FieldProjector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<SecurityRequest>();
+    const route = this.routeOf(context);
     // Read when the value arrives, not now: the principal is the one the handler ran for.
-    return next.handle().pipe(map((value: unknown) => this.projector.project(value, request[PRINCIPAL_KEY])));
+    return next.handle().pipe(map((value: unknown) => this.projector.project(value, request[PRINCIPAL_KEY], route)));
+  }
+
+  private routeOf(context: ExecutionContext): string {
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (route === undefined) {
+      route = `${context.getClass().name || 'AnonymousController'}.${handler.name || 'handler'}`;
+      this.routes.set(handler, route);
+    }
+    return route;
   }
 }

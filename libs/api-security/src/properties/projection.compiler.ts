@@ -36,7 +36,8 @@ export class ProjectionCompiler implements OnModuleInit {
   private readonly descriptors = new Map<ClassType, ModelDescriptor>();
   private readonly plans = new Map<ClassType, Map<string, ProjectionPlan>>();
   private readonly logger = new Logger('ApiSecurity');
-  private readonly reported = new Set<ClassType>();
+  /** Class → routes already warned about. */
+  private readonly reported = new Map<ClassType, Set<string>>();
 
   constructor(private readonly reflector: Reflector) {}
 
@@ -56,14 +57,19 @@ export class ProjectionCompiler implements OnModuleInit {
   }
 
   /**
-   * Says once per class that its instances are sent as `{}` because nothing on it is visible: the
+   * Says once per class and route that its instances are sent as `{}` because nothing on it is visible: the
    * allowlist is working, but a developer seeing an empty response deserves to know why.
    */
-  reportUndeclared(type: ClassType): void {
-    if (this.reported.has(type)) return;
-    this.reported.add(type);
+  reportUndeclared(type: ClassType, route?: string): void {
+    const where = route ?? '';
+    let routes = this.reported.get(type);
+    if (routes?.has(where)) return;
+    if (!routes) this.reported.set(type, (routes = new Set()));
+    // Routes are a fixed set, but a caller passing arbitrary labels must not grow this forever.
+    if (routes.size < 1000) routes.add(where);
     this.logger.warn(
-      `${type.name || 'An anonymous class'} has no @VisibleTo, @ResponseModel or @OwnedBy: its instances are sent as {}.`,
+      `${type.name || 'An anonymous class'} has no @VisibleTo, @ResponseModel or @OwnedBy: its instances are sent as {}` +
+        (route ? ` by ${route}.` : '.'),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
 import { PrincipalRoles } from './principal-roles';
@@ -18,6 +19,7 @@ import { WritePolicyStep } from './write-policy.step';
 export const PROPERTIES_PROVIDERS: Provider[] = [
   PrincipalRoles,
   ProjectionCompiler,
+  CredentialTripwire,
   FieldProjector,
   WritePolicyCompiler,
   WritePolicyStep,
