@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleInit, type RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import { ApplicationConfig, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import {
+  ApplicationConfig,
+  DiscoveryService,
+  MetadataScanner,
+  ModuleRef,
+  ModulesContainer,
+  Reflector,
+} from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
@@ -12,7 +19,7 @@ import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { BootAudit } from './boot-audit';
-import { fullPaths, methodName, versionsOf } from './route-path';
+import { methodName, modulePathOf, RoutePaths } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -37,6 +44,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     private readonly audit: BootAudit,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {}
 
   onModuleInit(): void {
@@ -96,32 +104,34 @@ export class RoutePlanRegistry implements OnModuleInit {
   }
 
   private compile(authorization: AuthorizationCompiler, rateLimits: RateLimitCompiler, problems: AuditFinding[]): void {
-    const versioning = this.appConfig.getVersioning();
-    const globalPrefix = this.appConfig.getGlobalPrefix();
-    const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    const routePaths = new RoutePaths(this.appConfig);
     const flows = new FlowCompiler(this.reflector, this.moduleRef);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | undefined;
       if (!controller || !wrapper.instance) continue;
+      // The host module's RouterModule path: the same class in two modules is served under both.
+      const modulePath = modulePathOf(wrapper.host?.metatype, this.modules.applicationId);
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
       const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
       const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
-      const handlers = new Map<Handler, RoutePlan>();
+      const handlers = this.byClass.get(controller) ?? new Map<Handler, RoutePlan>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (requestMethod === undefined) continue;
         const method = methodName(requestMethod);
-        const versions = versionsOf(Reflect.getMetadata(VERSION_METADATA, handler) ?? controllerVersion, versioning);
-        const handlerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, handler));
-        const paths = controllerPaths.flatMap((cp) =>
-          handlerPaths.flatMap((hp) => {
-            const unprefixed = fullPaths('', cp, hp, versions, versioning);
-            return unprefixed.map((p) =>
-              excluded.some((e) => e.pathRegex.test(p)) ? p : fullPaths(globalPrefix, p, '', [], undefined)[0],
-            );
+        const methodPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, handler));
+        const served = controllerPaths.flatMap((controllerPath) =>
+          routePaths.served({
+            modulePath,
+            controllerPath,
+            methodPath: methodPaths,
+            requestMethod,
+            methodVersion: Reflect.getMetadata(VERSION_METADATA, handler),
+            controllerVersion,
           }),
         );
+        const paths = served.map((p) => p.path);
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
         const decisions = authorization.compile(handler, controller, paths);
         const routeName = `${method} ${paths[0]}`;
@@ -131,7 +141,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         const flow = flows.compile(handler, `${controller.name}.${name}`);
         const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
         const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
-        for (const path of paths) {
+        for (const { path, versions } of served) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
             method,
