@@ -47,20 +47,32 @@ describe.each(ADAPTERS)('RouterModule paths (%s)', (kind) => {
     // Each route allows one call a minute: with one plan key for both, the shop's call would be refused.
     await http().get('/api/admin/things').expect(200, { module: 'admin' });
     await http().get('/api/shop/things').expect(200, { module: 'shop' });
+    // The same controller class in both modules: still one budget per served path.
+    await http().get('/api/admin/shared').expect(200, { shared: true });
+    await http().get('/api/shop/shared').expect(200, { shared: true });
     expectProblem(await http().get('/api/things'), 404, ErrorCode.NOT_FOUND);
   });
 
   it('lists the served paths in the inventory and matches the OpenAPI document', () => {
-    expect(inventory(app)).toEqual(['GET /api/admin/things []', 'GET /api/shop/things []']);
+    expect(inventory(app)).toEqual([
+      'GET /api/admin/shared []',
+      'GET /api/admin/things []',
+      'GET /api/shop/shared []',
+      'GET /api/shop/things []',
+    ]);
     expect(coverage(app)).toEqual({ undocumented: [], unserved: [] });
   });
 
   it('names the served path in the events of a refused call', async () => {
     expectProblem(await http().get('/api/admin/things'), 429, ErrorCode.RATE_LIMITED);
     expectProblem(await http().get('/api/shop/things'), 429, ErrorCode.RATE_LIMITED);
-    expect(events).toEqual([
-      expect.objectContaining({ type: 'rate_limit.hit', route: 'GET /api/admin/things' }),
-      expect.objectContaining({ type: 'rate_limit.hit', route: 'GET /api/shop/things' }),
+    expectProblem(await http().get('/api/shop/shared'), 429, ErrorCode.RATE_LIMITED);
+    expectProblem(await http().get('/api/admin/shared'), 429, ErrorCode.RATE_LIMITED);
+    expect(events.map((event) => [event.type, event.route])).toEqual([
+      ['rate_limit.hit', 'GET /api/admin/things'],
+      ['rate_limit.hit', 'GET /api/shop/things'],
+      ['rate_limit.hit', 'GET /api/shop/shared'],
+      ['rate_limit.hit', 'GET /api/admin/shared'],
     ]);
   });
 });

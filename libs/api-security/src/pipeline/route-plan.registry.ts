@@ -24,6 +24,12 @@ import type { AuditFinding, RoutePlan } from './route-plan';
 
 type Handler = (...args: unknown[]) => unknown;
 
+/** The registered path of the route a request matched: Express's `req.route`, Fastify's `routeOptions`. */
+function matchedRoute(request: unknown): unknown {
+  const r = request as { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
+  return r.routeOptions?.url ?? r.route?.path;
+}
+
 /**
  * Walks every controller once at boot, compiles one {@link RoutePlan} per route (authentication,
  * roles, scopes, ownership with its resolver instance) and runs the boot audit over them. The guard
@@ -32,7 +38,7 @@ type Handler = (...args: unknown[]) => unknown;
 @Injectable()
 export class RoutePlanRegistry implements OnModuleInit {
   private readonly logger = new Logger('ApiSecurity');
-  private readonly byClass = new Map<Type, Map<Handler, RoutePlan>>();
+  private readonly byClass = new Map<Type, Map<Handler, RoutePlan[]>>();
   private readonly all: RoutePlan[] = [];
   private readonly resolvers = new Map<string, OwnershipResolver | undefined>();
 
@@ -74,9 +80,17 @@ export class RoutePlanRegistry implements OnModuleInit {
     return `Route security audit found ${findings.length} problem(s) on ${byRoute.size} route(s):\n${lines}`;
   }
 
-  /** The plan for a controller method, or undefined for a route the library never saw at boot. */
-  forHandler(controller: Type, handler: Handler): RoutePlan | undefined {
-    return this.byClass.get(controller)?.get(handler);
+  /**
+   * The plan for a controller method, or undefined for a route the library never saw at boot. A
+   * handler served at several paths (a controller in two `RouterModule` modules, several controller
+   * paths, URI versions) has one plan per path: given the request, the plan of the route it matched
+   * (so events and per-route budgets name that path), else the first.
+   */
+  forHandler(controller: Type, handler: Handler, request?: unknown): RoutePlan | undefined {
+    const plans = this.byClass.get(controller)?.get(handler);
+    if (!plans || plans.length < 2 || request === undefined) return plans?.[0];
+    const matched = matchedRoute(request);
+    return plans.find((plan) => plan.path === matched) ?? plans[0];
   }
 
   /** Every compiled route, in discovery order. */
@@ -114,7 +128,7 @@ export class RoutePlanRegistry implements OnModuleInit {
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
       const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
       const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
-      const handlers = this.byClass.get(controller) ?? new Map<Handler, RoutePlan>();
+      const handlers = this.byClass.get(controller) ?? new Map<Handler, RoutePlan[]>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
@@ -157,7 +171,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(deprecation ? { deprecation } : {}),
           };
           this.all.push(plan);
-          if (!handlers.has(handler)) handlers.set(handler, plan);
+          handlers.set(handler, [...(handlers.get(handler) ?? []), plan]);
         }
       }
       this.byClass.set(controller, handlers);
