@@ -9,11 +9,13 @@ import path from 'node:path';
  * repository, next to a `nest new` app's dependencies (plus class-validator and class-transformer)
  * and no optional peer, type-checked with `strict` and `skipLibCheck: false`, booted with node and
  * called over HTTP. Once as an ES module app, once as a CommonJS one (test/consumer/templates/esm
- * and cjs, which mirror `nest new`).
+ * and cjs, which mirror `nest new`), and once as an ES module app with RouterModule and Swagger UI
+ * (test/consumer/templates/esm-router, which also installs @nestjs/swagger).
  */
 
 type Variant = 'esm' | 'cjs';
 const VARIANTS: readonly Variant[] = ['esm', 'cjs'];
+type Template = Variant | 'esm-router';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TEMPLATES = path.join(__dirname, 'templates');
@@ -34,6 +36,8 @@ const APP_DEPENDENCIES = [
 ];
 const APP_DEV_DEPENDENCIES = ['typescript', '@types/node'];
 const OPTIONAL_PEERS = ['ioredis', 'typeorm', '@nestjs/swagger', 'supertest'];
+/** The router app documents itself: Swagger is its one optional peer. */
+const ROUTER_APP_DEPENDENCIES = [...APP_DEPENDENCIES, '@nestjs/swagger'];
 
 const JWT_SECRET = randomBytes(32).toString('base64url');
 const USER_A = { id: 'user-a', email: 'a@example.com', password: 'password-of-user-a' };
@@ -126,14 +130,18 @@ function typeCheck(dir: string, ...flags: string[]): Promise<Finished> {
 }
 
 /** A copy of the template in a new directory under the OS temp dir, installed and compiled. */
-async function prepare(variant: Variant, tarball: string): Promise<PreparedApp> {
-  const dir = mkdtempSync(path.join(tmpdir(), `api-security-consumer-${variant}-`));
+async function prepare(
+  template: Template,
+  tarball: string,
+  dependencies: readonly string[] = APP_DEPENDENCIES,
+): Promise<PreparedApp> {
+  const dir = mkdtempSync(path.join(tmpdir(), `api-security-consumer-${template}-`));
   try {
-    cpSync(path.join(TEMPLATES, variant), dir, { recursive: true });
+    cpSync(path.join(TEMPLATES, template), dir, { recursive: true });
     const manifestPath = path.join(dir, 'package.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
     manifest.dependencies = {
-      ...pick(rootManifest.dependencies, APP_DEPENDENCIES),
+      ...pick(rootManifest.dependencies, dependencies),
       '@api-security/nestjs': `file:${tarball}`,
     };
     manifest.devDependencies = pick(rootManifest.devDependencies, APP_DEV_DEPENDENCIES);
@@ -194,18 +202,31 @@ interface Answer {
   status: number;
   contentType: string | null;
   wwwAuthenticate: string | null;
+  headers: Headers;
   body: unknown;
 }
 
 async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(url, init);
   const text = await response.text();
+  const contentType = response.headers.get('content-type');
   return {
     status: response.status,
-    contentType: response.headers.get('content-type'),
+    contentType,
     wwwAuthenticate: response.headers.get('www-authenticate'),
-    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    headers: response.headers,
+    body: text === '' || !/json/.test(contentType ?? '') ? text || undefined : (JSON.parse(text) as unknown),
   };
+}
+
+/** The headers the library promises on every response (docs/api8-misconfiguration.md). */
+function expectHardenedHeaders(answer: Answer): void {
+  expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(answer.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+  expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(answer.headers.get('x-frame-options')).toBe('DENY');
+  expect(answer.headers.get('x-powered-by')).toBeNull();
+  expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
 }
 
 function bearer(token: string): Record<string, string> {
@@ -266,6 +287,7 @@ describe('consumer templates', () => {
 
 describe('the packed package in fresh apps', () => {
   const prepared = new Map<Variant, Promise<PreparedApp>>();
+  let routerApp: Promise<PreparedApp> | undefined;
 
   beforeAll(async () => {
     const tarball = await pack();
@@ -275,6 +297,8 @@ describe('the packed package in fresh apps', () => {
       preparation.catch(() => undefined); // reported by the variant's beforeAll, which awaits it
       prepared.set(variant, preparation);
     }
+    routerApp = prepare('esm-router', tarball, ROUTER_APP_DEPENDENCIES);
+    routerApp.catch(() => undefined); // reported by the router app's beforeAll
   }, PACK_TIMEOUT);
 
   describe.each(VARIANTS)('%s app', (variant) => {
@@ -448,6 +472,105 @@ describe('the packed package in fresh apps', () => {
       const kit = await run(process.execPath, ['dist/test/forged-tokens.js'], dir(), shellEnv({ JWT_SECRET }));
       expect(kit.code).not.toBe(0);
       expect(kit.stderr).toMatch(/Cannot find module .*@api-security[/\\]nestjs[/\\]testing/);
+    });
+  });
+
+  describe('esm app with RouterModule and Swagger UI', () => {
+    let appDir: string | undefined;
+    let typeCheckResult: Finished;
+    let app: RunningApp | undefined;
+    let url: string;
+
+    beforeAll(async () => {
+      if (!routerApp) throw new Error('the package was not packed');
+      const ready = await routerApp;
+      appDir = ready.dir;
+      typeCheckResult = ready.typeCheck;
+      // Strict audit: two @Controller('things') under different module paths must not stop the boot.
+      app = await boot(ready.dir);
+      url = app.url;
+    }, PREPARE_TIMEOUT + BOOT_TIMEOUT);
+
+    afterAll(async () => {
+      await stop(app);
+      if (appDir) rmSync(appDir, { recursive: true, force: true });
+    }, BOOT_TIMEOUT);
+
+    const dir = (): string => appDir as string;
+
+    it("type-checks against the package's declarations (strict, skipLibCheck false)", () => {
+      expect(typeCheckResult.stdout + typeCheckResult.stderr).toBe('');
+      expect(typeCheckResult.code).toBe(0);
+    });
+
+    it('serves both modules under their RouterModule paths, with the security of each route', async () => {
+      await expect(call(`${url}/admin/things`)).resolves.toMatchObject({ status: 200, body: { module: 'admin' } });
+      await expect(call(`${url}/shop/things`)).resolves.toMatchObject({ status: 200, body: { module: 'shop' } });
+      for (const path of ['/admin/things/mine', '/shop/things/mine']) {
+        const anonymous = await call(`${url}${path}`);
+        expect(anonymous).toMatchObject({ status: 401, body: { code: 'ERR_UNAUTHENTICATED' } });
+        expect(anonymous.wwwAuthenticate).toMatch(/^Bearer/);
+      }
+      await expect(call(`${url}/things`)).resolves.toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND' } });
+    });
+
+    it('lists the served paths in the inventory, and the OpenAPI document matches it', async () => {
+      const printed = await runOrThrow(process.execPath, ['dist/test/inventory.js'], dir(), shellEnv({ JWT_SECRET }));
+      expect(JSON.parse(printed.stdout)).toEqual({
+        inventory: [
+          'GET /admin/things AdminThingsController.list',
+          'GET /admin/things/mine AdminThingsController.mine',
+          'GET /shop/things ShopThingsController.list',
+          'GET /shop/things/mine ShopThingsController.mine',
+        ],
+        coverage: { undocumented: [], unserved: [] },
+      });
+    });
+
+    it('serves the enriched OpenAPI document with the module paths and every security header', async () => {
+      const answer = await call(`${url}/api/docs-json`);
+      expect(answer.status).toBe(200);
+      const document = answer.body as { paths: Record<string, Record<string, { responses: object }>> };
+      expect(Object.keys(document.paths).sort()).toEqual([
+        '/admin/things',
+        '/admin/things/mine',
+        '/shop/things',
+        '/shop/things/mine',
+      ]);
+      // Enriched after init: the protected operations document their 401.
+      expect(Object.keys(document.paths['/shop/things/mine']?.get?.responses ?? {})).toContain('401');
+      expectHardenedHeaders(answer);
+      expect(answer.headers.get('content-security-policy')).toContain("default-src 'none'");
+    });
+
+    it('hardens Swagger UI mounted the documented way: every header, the documentation CSP', async () => {
+      for (const path of ['/api/docs', '/api/docs/swagger-ui.css', '/api/docs/swagger-ui-init.js']) {
+        const answer = await call(`${url}${path}`);
+        expect([path, answer.status]).toEqual([path, 200]);
+        expectHardenedHeaders(answer);
+        const directives = Object.fromEntries(
+          (answer.headers.get('content-security-policy') ?? '').split(';').map((directive) => {
+            const [name, ...values] = directive.trim().split(/\s+/);
+            return [name, values.join(' ')];
+          }),
+        );
+        expect([path, directives]).toEqual([
+          path,
+          expect.objectContaining({
+            'default-src': "'self'",
+            'script-src': "'self'",
+            'object-src': "'none'",
+            'frame-ancestors': "'none'",
+          }),
+        ]);
+      }
+      const page = await call(`${url}/api/docs`);
+      expect(page.contentType).toMatch(/^text\/html/);
+      expect(String(page.body)).toContain('swagger-ui');
+      // Only the documentation prefix gets the relaxed policy.
+      const sibling = await call(`${url}/api/docsx`);
+      expect(sibling.status).toBe(404);
+      expect(sibling.headers.get('content-security-policy')).toContain("default-src 'none'");
     });
   });
 });

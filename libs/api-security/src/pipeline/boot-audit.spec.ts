@@ -68,6 +68,32 @@ describe('BootAudit', () => {
     ]);
   });
 
+  it('compares full paths and versions: module paths and header versions are distinct routes', () => {
+    const opt = { ownership: { kind: 'opt-out', reason: 'test' } } as const;
+    expect(
+      new BootAudit().run(
+        [
+          route('AdminThings', 'list', '/api/admin/things', 'GET', opt),
+          route('ShopThings', 'list', '/api/shop/things', 'GET', opt),
+          route('V1', 'get', '/api/items', 'GET', { versions: ['1'] }),
+          route('V2', 'get', '/api/items', 'GET', { versions: ['2'] }),
+          route('Neutral', 'get', '/api/items', 'GET'),
+        ],
+        context,
+      ),
+    ).toEqual([]);
+    const findings = new BootAudit().run(
+      [
+        route('V12', 'get', '/api/items', 'GET', { versions: ['1', '2'] }),
+        route('V2', 'get', '/api/items', 'GET', { versions: ['2'] }),
+      ],
+      context,
+    );
+    expect(findings).toEqual([
+      { route: 'GET /api/items', message: 'V2.get is shadowed by V12.get; give one a different path.' },
+    ]);
+  });
+
   it('runs every authorization rule', () => {
     const findings = new BootAudit().run(
       [

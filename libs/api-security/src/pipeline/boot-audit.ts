@@ -7,21 +7,25 @@ export type AuditRule = (routes: readonly RoutePlan[], context: AuditContext) =>
 
 const where = (route: RoutePlan): string => `${route.controller}.${route.handler}`;
 
-/** Two handlers on the same method and path: the second is unreachable and undocumented. */
+/**
+ * Two handlers on the same method, full path (module path, prefix and URI version included) and
+ * version: the second is unreachable and undocumented. Header and media-type versions share a path,
+ * so the same path under different versions is two routes, not one shadowing the other.
+ */
 export const duplicateRouteRule: AuditRule = (routes) => {
   const seen = new Map<string, RoutePlan>();
   const findings: AuditFinding[] = [];
   for (const route of routes) {
-    const key = `${route.method} ${route.path.replace(/:[^/]+/g, ':param')}`;
-    const first = seen.get(key);
+    const path = route.path.replace(/:[^/]+/g, ':param');
+    const keys = (route.versions.length > 0 ? route.versions : ['']).map((v) => `${route.method} ${path} ${v}`);
+    const first = keys.map((key) => seen.get(key)).find((plan) => plan !== undefined);
     if (first && (first.controller !== route.controller || first.handler !== route.handler)) {
       findings.push({
         route: route.key,
         message: `${route.controller}.${route.handler} is shadowed by ${first.controller}.${first.handler}; give one a different path.`,
       });
-    } else if (!first) {
-      seen.set(key, route);
     }
+    for (const key of keys) if (!seen.has(key)) seen.set(key, route);
   }
   return findings;
 };

@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleInit, type RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import { ApplicationConfig, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import {
+  ApplicationConfig,
+  DiscoveryService,
+  MetadataScanner,
+  ModuleRef,
+  ModulesContainer,
+  Reflector,
+} from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
@@ -12,10 +19,16 @@ import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { BootAudit } from './boot-audit';
-import { fullPaths, methodName, versionsOf } from './route-path';
+import { methodName, modulePathOf, RoutePaths } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
 
 type Handler = (...args: unknown[]) => unknown;
+
+/** The registered path of the route a request matched: Express's `req.route`, Fastify's `routeOptions`. */
+function matchedRoute(request: unknown): unknown {
+  const r = request as { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
+  return r.routeOptions?.url ?? r.route?.path;
+}
 
 /**
  * Walks every controller once at boot, compiles one {@link RoutePlan} per route (authentication,
@@ -25,7 +38,7 @@ type Handler = (...args: unknown[]) => unknown;
 @Injectable()
 export class RoutePlanRegistry implements OnModuleInit {
   private readonly logger = new Logger('ApiSecurity');
-  private readonly byClass = new Map<Type, Map<Handler, RoutePlan>>();
+  private readonly byClass = new Map<Type, Map<Handler, RoutePlan[]>>();
   private readonly all: RoutePlan[] = [];
   private readonly resolvers = new Map<string, OwnershipResolver | undefined>();
 
@@ -37,6 +50,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     private readonly audit: BootAudit,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {}
 
   onModuleInit(): void {
@@ -66,9 +80,17 @@ export class RoutePlanRegistry implements OnModuleInit {
     return `Route security audit found ${findings.length} problem(s) on ${byRoute.size} route(s):\n${lines}`;
   }
 
-  /** The plan for a controller method, or undefined for a route the library never saw at boot. */
-  forHandler(controller: Type, handler: Handler): RoutePlan | undefined {
-    return this.byClass.get(controller)?.get(handler);
+  /**
+   * The plan for a controller method, or undefined for a route the library never saw at boot. A
+   * handler served at several paths (a controller in two `RouterModule` modules, several controller
+   * paths, URI versions) has one plan per path: given the request, the plan of the route it matched
+   * (so events and per-route budgets name that path), else the first.
+   */
+  forHandler(controller: Type, handler: Handler, request?: unknown): RoutePlan | undefined {
+    const plans = this.byClass.get(controller)?.get(handler);
+    if (!plans || plans.length < 2 || request === undefined) return plans?.[0];
+    const matched = matchedRoute(request);
+    return plans.find((plan) => plan.path === matched) ?? plans[0];
   }
 
   /** Every compiled route, in discovery order. */
@@ -96,32 +118,34 @@ export class RoutePlanRegistry implements OnModuleInit {
   }
 
   private compile(authorization: AuthorizationCompiler, rateLimits: RateLimitCompiler, problems: AuditFinding[]): void {
-    const versioning = this.appConfig.getVersioning();
-    const globalPrefix = this.appConfig.getGlobalPrefix();
-    const excluded = this.appConfig.getGlobalPrefixOptions().exclude ?? [];
+    const routePaths = new RoutePaths(this.appConfig);
     const flows = new FlowCompiler(this.reflector, this.moduleRef);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | undefined;
       if (!controller || !wrapper.instance) continue;
+      // The host module's RouterModule path: the same class in two modules is served under both.
+      const modulePath = modulePathOf(wrapper.host?.metatype, this.modules.applicationId);
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
       const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
       const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
-      const handlers = new Map<Handler, RoutePlan>();
+      const handlers = this.byClass.get(controller) ?? new Map<Handler, RoutePlan[]>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (requestMethod === undefined) continue;
         const method = methodName(requestMethod);
-        const versions = versionsOf(Reflect.getMetadata(VERSION_METADATA, handler) ?? controllerVersion, versioning);
-        const handlerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, handler));
-        const paths = controllerPaths.flatMap((cp) =>
-          handlerPaths.flatMap((hp) => {
-            const unprefixed = fullPaths('', cp, hp, versions, versioning);
-            return unprefixed.map((p) =>
-              excluded.some((e) => e.pathRegex.test(p)) ? p : fullPaths(globalPrefix, p, '', [], undefined)[0],
-            );
+        const methodPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, handler));
+        const served = controllerPaths.flatMap((controllerPath) =>
+          routePaths.served({
+            modulePath,
+            controllerPath,
+            methodPath: methodPaths,
+            requestMethod,
+            methodVersion: Reflect.getMetadata(VERSION_METADATA, handler),
+            controllerVersion,
           }),
         );
+        const paths = served.map((p) => p.path);
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
         const decisions = authorization.compile(handler, controller, paths);
         const routeName = `${method} ${paths[0]}`;
@@ -131,7 +155,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         const flow = flows.compile(handler, `${controller.name}.${name}`);
         const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
         const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
-        for (const path of paths) {
+        for (const { path, versions } of served) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
             method,
@@ -147,7 +171,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(deprecation ? { deprecation } : {}),
           };
           this.all.push(plan);
-          if (!handlers.has(handler)) handlers.set(handler, plan);
+          handlers.set(handler, [...(handlers.get(handler) ?? []), plan]);
         }
       }
       this.byClass.set(controller, handlers);

@@ -9,9 +9,12 @@ export interface RoutePlan {
   /** `GET /api/v1/users/:id` */
   readonly key: string;
   readonly method: string;
-  /** Full path as served, with global prefix and version. */
+  /** Full path as served: global prefix, URI version, `RouterModule` path, controller and method paths. */
   readonly path: string;
-  /** URI versions the route answers, empty when unversioned. */
+  /**
+   * Versions this path answers (URI, header, media type or custom versioning); empty when the route
+   * is unversioned, version-neutral or versioning is not enabled.
+   */
   readonly versions: readonly string[];
   readonly controller: string;
   readonly handler: string;

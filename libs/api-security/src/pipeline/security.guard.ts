@@ -50,14 +50,14 @@ export class SecurityGuard implements CanActivate {
         reason: `unsupported context type ${context.getType()} for ${controller.name}.${handler.name}`,
       });
     }
-    const plan = this.registry.forHandler(controller, handler);
+    const request = context.switchToHttp().getRequest<SecurityRequest>();
+    const plan = this.registry.forHandler(controller, handler, request);
     if (!plan) {
       // A handler the boot walk never saw has had no security decision: refuse rather than guess.
       throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
         reason: `no route plan for ${controller.name}.${handler.name}`,
       });
     }
-    const request = context.switchToHttp().getRequest<SecurityRequest>();
     const rateLimit = plan.rateLimit;
     let precheck: RateLimitPrecheck | undefined;
     let precheckRefusal: unknown;

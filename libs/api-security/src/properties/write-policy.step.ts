@@ -65,7 +65,7 @@ export class WritePolicyStep {
     this.events.emit({
       type: 'access.denied',
       reason: 'field_write',
-      ...eventContext(request, this.routes?.forHandler(controller, handler)?.key),
+      ...eventContext(request, this.routes?.forHandler(controller, handler, request)?.key),
       ...(principal ? { principalId: principal.id } : {}),
       // One event per refused request, not per field: a body of many fields must not flood the log.
       details: { field: refused[0] as string, fields: refused.join(',').slice(0, 500), count: refused.length },
