@@ -7,6 +7,7 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawRequest, rawResponse } from '../hardening/raw-http';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { FLOW_ESCALATION, RefuseFlowEscalation, type FlowEscalation } from './flow-escalation';
 import type { FlowPlan } from './flow-plan';
 import { isChallengeRefusal, type FlowRefusal, type FlowRefusalReason } from './flow-refusal';
@@ -28,7 +29,8 @@ const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 
  * back what the request had reserved (a challenge refusal counts as a failure of the flow).
  */
 @Injectable()
-export class FlowStep {
+export class FlowStep implements SecurityStep {
+  readonly name: string = 'flow';
   protected readonly logger = new Logger('ApiSecurity');
   private found: FlowEscalation | undefined;
 
@@ -61,7 +63,11 @@ export class FlowStep {
     return this.found;
   }
 
-  async run(request: SecurityRequest, plan: RoutePlan, context?: ExecutionContext): Promise<void> {
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.flow !== undefined;
+  }
+
+  async run({ request, plan, execution: context }: SecurityStepContext): Promise<void> {
     const flow = plan.flow;
     if (!flow) return;
     const principalId = request.principal?.id;

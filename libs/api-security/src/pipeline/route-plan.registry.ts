@@ -14,8 +14,19 @@ import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorato
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
+import { compileChain } from './security-chain';
+import type { SecurityStep } from './security-step';
 
 type Handler = (...args: unknown[]) => unknown;
+
+/**
+ * A route as the guard runs it: its plan and the steps that apply to it, in order. `steps` is
+ * undefined until the guard has compiled the chains at bootstrap; the guard then refuses (500).
+ */
+export interface CompiledRoute {
+  readonly plan: RoutePlan;
+  steps?: readonly SecurityStep[];
+}
 
 /**
  * Walks every controller once at boot, compiles one {@link RoutePlan} per route (authentication,
@@ -25,7 +36,7 @@ type Handler = (...args: unknown[]) => unknown;
 @Injectable()
 export class RoutePlanRegistry implements OnModuleInit {
   private readonly logger = new Logger('ApiSecurity');
-  private readonly byClass = new Map<Type, Map<Handler, RoutePlan>>();
+  private readonly byClass = new Map<Type, Map<Handler, CompiledRoute>>();
   private readonly all: RoutePlan[] = [];
   private readonly resolvers = new Map<string, OwnershipResolver | undefined>();
 
@@ -68,7 +79,23 @@ export class RoutePlanRegistry implements OnModuleInit {
 
   /** The plan for a controller method, or undefined for a route the library never saw at boot. */
   forHandler(controller: Type, handler: Handler): RoutePlan | undefined {
+    return this.byClass.get(controller)?.get(handler)?.plan;
+  }
+
+  /** The plan and compiled chain of a controller method, or undefined for a route never seen at boot. */
+  routeFor(controller: Type, handler: Handler): CompiledRoute | undefined {
     return this.byClass.get(controller)?.get(handler);
+  }
+
+  /**
+   * Compiles every route's chain: the steps whose `appliesTo` holds for its plan. Called once by
+   * the guard at bootstrap, after every plan is compiled (the steps depend on services that
+   * themselves read the plans, so the registry cannot take the steps in its constructor).
+   */
+  compileChains(steps: readonly SecurityStep[]): void {
+    for (const handlers of this.byClass.values()) {
+      for (const route of handlers.values()) route.steps = compileChain(steps, route.plan);
+    }
   }
 
   /** Every compiled route, in discovery order. */
@@ -106,7 +133,7 @@ export class RoutePlanRegistry implements OnModuleInit {
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
       const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
       const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
-      const handlers = new Map<Handler, RoutePlan>();
+      const handlers = new Map<Handler, CompiledRoute>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
@@ -147,7 +174,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(deprecation ? { deprecation } : {}),
           };
           this.all.push(plan);
-          if (!handlers.has(handler)) handlers.set(handler, plan);
+          if (!handlers.has(handler)) handlers.set(handler, { plan });
         }
       }
       this.byClass.set(controller, handlers);

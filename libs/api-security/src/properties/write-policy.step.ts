@@ -1,9 +1,10 @@
-import { Injectable, Optional, type ExecutionContext, type Type } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
-import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { PrincipalRoles } from './principal-roles';
 import { findPrototypeKeys } from './prototype-keys';
 import { findForbiddenWrites } from './write-policy';
@@ -25,18 +26,22 @@ type Handler = (...args: unknown[]) => unknown;
  * Which parameters are DTO bodies is compiled once per handler; a request walks precompiled maps.
  */
 @Injectable()
-export class WritePolicyStep {
+export class WritePolicyStep implements SecurityStep {
+  readonly name: string = 'write-policy';
+
   constructor(
-    private readonly compiler: WritePolicyCompiler,
-    private readonly principalRoles: PrincipalRoles,
-    private readonly events: SecurityEventBus,
-    @Optional() private readonly routes?: RoutePlanRegistry,
+    protected readonly compiler: WritePolicyCompiler,
+    protected readonly principalRoles: PrincipalRoles,
+    protected readonly events: SecurityEventBus,
   ) {}
 
-  run(context: ExecutionContext): void {
-    if (context.getType() !== 'http') return;
-    const request = context.switchToHttp().getRequest<SecurityRequest & { body?: unknown }>();
-    const body = request.body;
+  /** Every route: prototype keys are refused in any body. */
+  appliesTo(_plan: RoutePlan): boolean {
+    return true;
+  }
+
+  run({ request, plan, execution: context }: SecurityStepContext): void {
+    const body = (request as SecurityRequest & { body?: unknown }).body;
     if (typeof body !== 'object' || body === null) return;
 
     const poisoned = findPrototypeKeys(body);
@@ -65,7 +70,7 @@ export class WritePolicyStep {
     this.events.emit({
       type: 'access.denied',
       reason: 'field_write',
-      ...eventContext(request, this.routes?.forHandler(controller, handler)?.key),
+      ...eventContext(request, plan.key),
       ...(principal ? { principalId: principal.id } : {}),
       // One event per refused request, not per field: a body of many fields must not flood the log.
       details: { field: refused[0] as string, fields: refused.join(',').slice(0, 500), count: refused.length },
