@@ -22,7 +22,8 @@ export interface ApiSecurityModuleExtras {
    *
    * @example
    * ```ts
-   * ApiSecurityModule.forRoot(options, {
+   * ApiSecurityModule.forRoot({
+   *   ...options,
    *   steps: [
    *     { use: IpAllowlistStep, after: 'authentication' },
    *     { use: TenantRolesStep, replace: 'roles' }, // a subclass of RolesStep

@@ -36,7 +36,7 @@ export interface SecurityStepContext {
  * costs a route nothing at request time. A step refuses a request by throwing (a
  * `SecurityException` gives RFC 9457 problem details); returning lets the next step run.
  *
- * Register your own with `ApiSecurityModule.forRoot(options, { steps: [...] })`; subclass a
+ * Register your own with `ApiSecurityModule.forRoot({ ...options, steps: [...] })`; subclass a
  * built-in step (e.g. `RolesStep`) and `replace` it to change one of its hooks.
  *
  * @example

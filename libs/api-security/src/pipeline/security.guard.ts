@@ -17,7 +17,7 @@ import { RoutePlanRegistry } from './route-plan.registry';
  * The one global guard. It runs the route's chain of steps, compiled at boot from the steps whose
  * `appliesTo` holds for the route's plan, in the chain's fixed order (see `BUILT_IN_STEPS`): no
  * step ever runs before the one it depends on, and a step that does not apply costs nothing.
- * Applications add or replace steps with `ApiSecurityModule.forRoot(options, { steps })`.
+ * Applications add or replace steps with `ApiSecurityModule.forRoot({ ...options, steps })`.
  */
 @Injectable()
 export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
