@@ -47,6 +47,7 @@ export type {
   RoleRequirement,
 } from './authorization/authorization-plan';
 export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './flows/flow-plan';
+export type { BodyBinding, WritePolicy } from './properties/write-policy';
 
 // Authentication (OWASP API2)
 export { Public } from './authentication/public.decorator';

@@ -11,6 +11,7 @@ import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
 import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
+import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 import { BootAudit } from './boot-audit';
 import { fullPaths, methodName, versionsOf } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -48,6 +49,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     private readonly audit: BootAudit,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly writePolicies: WritePolicyCompiler,
   ) {}
 
   onModuleInit(): void {
@@ -158,6 +160,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         const flow = flows.compile(handler, `${controller.name}.${name}`);
         const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
         const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
+        const writePolicy = this.writePolicies.forHandler(controller, handler);
         for (const path of paths) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -172,6 +175,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
             ...(flow ? { flow } : {}),
             ...(deprecation ? { deprecation } : {}),
+            ...(writePolicy.length > 0 ? { writePolicy } : {}),
           };
           this.all.push(plan);
           if (!handlers.has(handler)) handlers.set(handler, { plan });

@@ -1,6 +1,5 @@
 import { PrincipalRoles } from '../properties/principal-roles';
 import { DEFAULT_ROLE_HIERARCHY } from '../properties/roles.options';
-import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 import { WritePolicyStep } from '../properties/write-policy.step';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { resolveRequestLimits } from '../consumption/request-limits.options';
@@ -67,11 +66,9 @@ function guard(found: RoutePlan | undefined): SecurityGuard {
 
 /** The field write policy every guard runs (no handler here binds a DTO, so it only checks prototype keys). */
 function writes(): WritePolicyStep {
-  return new WritePolicyStep(
-    new WritePolicyCompiler(),
-    new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
-    { emit: () => undefined } as unknown as SecurityEventBus,
-  );
+  return new WritePolicyStep(new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }), {
+    emit: () => undefined,
+  } as unknown as SecurityEventBus);
 }
 
 /** The body checks every guard runs; rate limiting stays off (no plan here has `rateLimit`). */

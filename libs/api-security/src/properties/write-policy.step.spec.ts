@@ -39,18 +39,15 @@ function context(
     getHandler: () => handler,
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
-  const plan = { key: 'PATCH /users/:id' } as RoutePlan;
+  const writePolicy = new WritePolicyCompiler().forHandler(Controller, handler);
+  const plan = { key: 'PATCH /users/:id', ...(writePolicy.length > 0 ? { writePolicy } : {}) } as RoutePlan;
   return { request: request as SecurityStepContext['request'], plan, execution };
 }
 
 describe('WritePolicyStep', () => {
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const step = new WritePolicyStep(
-    new WritePolicyCompiler(),
-    new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
-    bus,
-  );
+  const step = new WritePolicyStep(new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }), bus);
   const user: SecurityPrincipal = { id: 'u1', roles: ['user'], authMethod: 'test', scopes: [] };
   const admin: SecurityPrincipal = { id: 'a1', roles: ['admin'], authMethod: 'test', scopes: [] };
 

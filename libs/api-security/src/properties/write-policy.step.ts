@@ -1,4 +1,4 @@
-import { Injectable, type Type } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
@@ -8,10 +8,7 @@ import type { SecurityStep, SecurityStepContext } from '../pipeline/security-ste
 import { PrincipalRoles } from './principal-roles';
 import { findPrototypeKeys } from './prototype-keys';
 import { findForbiddenWrites } from './write-policy';
-import { WritePolicyCompiler } from './write-policy.compiler';
 import { eventContext } from '../audit/event-context';
-
-type Handler = (...args: unknown[]) => unknown;
 
 /**
  * A step of the security guard, after authentication (so the principal is known) and before any
@@ -23,14 +20,14 @@ type Handler = (...args: unknown[]) => unknown;
  *    event with reason `field_write`, and the handler never runs;
  * 3. then the one global validation pipe applies whitelist / forbidNonWhitelisted as before.
  *
- * Which parameters are DTO bodies is compiled once per handler; a request walks precompiled maps.
+ * Which parameters are DTO bodies is compiled at boot into the route's plan (`plan.writePolicy`);
+ * a request walks precompiled maps.
  */
 @Injectable()
 export class WritePolicyStep implements SecurityStep {
   readonly name: string = 'write-policy';
 
   constructor(
-    protected readonly compiler: WritePolicyCompiler,
     protected readonly principalRoles: PrincipalRoles,
     protected readonly events: SecurityEventBus,
   ) {}
@@ -40,7 +37,7 @@ export class WritePolicyStep implements SecurityStep {
     return true;
   }
 
-  run({ request, plan, execution: context }: SecurityStepContext): void {
+  run({ request, plan }: SecurityStepContext): void {
     const body = (request as SecurityRequest & { body?: unknown }).body;
     if (typeof body !== 'object' || body === null) return;
 
@@ -52,10 +49,8 @@ export class WritePolicyStep implements SecurityStep {
       );
     }
 
-    const controller = context.getClass<Type>();
-    const handler = context.getHandler() as Handler;
-    const bindings = this.compiler.forHandler(controller, handler);
-    if (bindings.length === 0) return;
+    const bindings = plan.writePolicy;
+    if (!bindings) return;
     const principal = request[PRINCIPAL_KEY];
     const roles = this.principalRoles.of(principal);
     const refused: string[] = [];
