@@ -12,7 +12,7 @@ import { FLOW_ESCALATION, RefuseFlowEscalation, type FlowEscalation } from './fl
 import type { FlowPlan } from './flow-plan';
 import { isChallengeRefusal, type FlowRefusal, type FlowRefusalReason } from './flow-refusal';
 import { ProofOfWorkService } from './proof-of-work.service';
-import { attachFlowTicket, type FlowTicket } from './flow-ticket';
+import { holdFlowTicket, takeFlowTicket, type FlowTicket } from './flow-ticket';
 import { VelocityService, type FlowCounter } from './velocity.service';
 
 const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 | 409; code: ErrorCode }>>> = {
@@ -128,15 +128,18 @@ export class FlowStep implements SecurityStep {
     this.hand(request, ticket, context);
   }
 
-  /** Attaches the ticket for the outcome interceptor, with a fallback should the interceptor never run. */
+  /**
+   * Leaves the ticket for the outcome interceptor to take, with a fallback owner should the
+   * interceptor never run: whichever takes it first settles it, the other finds nothing.
+   */
   protected hand(request: SecurityRequest, ticket: FlowTicket, context?: ExecutionContext): void {
-    attachFlowTicket(request, ticket);
+    holdFlowTicket(request, ticket);
     const response = context?.switchToHttp().getResponse?.();
     if (!response) return;
     // A later guard or a failing pipe outside the interceptor: settle on what the client got.
     const raw = rawResponse(response);
     raw.once?.('close', () => {
-      if (!ticket.intercepted) void ticket.settle(raw.statusCode < 400 ? 'success' : 'failure');
+      void takeFlowTicket(request)?.settle(raw.statusCode < 400 ? 'success' : 'failure');
     });
   }
 
