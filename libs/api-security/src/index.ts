@@ -20,8 +20,8 @@ export { SECURITY_CLOCK } from './common/clock';
 export type { SecurityClock } from './common/clock';
 export { MissingOptionalDependencyError } from './common/optional-dependency';
 
-// The security guard's chain of steps: add your own, or replace a built-in one with a subclass
-export { BUILT_IN_STEP_NAMES } from './pipeline/security-step';
+// The security guard's chain of steps: add your own, or replace a built-in one with a subclass.
+// The built-in steps whose hooks are worth overriding are exported; the others can be replaced by name.
 export type { BuiltInStepName, SecurityStep, SecurityStepContext } from './pipeline/security-step';
 export { SecurityStepError } from './pipeline/security-chain';
 export type {
@@ -32,13 +32,9 @@ export type {
 } from './pipeline/security-chain';
 export { AuthenticationStep } from './authentication/authentication.step';
 export { RateLimitStep } from './consumption/rate-limit.step';
-export { RequestLimitsStep } from './consumption/request-limits.step';
 export { RolesStep } from './authorization/roles.step';
 export { OwnershipStep } from './authorization/ownership.step';
 export type { OwnershipDenial } from './authorization/ownership.step';
-export { WritePolicyStep } from './properties/write-policy.step';
-export { FlowStep } from './flows/flow.step';
-export { DeprecationStep } from './inventory/deprecation.step';
 export type { DeprecationPlan, RateLimitPlan, RateLimitTierPlan, RoutePlan } from './pipeline/route-plan';
 export type {
   OwnedResourcePlan,
