@@ -121,7 +121,7 @@ export class RateLimitStep implements SecurityStep {
    * charge was admitted after all (a window ended in between): the request must not be charged to
    * the address again.
    */
-  async precheck(
+  protected async precheck(
     context: ExecutionContext,
     request: SecurityRequest,
     plan: RoutePlan,
