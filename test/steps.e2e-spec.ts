@@ -91,6 +91,16 @@ describe.each(ADAPTERS)('application steps in the security chain (%s)', (kind) =
     expect(calls()).toEqual(['tenant GET /api/reports', 'roles GET /api/reports', 'last GET /api/reports']);
   });
 
+  it('keeps the rate limit ahead of application steps: refused requests count, and a limited client never reaches them', async () => {
+    for (let i = 0; i < 2; i++) {
+      const refused = await http().get('/api/reports/limited').set('Authorization', USER).set('X-Tenant', 'globex');
+      expectProblem(refused, 403, ErrorCode.FORBIDDEN);
+    }
+    const limited = await http().get('/api/reports/limited').set('Authorization', USER).set('X-Tenant', 'acme');
+    expectProblem(limited, 429, ErrorCode.RATE_LIMITED);
+    expect(calls()).toEqual(['tenant GET /api/reports/limited', 'tenant GET /api/reports/limited']);
+  });
+
   it('stops at the first refusal: a wrong tenant never reaches roles or later steps', async () => {
     const res = await http().get('/api/reports').set('Authorization', AUDITOR).set('X-Tenant', 'globex');
     expectProblem(res, 403, ErrorCode.FORBIDDEN);
