@@ -8,8 +8,8 @@ import { passCredentialGate, runsCredentialGate } from './credential-gate';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
 
 /**
- * The `authentication` step of the security guard: establishes the principal. Public routes skip it entirely; every
- * other route gets a principal or a 401. A client already over its rate limit is refused (429)
+ * The `authentication` step of the security guard: establishes the principal. Public routes skip
+ * it entirely; every other route gets a principal or a 401. A client already over its rate limit is refused (429)
  * before any costly credential check: the built-in authenticators run that pre-check themselves
  * on their costly paths only; any other authenticator is preceded by it. Whatever authenticated
  * it, the principal then passes the application's `PrincipalCheck` (when one is registered): a
