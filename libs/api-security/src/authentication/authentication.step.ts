@@ -9,12 +9,12 @@ import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './s
 
 /**
  * The `authentication` step of the security guard: establishes the principal. Public routes skip
- * it entirely; every other route gets a principal or a 401. A client already over its rate limit is refused (429)
- * before any costly credential check: the built-in authenticators run that pre-check themselves
- * on their costly paths only; any other authenticator is preceded by it. Whatever authenticated
- * it, the principal then passes the application's `PrincipalCheck` (when one is registered): a
- * subject that is gone or inactive gets 401. Override `authenticate` to change how credentials are
- * tried.
+ * it entirely; every other route gets a principal or a 401. A client already over its rate limit
+ * is refused (429) before any costly credential check: the built-in authenticators run that
+ * pre-check themselves on their costly paths only; any other authenticator is preceded by it.
+ * Whatever authenticated it, the principal then passes the application's `PrincipalCheck` (when
+ * one is registered): a subject that is gone or inactive gets 401. Override `authenticate` to
+ * change how credentials are tried.
  */
 @Injectable()
 export class AuthenticationStep implements SecurityStep {
