@@ -1,5 +1,5 @@
 // The public API of `@api-security/nestjs`: a deliberate list of named exports. Everything not
-// listed here (guard steps, compilers, plans, provider arrays, parse helpers, internal tokens) is
+// listed here (compilers, plans, provider arrays, parse helpers, internal tokens) is
 // private and may change in any release. The API report (etc/api-security.api.md) freezes this list.
 
 // Module and options
@@ -19,6 +19,31 @@ export type {
 export { SECURITY_CLOCK } from './common/clock';
 export type { SecurityClock } from './common/clock';
 export { MissingOptionalDependencyError } from './common/optional-dependency';
+
+// The security guard's chain of steps: add your own, or replace a built-in one with a subclass.
+// The built-in steps whose hooks are worth overriding are exported; the others can be replaced by name.
+export type { BuiltInStepName, SecurityStep, SecurityStepContext } from './pipeline/security-step';
+export { SecurityStepError } from './pipeline/security-chain';
+export type {
+  SecurityStepEntry,
+  SecurityStepErrorCode,
+  SecurityStepRegistration,
+  StepAnchor,
+} from './pipeline/security-chain';
+export { AuthenticationStep } from './authentication/authentication.step';
+export { RateLimitStep } from './consumption/rate-limit.step';
+export { RolesStep } from './authorization/roles.step';
+export { OwnershipStep } from './authorization/ownership.step';
+export type { OwnershipDenial } from './authorization/ownership.step';
+export type { DeprecationPlan, RateLimitPlan, RateLimitTierPlan, RoutePlan } from './pipeline/route-plan';
+export type {
+  OwnedResourcePlan,
+  OwnershipOptOutPlan,
+  OwnershipPlan,
+  RoleRequirement,
+} from './authorization/authorization-plan';
+export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './flows/flow-plan';
+export type { BodyBinding, WritePolicy } from './properties/write-policy';
 
 // Authentication (OWASP API2)
 export { Public } from './authentication/public.decorator';

@@ -1,30 +1,36 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
 import { PrincipalCheckService } from './principal-check.service';
 import { passCredentialGate, runsCredentialGate } from './credential-gate';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
 
 /**
- * Step 2 of the security guard: establishes the principal. Public routes skip it entirely; every
- * other route gets a principal or a 401. A client already over its rate limit is refused (429)
- * before any costly credential check: the built-in authenticators run that pre-check themselves
- * on their costly paths only; any other authenticator is preceded by it. Whatever authenticated
- * it, the principal then passes the application's `PrincipalCheck` (when one is registered): a
- * subject that is gone or inactive gets 401. Override `authenticate` to change how credentials are
- * tried.
+ * The `authentication` step of the security guard: establishes the principal. Public routes skip
+ * it entirely; every other route gets a principal or a 401. A client already over its rate limit
+ * is refused (429) before any costly credential check: the built-in authenticators run that
+ * pre-check themselves on their costly paths only; any other authenticator is preceded by it.
+ * Whatever authenticated it, the principal then passes the application's `PrincipalCheck` (when
+ * one is registered): a subject that is gone or inactive gets 401. Override `authenticate` to
+ * change how credentials are tried.
  */
 @Injectable()
-export class AuthenticationStep {
+export class AuthenticationStep implements SecurityStep {
+  readonly name: string = 'authentication';
+
   constructor(
     @Inject(AUTHENTICATORS) protected readonly authenticators: readonly Authenticator[],
     protected readonly principals: PrincipalCheckService,
   ) {}
 
-  async run(request: SecurityRequest, plan: RoutePlan, context: ExecutionContext): Promise<void> {
-    if (plan.isPublic) return;
-    const principal = await this.authenticate(request, context);
+  appliesTo(plan: RoutePlan): boolean {
+    return !plan.isPublic;
+  }
+
+  async run({ request, execution }: SecurityStepContext): Promise<void> {
+    const principal = await this.authenticate(request, execution);
     if (!principal) throw new UnauthenticatedException('no credentials presented');
     await this.principals.assertActive(principal, request);
     request[PRINCIPAL_KEY] = principal;

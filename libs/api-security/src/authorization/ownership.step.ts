@@ -4,6 +4,7 @@ import { SecurityEventBus, sanitizeForLog } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { accessDeniedEvent, shortened } from './access-denied';
 import type { OwnedResourcePlan } from './authorization-plan';
 
@@ -17,12 +18,22 @@ export type OwnershipDenial = 'no_principal' | 'missing_id' | 'not_owned' | 'res
  * 404 (or 403) response, so a caller cannot tell "exists but not yours" from "does not exist".
  */
 @Injectable()
-export class OwnershipStep {
+export class OwnershipStep implements SecurityStep {
+  readonly name: string = 'ownership';
   protected readonly logger = new Logger('ApiSecurity');
 
   constructor(protected readonly events: SecurityEventBus) {}
 
-  async run(request: SecurityRequest, plan: RoutePlan): Promise<void> {
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.ownership?.kind === 'resource';
+  }
+
+  run({ request, plan }: SecurityStepContext): Promise<void> {
+    return this.authorize(request, plan);
+  }
+
+  /** Resolves unless the route's `@Owns` check refuses the request's principal (404 or 403). */
+  protected async authorize(request: SecurityRequest, plan: RoutePlan): Promise<void> {
     const ownership = plan.ownership;
     if (ownership?.kind !== 'resource') return;
     const principal = request.principal;

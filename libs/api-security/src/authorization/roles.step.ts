@@ -4,6 +4,7 @@ import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { accessDeniedEvent } from './access-denied';
 
 /**
@@ -13,10 +14,21 @@ import { accessDeniedEvent } from './access-denied';
  * `isScopedCredential` to apply scopes to other credential types.
  */
 @Injectable()
-export class RolesStep {
+export class RolesStep implements SecurityStep {
+  readonly name: string = 'roles';
+
   constructor(protected readonly events: SecurityEventBus) {}
 
-  async run(request: SecurityRequest, plan: RoutePlan): Promise<void> {
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.roles !== undefined || (plan.scopes?.length ?? 0) > 0;
+  }
+
+  run({ request, plan }: SecurityStepContext): void {
+    this.authorize(request, plan);
+  }
+
+  /** Throws a 403 unless the request's principal satisfies the route's `@Roles` and `@Scopes`. */
+  protected authorize(request: SecurityRequest, plan: RoutePlan): void {
     if (!plan.roles && !plan.scopes?.length) return;
     const principal = request.principal;
     // Only reachable on a misconfigured public route (a boot finding, run in warn mode): fail closed.

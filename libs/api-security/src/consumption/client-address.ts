@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { normalizeIp } from '@nestjs/throttler';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -5,23 +7,15 @@ import ipaddr from 'ipaddr.js';
  * `prefixLength` bits (one subscriber usually holds a whole /64 and can rotate through it at will).
  * IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as dual-stack sockets report IPv4 clients) counts as the
  * IPv4 address. The address is the one the HTTP adapter computed under its own trust-proxy setting:
- * `X-Forwarded-For` is never read here, so a client cannot pick its own identity.
+ * `X-Forwarded-For` is never read here, so a client cannot pick its own identity. The grouping is
+ * @nestjs/throttler's own `normalizeIp`, so a throttler tracker and this key agree.
  */
 export function clientAddressKey(address: string | undefined, prefixLength: number): string {
   if (!address) return 'unknown';
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.parse(address.includes('%') ? address.slice(0, address.indexOf('%')) : address);
-  } catch {
-    // Not an IP (a unix socket, a test double): still one stable bucket, never one per request.
-    return `raw:${address.slice(0, 64)}`;
-  }
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-    return `${networkOf(v6, prefixLength)}/${prefixLength}`;
-  }
-  return parsed.toString();
+  const normalized = normalizeIp(address, prefixLength);
+  // normalizeIp hands back what it could not parse: still one stable bucket, never one per request.
+  if (normalized === address && isIP(address) === 0) return `raw:${address.slice(0, 64)}`;
+  return normalized;
 }
 
 function networkOf(address: ipaddr.IPv6, prefixLength: number): string {

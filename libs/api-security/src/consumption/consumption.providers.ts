@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { RequestLimitsStep } from './request-limits.step';
-import { SecurityThrottlerGuard } from './security-throttler.guard';
+import { RateLimitStep } from './rate-limit.step';
 import { StoreThrottlerStorage } from './store-throttler.storage';
 
 /** The security guard's resource-consumption steps (rate limit, body limits), registered by ApiSecurityModule. */
-export const CONSUMPTION_PROVIDERS: Provider[] = [StoreThrottlerStorage, SecurityThrottlerGuard, RequestLimitsStep];
+export const CONSUMPTION_PROVIDERS: Provider[] = [StoreThrottlerStorage, RateLimitStep, RequestLimitsStep];

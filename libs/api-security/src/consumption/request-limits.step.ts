@@ -4,6 +4,7 @@ import type { SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { jsonShapeViolation } from './json-shape';
 import type { ResolvedRequestLimits } from './request-limits.options';
 
@@ -16,17 +17,23 @@ const BODILESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * and before any pipe or controller sees the body.
  */
 @Injectable()
-export class RequestLimitsStep {
+export class RequestLimitsStep implements SecurityStep {
+  readonly name: string = 'request-limits';
   protected readonly limits: ResolvedRequestLimits;
 
   constructor(@Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions) {
     this.limits = options.requestLimits;
   }
 
-  run(request: SecurityRequest & { body?: unknown }, plan: RoutePlan): void {
+  /** Every route: a body nobody parsed is refused whatever the route. */
+  appliesTo(_plan: RoutePlan): boolean {
+    return true;
+  }
+
+  run({ request, plan }: SecurityStepContext): void {
     this.checkParsed(request);
     if (plan.bodyLimitBytes !== undefined) this.checkSize(request, plan.bodyLimitBytes);
-    const body = request.body;
+    const body = (request as { body?: unknown }).body;
     if (body === undefined || body === null || typeof body !== 'object') return;
     const violation = jsonShapeViolation(body, this.limits);
     if (violation) {

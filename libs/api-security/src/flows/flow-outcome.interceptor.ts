@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { catchError, concatMap, from, type Observable, throwError } from 'rxjs';
-import { flowTicketOf } from './flow-ticket';
+import { takeFlowTicket } from './flow-ticket';
 
 /**
  * Part of `@SensitiveFlow`: tells the flow's counters how the handler ended, before the response
@@ -11,9 +11,9 @@ import { flowTicketOf } from './flow-ticket';
 @Injectable()
 export class FlowOutcomeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const ticket = flowTicketOf(context.switchToHttp().getRequest());
+    // Taking the ticket makes this interceptor its one owner: the close fallback finds nothing.
+    const ticket = takeFlowTicket(context.switchToHttp().getRequest());
     if (!ticket) return next.handle();
-    ticket.intercepted = true;
     return next.handle().pipe(
       concatMap(async (value: unknown) => {
         await ticket.settle('success');

@@ -17,12 +17,11 @@ export interface FlowSettler {
 
 /**
  * What a request holds after passing the flow check: the counter slots it reserved and the
- * cooldown it took. Settled exactly once, by the outcome interceptor (before the response is
- * written) or, if that never ran, when the response closes.
+ * cooldown it took. It has one owner, whoever {@link takeFlowTicket takes} it first: the outcome
+ * interceptor (which settles before the response is written) or, if that never ran, the flow
+ * step's listener on the response's close. Settling twice is a no-op all the same.
  */
 export class FlowTicket {
-  /** Set by the outcome interceptor: from then on only it settles the ticket. */
-  intercepted = false;
   private settled = false;
 
   constructor(
@@ -39,15 +38,21 @@ export class FlowTicket {
   }
 }
 
-/** Request property holding the ticket the outcome interceptor settles. */
-export const FLOW_TICKET = Symbol.for('api-security:FlowTicket');
+/** Tickets not yet taken, by request: nothing is written on the request itself. */
+const unclaimed = new WeakMap<object, FlowTicket>();
 
-/** The ticket a request got from the flow check, if any. */
-export function flowTicketOf(request: unknown): FlowTicket | undefined {
-  return (request as { [FLOW_TICKET]?: FlowTicket } | undefined)?.[FLOW_TICKET];
+/** Leaves the request's ticket to be taken by its owner (see {@link takeFlowTicket}). */
+export function holdFlowTicket(request: object, ticket: FlowTicket): void {
+  unclaimed.set(request, ticket);
 }
 
-/** Hands the ticket to the outcome interceptor. */
-export function attachFlowTicket(request: object, ticket: FlowTicket): void {
-  (request as { [FLOW_TICKET]?: FlowTicket })[FLOW_TICKET] = ticket;
+/**
+ * Takes the request's ticket: the caller becomes its only owner and must settle it. Undefined
+ * when the request has none or another owner took it first.
+ */
+export function takeFlowTicket(request: unknown): FlowTicket | undefined {
+  if (typeof request !== 'object' || request === null) return undefined;
+  const ticket = unclaimed.get(request);
+  if (ticket) unclaimed.delete(request);
+  return ticket;
 }

@@ -7,11 +7,12 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawRequest, rawResponse } from '../hardening/raw-http';
 import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { FLOW_ESCALATION, RefuseFlowEscalation, type FlowEscalation } from './flow-escalation';
 import type { FlowPlan } from './flow-plan';
 import { isChallengeRefusal, type FlowRefusal, type FlowRefusalReason } from './flow-refusal';
 import { ProofOfWorkService } from './proof-of-work.service';
-import { attachFlowTicket, type FlowTicket } from './flow-ticket';
+import { holdFlowTicket, takeFlowTicket, type FlowTicket } from './flow-ticket';
 import { VelocityService, type FlowCounter } from './velocity.service';
 
 const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 | 409; code: ErrorCode }>>> = {
@@ -28,7 +29,8 @@ const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 
  * back what the request had reserved (a challenge refusal counts as a failure of the flow).
  */
 @Injectable()
-export class FlowStep {
+export class FlowStep implements SecurityStep {
+  readonly name: string = 'flow';
   protected readonly logger = new Logger('ApiSecurity');
   private found: FlowEscalation | undefined;
 
@@ -61,7 +63,11 @@ export class FlowStep {
     return this.found;
   }
 
-  async run(request: SecurityRequest, plan: RoutePlan, context?: ExecutionContext): Promise<void> {
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.flow !== undefined;
+  }
+
+  async run({ request, plan, execution: context }: SecurityStepContext): Promise<void> {
     const flow = plan.flow;
     if (!flow) return;
     const principalId = request.principal?.id;
@@ -122,15 +128,18 @@ export class FlowStep {
     this.hand(request, ticket, context);
   }
 
-  /** Attaches the ticket for the outcome interceptor, with a fallback should the interceptor never run. */
+  /**
+   * Leaves the ticket for the outcome interceptor to take, with a fallback owner should the
+   * interceptor never run: whichever takes it first settles it, the other finds nothing.
+   */
   protected hand(request: SecurityRequest, ticket: FlowTicket, context?: ExecutionContext): void {
-    attachFlowTicket(request, ticket);
+    holdFlowTicket(request, ticket);
     const response = context?.switchToHttp().getResponse?.();
     if (!response) return;
     // A later guard or a failing pipe outside the interceptor: settle on what the client got.
     const raw = rawResponse(response);
     raw.once?.('close', () => {
-      if (!ticket.intercepted) void ticket.settle(raw.statusCode < 400 ? 'success' : 'failure');
+      void takeFlowTicket(request)?.settle(raw.statusCode < 400 ? 'success' : 'failure');
     });
   }
 

@@ -2,7 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SECURITY_CLOCK, type SecurityClock } from '../common/clock';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
+import { rawResponse } from '../hardening/raw-http';
 import type { RoutePlan, DeprecationPlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 
 /** The clock that decides whether a sunset has passed: the library's one clock. */
 export type DeprecationClock = SecurityClock;
@@ -20,14 +22,25 @@ interface HeaderSink {
  * unauthenticated caller still gets 401 and learns nothing about the route's lifecycle.
  */
 @Injectable()
-export class DeprecationStep {
+export class DeprecationStep implements SecurityStep {
+  readonly name: string = 'deprecation';
   private readonly now: DeprecationClock;
 
   constructor(@Optional() @Inject(DEPRECATION_CLOCK) clock?: DeprecationClock) {
     this.now = clock ?? Date.now;
   }
 
-  run(plan: RoutePlan, deprecation: DeprecationPlan, response: HeaderSink): void {
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.deprecation !== undefined;
+  }
+
+  run({ plan, execution }: SecurityStepContext): void {
+    if (!plan.deprecation) return;
+    this.enforce(plan, plan.deprecation, rawResponse(execution.switchToHttp().getResponse<unknown>()));
+  }
+
+  /** Sends the headers, or answers 410 once the sunset has passed. */
+  protected enforce(plan: RoutePlan, deprecation: DeprecationPlan, response: HeaderSink): void {
     if (deprecation.afterSunset === 'gone' && this.now() >= deprecation.sunset) {
       throw new SecurityException(410, ErrorCode.GONE, {
         reason: `${plan.key} passed its sunset ${deprecation.headers.Sunset}`,

@@ -1,10 +1,8 @@
-import { Injectable, Optional, type Type } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { OwnershipPlan } from '../authorization/authorization-plan';
 import type { RoutePlan } from '../pipeline/route-plan';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import type { WritePolicy } from '../properties/write-policy';
-import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 
 /** A route's ownership decision as reported: the resource checked, an explicit opt-out, or none. */
 export type RouteInventoryOwnership =
@@ -116,20 +114,11 @@ function flattenWritePolicy(
   seen.delete(policy);
 }
 
-type Handler = (...args: never[]) => unknown;
-
 /** Lists every route the application serves with its security metadata (OWASP API9). */
 @Injectable()
 export class RouteInventoryService {
-  private handlers: Map<string, { controller: Type; handler: Handler }> | undefined;
-
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
-  constructor(
-    private readonly registry: RoutePlanRegistry,
-    @Optional() private readonly discovery?: DiscoveryService,
-    @Optional() private readonly scanner?: MetadataScanner,
-    @Optional() private readonly writePolicies?: WritePolicyCompiler,
-  ) {}
+  constructor(private readonly registry: RoutePlanRegistry) {}
 
   /** Plain JSON-safe data (no resolver instances, no Sets), ready to serve from an admin endpoint. */
   list(): RouteInventoryEntry[] {
@@ -157,28 +146,10 @@ export class RouteInventoryService {
   }
 
   private writableFields(plan: RoutePlan): Record<string, string[]> {
-    const found = this.handlerOf(plan);
     const out: Record<string, string[]> = {};
-    if (!found || !this.writePolicies) return out;
-    for (const binding of this.writePolicies.forHandler(found.controller, found.handler)) {
+    for (const binding of plan.writePolicy ?? []) {
       flattenWritePolicy(binding.policy, binding.property ? `${binding.property}.` : '', out, new Set());
     }
     return out;
-  }
-
-  /** The controller class and method behind a plan, found once per application by name. */
-  private handlerOf(plan: RoutePlan): { controller: Type; handler: Handler } | undefined {
-    if (!this.handlers) {
-      this.handlers = new Map();
-      for (const wrapper of this.discovery?.getControllers() ?? []) {
-        const controller = wrapper.metatype as Type | undefined;
-        if (!controller || !wrapper.instance || !this.scanner) continue;
-        const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, Handler>;
-        for (const name of this.scanner.getAllMethodNames(prototype)) {
-          this.handlers.set(`${controller.name}.${name}`, { controller, handler: prototype[name] });
-        }
-      }
-    }
-    return this.handlers.get(`${plan.controller}.${plan.handler}`);
   }
 }

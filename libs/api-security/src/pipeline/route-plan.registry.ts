@@ -18,9 +18,12 @@ import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
 import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
+import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 import { BootAudit } from './boot-audit';
 import { methodName, modulePathOf, RoutePaths } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
+import { compileChain } from './security-chain';
+import type { SecurityStep } from './security-step';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -31,6 +34,15 @@ function matchedRoute(request: unknown): unknown {
 }
 
 /**
+ * A route as the guard runs it: its plan and the steps that apply to it, in order. `steps` is
+ * undefined until the guard has compiled the chains at bootstrap; the guard then refuses (500).
+ */
+export interface CompiledRoute {
+  readonly plan: RoutePlan;
+  steps?: readonly SecurityStep[];
+}
+
+/**
  * Walks every controller once at boot, compiles one {@link RoutePlan} per route (authentication,
  * roles, scopes, ownership with its resolver instance) and runs the boot audit over them. The guard
  * then finds a route's plan with two map lookups and never reflects at request time.
@@ -38,7 +50,7 @@ function matchedRoute(request: unknown): unknown {
 @Injectable()
 export class RoutePlanRegistry implements OnModuleInit {
   private readonly logger = new Logger('ApiSecurity');
-  private readonly byClass = new Map<Type, Map<Handler, RoutePlan[]>>();
+  private readonly byClass = new Map<Type, Map<Handler, CompiledRoute[]>>();
   private readonly all: RoutePlan[] = [];
   private readonly resolvers = new Map<string, OwnershipResolver | undefined>();
 
@@ -51,6 +63,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
     private readonly moduleRef: ModuleRef,
     private readonly modules: ModulesContainer,
+    private readonly writePolicies: WritePolicyCompiler,
   ) {}
 
   onModuleInit(): void {
@@ -80,17 +93,35 @@ export class RoutePlanRegistry implements OnModuleInit {
     return `Route security audit found ${findings.length} problem(s) on ${byRoute.size} route(s):\n${lines}`;
   }
 
-  /**
-   * The plan for a controller method, or undefined for a route the library never saw at boot. A
-   * handler served at several paths (a controller in two `RouterModule` modules, several controller
-   * paths, URI versions) has one plan per path: given the request, the plan of the route it matched
-   * (so events and per-route budgets name that path), else the first.
-   */
+  /** The plan for a controller method (see {@link routeFor}), or undefined for a route never seen at boot. */
   forHandler(controller: Type, handler: Handler, request?: unknown): RoutePlan | undefined {
-    const plans = this.byClass.get(controller)?.get(handler);
-    if (!plans || plans.length < 2 || request === undefined) return plans?.[0];
+    return this.routeFor(controller, handler, request)?.plan;
+  }
+
+  /**
+   * The plan and compiled chain of a controller method, or undefined for a route the library never
+   * saw at boot. A handler served at several paths (a controller in two `RouterModule` modules,
+   * several controller paths, URI versions) has one route per path: given the request, the route it
+   * matched (so events and per-route budgets name that path), else the first.
+   */
+  routeFor(controller: Type, handler: Handler, request?: unknown): CompiledRoute | undefined {
+    const routes = this.byClass.get(controller)?.get(handler);
+    if (!routes || routes.length < 2 || request === undefined) return routes?.[0];
     const matched = matchedRoute(request);
-    return plans.find((plan) => plan.path === matched) ?? plans[0];
+    return routes.find((route) => route.plan.path === matched) ?? routes[0];
+  }
+
+  /**
+   * Compiles every route's chain: the steps whose `appliesTo` holds for its plan. Called once by
+   * the guard at bootstrap, after every plan is compiled (the steps depend on services that
+   * themselves read the plans, so the registry cannot take the steps in its constructor).
+   */
+  compileChains(steps: readonly SecurityStep[]): void {
+    for (const handlers of this.byClass.values()) {
+      for (const routes of handlers.values()) {
+        for (const route of routes) route.steps = compileChain(steps, route.plan);
+      }
+    }
   }
 
   /** Every compiled route, in discovery order. */
@@ -128,7 +159,7 @@ export class RoutePlanRegistry implements OnModuleInit {
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
       const controllerPaths = this.pathList(Reflect.getMetadata(PATH_METADATA, controller));
       const controllerVersion: unknown = Reflect.getMetadata(VERSION_METADATA, controller);
-      const handlers = this.byClass.get(controller) ?? new Map<Handler, RoutePlan[]>();
+      const handlers = this.byClass.get(controller) ?? new Map<Handler, CompiledRoute[]>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
@@ -155,6 +186,7 @@ export class RoutePlanRegistry implements OnModuleInit {
         const flow = flows.compile(handler, `${controller.name}.${name}`);
         const deprecated = this.reflector.getAllAndOverride(Deprecated, [handler, controller]);
         const deprecation = deprecated ? compileDeprecation(deprecated, `${controller.name}.${name}`) : undefined;
+        const writePolicy = this.writePolicies.forHandler(controller, handler);
         for (const { path, versions } of served) {
           const plan: RoutePlan = {
             key: `${method} ${path}`,
@@ -169,9 +201,10 @@ export class RoutePlanRegistry implements OnModuleInit {
             ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),
             ...(flow ? { flow } : {}),
             ...(deprecation ? { deprecation } : {}),
+            ...(writePolicy.length > 0 ? { writePolicy } : {}),
           };
           this.all.push(plan);
-          handlers.set(handler, [...(handlers.get(handler) ?? []), plan]);
+          handlers.set(handler, [...(handlers.get(handler) ?? []), { plan }]);
         }
       }
       this.byClass.set(controller, handlers);

@@ -1,5 +1,6 @@
 import type { OwnershipPlan, RoleRequirement } from '../authorization/authorization-plan';
 import type { FlowPlan } from '../flows/flow-plan';
+import type { BodyBinding } from '../properties/write-policy';
 
 /**
  * Everything the security guard needs to know about one route, computed once at boot so that
@@ -32,6 +33,8 @@ export interface RoutePlan {
   readonly bodyLimitBytes?: number;
   /** `@SensitiveFlow`: velocity limits, cooldown and challenge; absent when none. */
   readonly flow?: FlowPlan;
+  /** `@WritableBy` rules of the handler's `@Body()` DTOs, compiled at boot; absent when none restricts a field. */
+  readonly writePolicy?: readonly BodyBinding[];
   /** `@Deprecated`: headers to send and what happens after the sunset; absent when not deprecated. */
   readonly deprecation?: DeprecationPlan;
 }

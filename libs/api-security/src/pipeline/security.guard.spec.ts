@@ -1,6 +1,5 @@
 import { PrincipalRoles } from '../properties/principal-roles';
 import { DEFAULT_ROLE_HIERARCHY } from '../properties/roles.options';
-import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 import { WritePolicyStep } from '../properties/write-policy.step';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { resolveRequestLimits } from '../consumption/request-limits.options';
@@ -19,6 +18,8 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
 import type { RoutePlan } from './route-plan';
 import type { RoutePlanRegistry } from './route-plan.registry';
+import { compileChain } from './security-chain';
+import type { SecurityStep } from './security-step';
 import { SecurityGuard } from './security.guard';
 
 class Controller {
@@ -53,28 +54,21 @@ const alice: Authenticator = {
 /** No PrincipalCheck registered: the step passes every principal through. */
 const noPrincipalCheck = { assertActive: async () => undefined } as unknown as PrincipalCheckService;
 
+/** A guard over a registry that knows one route, its chain compiled from `steps` as at boot. */
+function guardOver(found: RoutePlan | undefined, steps: readonly SecurityStep[]): SecurityGuard {
+  const route = found && { plan: found, steps: compileChain(steps, found) };
+  return new SecurityGuard({ routeFor: () => route } as unknown as RoutePlanRegistry, steps);
+}
+
 function guard(found: RoutePlan | undefined): SecurityGuard {
-  const registry = { forHandler: () => found } as unknown as RoutePlanRegistry;
-  return new SecurityGuard(
-    registry,
-    new AuthenticationStep([alice], noPrincipalCheck),
-    undefined,
-    undefined,
-    undefined,
-    limits(),
-    undefined,
-    undefined,
-    writes(),
-  );
+  return guardOver(found, [new AuthenticationStep([alice], noPrincipalCheck), limits(), writes()]);
 }
 
 /** The field write policy every guard runs (no handler here binds a DTO, so it only checks prototype keys). */
 function writes(): WritePolicyStep {
-  return new WritePolicyStep(
-    new WritePolicyCompiler(),
-    new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
-    { emit: () => undefined } as unknown as SecurityEventBus,
-  );
+  return new WritePolicyStep(new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }), {
+    emit: () => undefined,
+  } as unknown as SecurityEventBus);
 }
 
 /** The body checks every guard runs; rate limiting stays off (no plan here has `rateLimit`). */
@@ -141,17 +135,13 @@ describe('SecurityGuard', () => {
     const withParams = (authorization: string | undefined, id: string): SecurityRequest =>
       Object.assign(request(authorization), { params: { id } });
     const full = (found: RoutePlan) =>
-      new SecurityGuard(
-        { forHandler: () => found } as unknown as RoutePlanRegistry,
+      guardOver(found, [
         new AuthenticationStep([alice], noPrincipalCheck),
+        limits(),
         new RolesStep(bus),
         new OwnershipStep(bus),
-        undefined,
-        limits(),
-        undefined,
-        undefined,
         writes(),
-      );
+      ]);
     beforeEach(() => {
       calls.length = 0;
     });
@@ -185,16 +175,25 @@ describe('SecurityGuard', () => {
       expect(calls).toEqual(['owns:a:theirs', 'event:ownership']);
     });
 
-    it('refuses with a 500 a route that needs a step the module did not provide', async () => {
-      for (const found of [authorized(['user']), { ...authorized([]), roles: undefined }]) {
-        const error = await guard(found)
-          .canActivate(context(withParams('alice', 'mine')))
-          .catch((e: unknown) => e);
-        expect((error as SecurityException).getStatus()).toBe(500);
-        expect((error as SecurityException).code).toBe(ErrorCode.NO_ROUTE_PLAN);
-      }
-      const scoped = { ...plan(false), scopes: ['s'] };
-      await expect(guard(scoped).canActivate(context(request('alice')))).rejects.toBeInstanceOf(SecurityException);
+    it('runs an application step where the chain puts it, and only on routes it applies to', async () => {
+      const audit: SecurityStep = {
+        name: 'audit',
+        appliesTo: (route) => !route.isPublic,
+        run: ({ request }) => {
+          calls.push(`audit:${request.principal?.id ?? '-'}`);
+        },
+      };
+      const chain = (found: RoutePlan) =>
+        guardOver(found, [
+          new AuthenticationStep([alice], noPrincipalCheck),
+          audit,
+          new RolesStep(bus),
+          new OwnershipStep(bus),
+        ]);
+      await chain(authorized(['user'])).canActivate(context(withParams('alice', 'mine')));
+      expect(calls).toEqual(['audit:a', 'owns:a:mine']);
+      calls.length = 0;
+      await chain(plan(true)).canActivate(context(request()));
       expect(calls).toEqual([]);
     });
   });

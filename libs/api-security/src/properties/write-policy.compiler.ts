@@ -25,16 +25,12 @@ interface RouteArgument {
 @Injectable()
 export class WritePolicyCompiler {
   private readonly policies = new Map<ClassType, WritePolicy>();
-  private readonly handlers = new Map<object, readonly BodyBinding[]>();
-
-  /** The policed body parameters of a route handler (empty when nothing in its DTOs is restricted). */
+  /**
+   * The policed body parameters of a route handler (empty when nothing in its DTOs is restricted).
+   * Called once per handler at boot by the route-plan registry, which keeps the result in the plan.
+   */
   forHandler(controller: ClassType, handler: (...args: never[]) => unknown): readonly BodyBinding[] {
-    let bindings = this.handlers.get(handler);
-    if (!bindings) {
-      bindings = this.compileHandler(controller, handler.name);
-      this.handlers.set(handler, bindings);
-    }
-    return bindings;
+    return this.compileHandler(controller, handler.name);
   }
 
   /** The policy of a DTO class, compiled on first use. */

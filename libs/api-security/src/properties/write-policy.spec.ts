@@ -158,11 +158,11 @@ describe('write policy', () => {
       untyped(@Body() _body: Record<string, unknown>): void {}
     }
 
-    it('finds the policed @Body() parameters of a handler, once', () => {
+    it('finds the policed @Body() parameters of a handler, sharing the class policy', () => {
       const bindings = compiler.forHandler(UsersController, UsersController.prototype.update);
       expect(bindings).toHaveLength(1);
       expect(bindings[0]).toMatchObject({ property: undefined, policy: { type: UpdateUserDto } });
-      expect(compiler.forHandler(UsersController, UsersController.prototype.update)).toBe(bindings);
+      expect(compiler.forHandler(UsersController, UsersController.prototype.update)[0].policy).toBe(bindings[0].policy);
     });
 
     it('binds @Body(property) to that property', () => {

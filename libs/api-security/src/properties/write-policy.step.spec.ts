@@ -10,6 +10,8 @@ import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
 import { WritableBy } from './writable-by.decorator';
 import { WritePolicyCompiler } from './write-policy.compiler';
 import { WritePolicyStep } from './write-policy.step';
+import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStepContext } from '../pipeline/security-step';
 
 class RoleDto {
   @IsOptional() @IsString() name?: string;
@@ -29,24 +31,23 @@ function context(
   body: unknown,
   principal?: SecurityPrincipal,
   handler = Controller.prototype.update,
-): ExecutionContext {
+): SecurityStepContext {
   const request = { method: 'PATCH', url: '/users/1?x=1', headers: {}, body, principal, ip: '10.0.0.1' };
-  return {
+  const execution = {
     getType: () => 'http',
     getClass: () => Controller,
     getHandler: () => handler,
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
+  const writePolicy = new WritePolicyCompiler().forHandler(Controller, handler);
+  const plan = { key: 'PATCH /users/:id', ...(writePolicy.length > 0 ? { writePolicy } : {}) } as RoutePlan;
+  return { request: request as SecurityStepContext['request'], plan, execution };
 }
 
 describe('WritePolicyStep', () => {
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const step = new WritePolicyStep(
-    new WritePolicyCompiler(),
-    new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }),
-    bus,
-  );
+  const step = new WritePolicyStep(new PrincipalRoles({ roles: { hierarchy: DEFAULT_ROLE_HIERARCHY } }), bus);
   const user: SecurityPrincipal = { id: 'u1', roles: ['user'], authMethod: 'test', scopes: [] };
   const admin: SecurityPrincipal = { id: 'a1', roles: ['admin'], authMethod: 'test', scopes: [] };
 
@@ -72,7 +73,7 @@ describe('WritePolicyStep', () => {
         type: 'access.denied',
         reason: 'field_write',
         principalId: 'u1',
-        route: 'PATCH /users/1',
+        route: 'PATCH /users/:id',
         ip: '10.0.0.1',
         details: { field: 'role', fields: 'role', count: 1 },
       },
@@ -99,10 +100,5 @@ describe('WritePolicyStep', () => {
   it('passes requests without a body or with a scalar body', () => {
     expect(() => step.run(context(undefined, user))).not.toThrow();
     expect(() => step.run(context('text', user))).not.toThrow();
-  });
-
-  it('ignores non-HTTP contexts', () => {
-    const rpc = { getType: () => 'rpc' } as unknown as ExecutionContext;
-    expect(() => step.run(rpc)).not.toThrow();
   });
 });

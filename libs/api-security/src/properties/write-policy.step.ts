@@ -1,16 +1,14 @@
-import { Injectable, Optional, type ExecutionContext, type Type } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
-import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import type { RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { PrincipalRoles } from './principal-roles';
 import { findPrototypeKeys } from './prototype-keys';
 import { findForbiddenWrites } from './write-policy';
-import { WritePolicyCompiler } from './write-policy.compiler';
 import { eventContext } from '../audit/event-context';
-
-type Handler = (...args: unknown[]) => unknown;
 
 /**
  * A step of the security guard, after authentication (so the principal is known) and before any
@@ -22,21 +20,25 @@ type Handler = (...args: unknown[]) => unknown;
  *    event with reason `field_write`, and the handler never runs;
  * 3. then the one global validation pipe applies whitelist / forbidNonWhitelisted as before.
  *
- * Which parameters are DTO bodies is compiled once per handler; a request walks precompiled maps.
+ * Which parameters are DTO bodies is compiled at boot into the route's plan (`plan.writePolicy`);
+ * a request walks precompiled maps.
  */
 @Injectable()
-export class WritePolicyStep {
+export class WritePolicyStep implements SecurityStep {
+  readonly name: string = 'write-policy';
+
   constructor(
-    private readonly compiler: WritePolicyCompiler,
-    private readonly principalRoles: PrincipalRoles,
-    private readonly events: SecurityEventBus,
-    @Optional() private readonly routes?: RoutePlanRegistry,
+    protected readonly principalRoles: PrincipalRoles,
+    protected readonly events: SecurityEventBus,
   ) {}
 
-  run(context: ExecutionContext): void {
-    if (context.getType() !== 'http') return;
-    const request = context.switchToHttp().getRequest<SecurityRequest & { body?: unknown }>();
-    const body = request.body;
+  /** Every route: prototype keys are refused in any body. */
+  appliesTo(_plan: RoutePlan): boolean {
+    return true;
+  }
+
+  run({ request, plan }: SecurityStepContext): void {
+    const body = (request as SecurityRequest & { body?: unknown }).body;
     if (typeof body !== 'object' || body === null) return;
 
     const poisoned = findPrototypeKeys(body);
@@ -47,10 +49,8 @@ export class WritePolicyStep {
       );
     }
 
-    const controller = context.getClass<Type>();
-    const handler = context.getHandler() as Handler;
-    const bindings = this.compiler.forHandler(controller, handler);
-    if (bindings.length === 0) return;
+    const bindings = plan.writePolicy;
+    if (!bindings) return;
     const principal = request[PRINCIPAL_KEY];
     const roles = this.principalRoles.of(principal);
     const refused: string[] = [];
@@ -65,7 +65,7 @@ export class WritePolicyStep {
     this.events.emit({
       type: 'access.denied',
       reason: 'field_write',
-      ...eventContext(request, this.routes?.forHandler(controller, handler, request)?.key),
+      ...eventContext(request, plan.key),
       ...(principal ? { principalId: principal.id } : {}),
       // One event per refused request, not per field: a body of many fields must not flood the log.
       details: { field: refused[0] as string, fields: refused.join(',').slice(0, 500), count: refused.length },

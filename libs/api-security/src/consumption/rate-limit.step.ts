@@ -1,6 +1,5 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { eventContext } from '../audit/event-context';
 import { SecurityEventBus } from '../audit/security-event.bus';
@@ -9,6 +8,8 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../hardening/raw-http';
 import type { RateLimitPlan, RoutePlan } from '../pipeline/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import { setCredentialGate } from '../authentication/credential-gate';
 import { ANONYMOUS_OVERFLOW_TRACKER } from '../store/key-purpose';
 import type { ConsumeRequest, ConsumeResult } from '../store/security-store';
 import { StoreFullError } from '../store/store-full.error';
@@ -31,12 +32,15 @@ interface CompiledLimits {
 export type RateLimitPrecheck = 'clear' | 'charged';
 
 /**
- * The rate-limit step of the security pipeline, built on @nestjs/throttler's `ThrottlerGuard`.
+ * The rate-limit step (`rate-limit`), the first of the security guard's chain. It uses
+ * @nestjs/throttler by composition: its storage contract ({@link StoreThrottlerStorage}, usable
+ * with `ThrottlerModule` too), its refusal detail and its hook names, without being a guard itself.
  *
  * Counting: the configured tiers and the global budget are one budget per principal (per IP when
  * anonymous) over every route; a route's own `@RateLimit` / `@Throttle` tiers are counted per route
  * on top. Every tier of a request is charged in one store call (one Redis script). Failed and
- * anonymous requests are charged to the client IP, authenticated ones to the principal.
+ * anonymous requests are charged to the client IP, authenticated ones to the principal: on a route
+ * that authenticates, the step runs {@link around} the `authentication` step.
  *
  * Refusing before paying: before a costly credential check (signature verification, API-key
  * lookup, failure events), {@link precheck} reads, without charging, the counters a failed
@@ -44,53 +48,69 @@ export type RateLimitPrecheck = 'clear' | 'charged';
  * there and refused with 429 without the credential being looked at. (The principal's own counters
  * cannot be read first: who the principal is is only known once the credential is verified.)
  *
- * Override the protected hooks to change the identity (`getTracker`), key layout
- * (`generateKey`) or refusal (`throwThrottlingException`).
+ * Subclass it, override the protected hooks to change the identity (`getTracker`), key layout
+ * (`generateKey`) or refusal (`throwThrottlingException`), and `replace: 'rate-limit'`.
  */
 @Injectable()
-export class SecurityThrottlerGuard extends ThrottlerGuard {
+export class RateLimitStep implements SecurityStep {
+  readonly name: string = 'rate-limit';
+  /** The step {@link around} runs around: the charge needs to know who authenticated. */
+  readonly wraps: string = 'authentication';
   protected readonly limits: ResolvedRateLimitOptions;
   private readonly compiled = new WeakMap<RateLimitPlan, CompiledLimits>();
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
-    // Explicit tokens: ThrottlerGuard's own @Inject() markers on these positions are inherited.
-    @Inject(StoreThrottlerStorage) protected readonly storage: StoreThrottlerStorage,
-    @Inject(Reflector) reflector: Reflector,
-    @Inject(SecurityEventBus) protected readonly events: SecurityEventBus,
+    protected readonly storage: StoreThrottlerStorage,
+    protected readonly events: SecurityEventBus,
   ) {
-    super(
-      {
-        throttlers: options.rateLimit.tiers.map((tier) => ({
-          name: tier.name,
-          limit: tier.limit,
-          ttl: tier.windowSeconds * 1000,
-          blockDuration: tier.blockSeconds * 1000,
-        })),
-        setHeaders: false,
-      },
-      storage,
-      reflector,
-    );
     this.limits = options.rateLimit;
   }
 
-  /** Standalone use is not supported: the limits come from the route plan the SecurityGuard passes in. */
-  override async canActivate(): Promise<boolean> {
-    throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
-      reason: 'SecurityThrottlerGuard runs inside SecurityGuard; do not register it as a guard of its own.',
-    });
+  appliesTo(plan: RoutePlan): boolean {
+    return plan.rateLimit !== undefined;
   }
 
-  /** Charges the request against the route's tiers; sets the RateLimit fields; 429 when over. */
-  async run(
-    context: ExecutionContext,
-    request: SecurityRequest,
-    plan: RoutePlan,
-    rateLimit: RateLimitPlan,
-  ): Promise<void> {
-    const tracker = await this.getTracker(request as unknown as Record<string, unknown>);
-    await this.charge(context, request, plan, rateLimit, tracker);
+  /** On a route without authentication (public): charges the address. */
+  async run({ request, plan, execution }: SecurityStepContext): Promise<void> {
+    if (plan.rateLimit) await this.charge(execution, request, plan, plan.rateLimit);
+  }
+
+  /**
+   * Around `authentication`: arms the pre-check as the request's credential gate, lets the
+   * authentication run, charges the request (to the principal, or to the address when it failed,
+   * unless the pre-check already did) and only then rethrows a refused authentication, so failures
+   * count too.
+   */
+  async around(context: SecurityStepContext, authentication: SecurityStep): Promise<void> {
+    const { request, plan, execution } = context;
+    const rateLimit = plan.rateLimit;
+    if (!rateLimit) return authentication.run(context);
+    let precheck: RateLimitPrecheck | undefined;
+    let precheckRefusal: unknown;
+    setCredentialGate(request, () =>
+      this.precheck(execution, request, plan, rateLimit).then(
+        (outcome) => {
+          precheck = outcome;
+        },
+        (error: unknown) => {
+          precheckRefusal = error;
+          throw error;
+        },
+      ),
+    );
+    let refused: unknown;
+    try {
+      await authentication.run(context);
+    } catch (error) {
+      refused = error;
+    }
+    // Refused by the pre-check: already charged, and authentication never ran.
+    if (precheckRefusal !== undefined && refused === precheckRefusal) throw refused;
+    // A failed authentication is charged to the address, which the pre-check may have done already.
+    const charged = precheck === 'charged' && request.principal === undefined;
+    if (!charged) await this.charge(execution, request, plan, rateLimit);
+    if (refused !== undefined) throw refused;
   }
 
   /**
@@ -101,14 +121,14 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
    * charge was admitted after all (a window ended in between): the request must not be charged to
    * the address again.
    */
-  async precheck(
+  protected async precheck(
     context: ExecutionContext,
     request: SecurityRequest,
     plan: RoutePlan,
     rateLimit: RateLimitPlan,
   ): Promise<RateLimitPrecheck> {
     const limits = this.limitsOf(rateLimit, plan.key);
-    const tracker = await this.getTracker(request as unknown as Record<string, unknown>);
+    const tracker = await this.getTracker(request);
     const checks: ConsumeRequest[] = new Array(limits.checks.length);
     for (let i = 0; i < checks.length; i++) {
       checks[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.checks[i] };
@@ -119,13 +139,15 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
     return 'charged';
   }
 
-  private async charge(
+  /** Charges the request against the route's tiers; sets the RateLimit fields; 429 when over. */
+  protected async charge(
     context: ExecutionContext,
     request: SecurityRequest,
     plan: RoutePlan,
     rateLimit: RateLimitPlan,
-    tracker: string,
+    known?: string,
   ): Promise<void> {
+    const tracker = known ?? (await this.getTracker(request));
     const limits = this.limitsOf(rateLimit, plan.key);
     const requests: ConsumeRequest[] = new Array(limits.requests.length);
     for (let i = 0; i < requests.length; i++) {
@@ -197,8 +219,7 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
   }
 
   /** The authenticated principal, else the client address (IPv6 grouped by network). */
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const request = req as unknown as SecurityRequest;
+  protected async getTracker(request: SecurityRequest): Promise<string> {
     if (request.principal) return `p:${request.principal.id}`;
     return `ip:${clientAddressKey(request.ip, this.limits.ipv6PrefixLength)}`;
   }
@@ -207,14 +228,11 @@ export class SecurityThrottlerGuard extends ThrottlerGuard {
    * `rl:{tracker}:suffix`. The tracker is the Redis Cluster hash tag, so all counters of one
    * request sit in one slot and one script charges them.
    */
-  protected override generateKey(_context: ExecutionContext, tracker: string, suffix: string): string {
+  protected generateKey(_context: ExecutionContext, tracker: string, suffix: string): string {
     return `rl:{${tracker.replace(/[{}]/g, '_')}}:${suffix}`;
   }
 
-  protected override async throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
+  protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new SecurityException(429, ErrorCode.RATE_LIMITED, {
       reason: `rate limit of ${detail.limit} per ${detail.ttl / 1000}s exceeded`,
       headers: { 'Retry-After': String(detail.timeToBlockExpire) },
