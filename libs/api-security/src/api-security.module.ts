@@ -15,6 +15,7 @@ import {
   type ApiSecurityModuleOptions,
   type ResolvedApiSecurityOptions,
 } from './api-security.options';
+import { AppProviderIndex } from './common/app-provider.index';
 import { API_KEY_PROVIDERS } from './authentication/api-key.providers';
 import { AuthenticationStep } from './authentication/authentication.step';
 import { PrincipalCheckService } from './authentication/principal-check.service';
@@ -71,6 +72,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
       inject: [API_SECURITY_OPTIONS],
     },
     ...SECURITY_STORE_PURPOSE_PROVIDERS,
+    AppProviderIndex,
     SecurityHeadersService,
     HttpServerHardener,
     GlobalFilterCheck,

@@ -1,5 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
+import type { AppProviderIndex } from '../common/app-provider.index';
 import { resolveApiSecurityOptions, type ApiSecurityModuleOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import type { SecurityEvent } from '../audit/security-event';
@@ -46,7 +46,7 @@ interface Setup {
   resolver: MemoryResolver;
   events: SecurityEvent[];
   issue(overrides?: Partial<StoredApiKey>): string;
-  moduleRefGets: () => number;
+  providerLookups: () => number;
 }
 
 function setup(
@@ -59,25 +59,25 @@ function setup(
   const events: SecurityEvent[] = [];
   const bus = new SecurityEventBus([{ handle: (event) => void events.push(event) }]);
   let gets = 0;
-  const moduleRef = {
-    get: (token: unknown) => {
+  const providers = {
+    find: (token: unknown) => {
       gets += 1;
       if (token === API_KEY_RESOLVER) {
-        if (registry.resolver === undefined) throw new Error('not found');
+        if (registry.resolver === undefined) return undefined;
         return registry.resolver === 'memory' ? resolver : registry.resolver;
       }
       if (token === AUTHENTICATORS) return registry.inUse ? [authenticator] : [];
-      throw new Error('not found');
+      return undefined;
     },
-  } as unknown as ModuleRef;
-  const authenticator = new ApiKeyAuthenticator(keys, bus, moduleRef, resolved);
+  } as unknown as AppProviderIndex;
+  const authenticator = new ApiKeyAuthenticator(keys, bus, providers, resolved);
   let counter = 0;
   return {
     authenticator,
     keys,
     resolver,
     events,
-    moduleRefGets: () => gets,
+    providerLookups: () => gets,
     issue(overrides = {}) {
       const generated = keys.generate();
       counter += 1;
@@ -238,9 +238,9 @@ describe('ApiKeyAuthenticator', () => {
     const s = setup();
     s.authenticator.onApplicationBootstrap();
     const key = issue(s);
-    const before = s.moduleRefGets();
+    const before = s.providerLookups();
     for (let i = 0; i < 5; i += 1) await s.authenticator.authenticate(request({ 'x-api-key': key }));
-    expect(s.moduleRefGets()).toBe(before);
+    expect(s.providerLookups()).toBe(before);
   });
 
   it('fails closed without a resolver, warning once at boot when it is one of the authenticators', async () => {

@@ -5,9 +5,9 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus, sanitizeForLog } from '../audit/security-event.bus';
+import { AppProviderIndex } from '../common/app-provider.index';
 import { UnauthenticatedException } from '../errors/security.exception';
 import { ApiKeyService } from './api-key.service';
 import { API_KEY_RESOLVER, type ApiKeyResolver, type StoredApiKey } from './api-key.resolver';
@@ -47,7 +47,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
   constructor(
     private readonly keys: ApiKeyService,
     private readonly events: SecurityEventBus,
-    private readonly moduleRef: ModuleRef,
+    private readonly providers: AppProviderIndex,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
   ) {
     this.header = options.apiKeys.header;
@@ -113,15 +113,10 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
     };
   }
 
-  /** The application's resolver, looked up in the whole container on first use and then cached. */
+  /** The application's resolver, found once among the application's providers (see AppProviderIndex). */
   private currentResolver(): ApiKeyResolver | null {
     if (this.resolver !== undefined) return this.resolver;
-    let found: unknown;
-    try {
-      found = this.moduleRef.get(API_KEY_RESOLVER, { strict: false });
-    } catch {
-      found = undefined;
-    }
+    const found = this.providers.find<unknown>(API_KEY_RESOLVER);
     if (found !== undefined && !isResolver(found)) {
       this.logger.error(
         'The provider registered as API_KEY_RESOLVER has no findByPrefix method; API keys are refused.',
@@ -133,12 +128,8 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
 
   /** Whether this instance is one of the guard's authenticators (it is a provider in every app). */
   private isInUse(): boolean {
-    try {
-      const list = this.moduleRef.get<readonly Authenticator[]>(AUTHENTICATORS, { strict: false });
-      return Array.isArray(list) && list.includes(this);
-    } catch {
-      return false;
-    }
+    const list = this.providers.find<readonly Authenticator[]>(AUTHENTICATORS);
+    return Array.isArray(list) && list.includes(this);
   }
 
   /** Fire and forget: recording the last use must never slow down or fail the request. */

@@ -1,4 +1,4 @@
-import type { ModuleRef } from '@nestjs/core';
+import type { AppProviderIndex } from '../common/app-provider.index';
 import { resolveApiSecurityOptions } from '../api-security.options';
 import { ErrorCode } from '../errors/codes';
 import { UnauthenticatedException } from '../errors/security.exception';
@@ -17,14 +17,11 @@ const principal = (id: string, authMethod = 'jwt'): SecurityPrincipal => ({
 
 function setup(registered: unknown, cacheSeconds = 5) {
   const events = new RecordingEventBus();
-  const moduleRef = {
-    get: (token: unknown) => {
-      if (token !== PRINCIPAL_CHECK || registered === undefined) throw new Error('not found');
-      return registered;
-    },
-  } as unknown as ModuleRef;
+  const providers = {
+    find: (token: unknown) => (token === PRINCIPAL_CHECK ? registered : undefined),
+  } as unknown as AppProviderIndex;
   const options = resolveApiSecurityOptions({ sessions: { principalCheckCacheSeconds: cacheSeconds } });
-  return { service: new PrincipalCheckService(moduleRef, events, options), events };
+  return { service: new PrincipalCheckService(providers, events, options), events };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<UnauthenticatedException> {

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { eventContext } from '../audit/event-context';
 import { SecurityEventBus } from '../audit/security-event.bus';
+import { AppProviderIndex } from '../common/app-provider.index';
 import { UnauthenticatedException } from '../errors/security.exception';
 import { PrincipalCheckCache } from './principal-check.cache';
 import { PRINCIPAL_CHECK, type PrincipalCheck } from './principal-check';
@@ -18,7 +18,7 @@ const MAX_CACHED_SUBJECTS = 10_000;
  * Without a registered check it does nothing.
  */
 @Injectable()
-export class PrincipalCheckService {
+export class PrincipalCheckService implements OnModuleInit {
   protected readonly logger = new Logger('PrincipalCheckService');
   private readonly cache: PrincipalCheckCache;
   /** undefined until looked up (once); null when the application registered none. */
@@ -26,7 +26,7 @@ export class PrincipalCheckService {
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly providers: AppProviderIndex,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
   ) {
@@ -55,15 +55,15 @@ export class PrincipalCheckService {
     );
   }
 
-  /** The application's check, looked up in the whole container on first use and then kept. */
+  /** Resolves the application's check at boot, so a broken registration shows before the first request. */
+  onModuleInit(): void {
+    this.currentCheck();
+  }
+
+  /** The application's check, found once among the application's providers (see AppProviderIndex). */
   private currentCheck(): PrincipalCheck | null {
     if (this.check !== undefined) return this.check;
-    let found: unknown;
-    try {
-      found = this.moduleRef.get(PRINCIPAL_CHECK, { strict: false });
-    } catch {
-      found = undefined;
-    }
+    const found = this.providers.find<unknown>(PRINCIPAL_CHECK);
     if (found !== undefined && !isCheck(found)) {
       // Registered but unusable: refusing everything is the only answer that cannot let a gone subject in.
       this.logger.error('The provider registered as PRINCIPAL_CHECK has no isActive method; every request is refused.');

@@ -1,4 +1,5 @@
-import type { ModuleRef, Reflector } from '@nestjs/core';
+import type { Reflector } from '@nestjs/core';
+import { AmbiguousProviderError, type AppProviderIndex } from '../common/app-provider.index';
 import type { FlowPlan } from './flow-plan';
 import { flowPolicyToken } from './flow-policy.provider';
 import { declaredFlow } from './sensitive-flow.decorator';
@@ -14,7 +15,7 @@ export class FlowCompiler {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly moduleRef: ModuleRef,
+    private readonly providers: AppProviderIndex,
   ) {}
 
   /** The flow plan of a handler, or undefined without `@SensitiveFlow`. `where` is `Controller.method`. */
@@ -38,8 +39,9 @@ export class FlowCompiler {
 
   private registered(name: string): SensitiveFlowPolicy | undefined {
     try {
-      return this.moduleRef.get<SensitiveFlowPolicy>(flowPolicyToken(name), { strict: false });
-    } catch {
+      return this.providers.find<SensitiveFlowPolicy>(flowPolicyToken(name));
+    } catch (error) {
+      if (error instanceof AmbiguousProviderError) throw error;
       return undefined;
     }
   }

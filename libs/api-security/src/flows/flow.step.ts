@@ -1,7 +1,7 @@
-import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Injectable, Logger, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
 import type { SecurityRequest } from '../authentication/security-principal';
 import { eventContext } from '../audit/event-context';
+import { AppProviderIndex } from '../common/app-provider.index';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
@@ -29,7 +29,7 @@ const CHALLENGE_CODES: Readonly<Partial<Record<FlowRefusalReason, { status: 400 
  * back what the request had reserved (a challenge refusal counts as a failure of the flow).
  */
 @Injectable()
-export class FlowStep implements SecurityStep {
+export class FlowStep implements SecurityStep, OnModuleInit {
   readonly name: string = 'flow';
   protected readonly logger = new Logger('ApiSecurity');
   private found: FlowEscalation | undefined;
@@ -38,21 +38,21 @@ export class FlowStep implements SecurityStep {
     protected readonly velocity: VelocityService,
     protected readonly proofOfWork: ProofOfWorkService,
     protected readonly events: SecurityEventBus,
-    private readonly moduleRef: ModuleRef,
+    private readonly providers: AppProviderIndex,
   ) {}
 
+  /** Resolves the escalation at boot, so a broken registration shows before the first request. */
+  onModuleInit(): void {
+    this.escalation();
+  }
+
   /**
-   * The app's {@link FlowEscalation} under `FLOW_ESCALATION`, looked up in the whole container on
-   * first use (it lives in an application module) and cached; without a usable one, refusals stand.
+   * The app's {@link FlowEscalation} under `FLOW_ESCALATION`, found once at boot among the
+   * application's providers (see AppProviderIndex); without a usable one, refusals stand.
    */
   protected escalation(): FlowEscalation {
     if (this.found) return this.found;
-    let candidate: unknown;
-    try {
-      candidate = this.moduleRef.get(FLOW_ESCALATION, { strict: false });
-    } catch {
-      candidate = undefined;
-    }
+    const candidate = this.providers.find<unknown>(FLOW_ESCALATION);
     if (candidate !== undefined && typeof (candidate as Partial<FlowEscalation>).escalate !== 'function') {
       this.logger.error('The provider registered as FLOW_ESCALATION has no escalate method; flow refusals stand.');
     }

@@ -1,13 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit, type RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants';
-import {
-  ApplicationConfig,
-  DiscoveryService,
-  MetadataScanner,
-  ModuleRef,
-  ModulesContainer,
-  Reflector,
-} from '@nestjs/core';
+import { ApplicationConfig, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { Public } from '../authentication/public.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
@@ -19,6 +12,7 @@ import { parseByteSize } from '../hardening/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { WritePolicyCompiler } from '../properties/write-policy.compiler';
+import { AmbiguousProviderError, AppProviderIndex } from '../common/app-provider.index';
 import { BootAudit } from './boot-audit';
 import { methodName, modulePathOf, RoutePaths } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
@@ -61,7 +55,7 @@ export class RoutePlanRegistry implements OnModuleInit {
     private readonly appConfig: ApplicationConfig,
     private readonly audit: BootAudit,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
-    private readonly moduleRef: ModuleRef,
+    private readonly providers: AppProviderIndex,
     private readonly modules: ModulesContainer,
     private readonly writePolicies: WritePolicyCompiler,
   ) {}
@@ -131,15 +125,16 @@ export class RoutePlanRegistry implements OnModuleInit {
 
   /**
    * The resolver registered for a resource, looked up once per resource in the whole application
-   * (resolvers live in the user's modules, hence `strict: false`). Undefined when there is none or
+   * (resolvers live in the user's modules: see AppProviderIndex). Undefined when there is none or
    * it is unusable (request-scoped, no `owns` method): the audit then reports the routes.
    */
   private resolverFor(resource: string): OwnershipResolver | undefined {
     if (!this.resolvers.has(resource)) {
       let found: unknown;
       try {
-        found = this.moduleRef.get(ownershipResolverToken(resource), { strict: false });
-      } catch {
+        found = this.providers.find(ownershipResolverToken(resource));
+      } catch (error) {
+        if (error instanceof AmbiguousProviderError) throw error;
         found = undefined;
       }
       const usable = typeof (found as Partial<OwnershipResolver> | undefined)?.owns === 'function';
@@ -150,7 +145,7 @@ export class RoutePlanRegistry implements OnModuleInit {
 
   private compile(authorization: AuthorizationCompiler, rateLimits: RateLimitCompiler, problems: AuditFinding[]): void {
     const routePaths = new RoutePaths(this.appConfig);
-    const flows = new FlowCompiler(this.reflector, this.moduleRef);
+    const flows = new FlowCompiler(this.reflector, this.providers);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type | undefined;
       if (!controller || !wrapper.instance) continue;
