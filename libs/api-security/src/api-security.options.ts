@@ -1,3 +1,7 @@
+import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
+import { findUnknownOptions } from './api-security-options.unknown-keys';
+import { ApiSecurityConfigError } from './errors/api-security-config.error';
+import { ConfigErrorCode } from './errors/config-codes';
 import { checkStoreCapacityOptions, type SecurityStoreOptions } from './store/security-store.factory';
 import { resolveOutagePolicy } from './store/store-outage.policy';
 import {
@@ -42,6 +46,8 @@ import {
   type OutboundOptions,
   type ResolvedOutboundOptions,
 } from './outbound/outbound.options';
+
+export { ApiSecurityConfigError } from './errors/api-security-config.error';
 
 /** Signing algorithms the library accepts. `none` and every other algorithm are refused. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -283,14 +289,6 @@ export interface ResolvedApiSecurityOptions {
   problemTypeBase: string;
 }
 
-/** Thrown at boot when options are invalid; the message lists every problem with its fix. */
-export class ApiSecurityConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid ApiSecurityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ApiSecurityConfigError';
-  }
-}
-
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 /** `/docs`, `/api/docs`: segments of plain characters, none of them `.` or `..`. */
 const DOCUMENTATION_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~-]+)+$/;
@@ -325,8 +323,14 @@ function checkVerificationKeys(keys: unknown, algorithm: AsymmetricJwtAlgorithm,
   });
 }
 
-/** Validates options and fills in defaults. Throws {@link ApiSecurityConfigError}. */
+/**
+ * Validates options and fills in defaults. Throws {@link ApiSecurityConfigError}: with code
+ * `ERR_CONFIG_UNKNOWN_OPTION` when a key is not an option (checked first, because the value checks
+ * would otherwise judge the defaults the misspelt key left in place), else `ERR_CONFIG_INVALID_OPTION`.
+ */
 export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}): ResolvedApiSecurityOptions {
+  const unknown = findUnknownOptions(options, API_SECURITY_OPTIONS_SCHEMA);
+  if (unknown.length > 0) throw new ApiSecurityConfigError(unknown, ConfigErrorCode.UNKNOWN_OPTION);
   const problems: string[] = [];
   const production = options.production ?? process.env.NODE_ENV === 'production';
   const jwt = options.jwt ?? {};

@@ -6,6 +6,9 @@
 export { ApiSecurityModule } from './api-security.module';
 export type { ApiSecurityModuleExtras } from './api-security.module-definition';
 export { API_SECURITY_OPTIONS, ApiSecurityConfigError } from './api-security.options';
+export { ConfigErrorCode } from './errors/config-codes';
+export { RouteAuditError } from './pipeline/route-audit.error';
+export type { AuditFinding } from './pipeline/route-plan';
 export type {
   ApiSecurityModuleOptions,
   AuditOptions,
