@@ -2,8 +2,8 @@ import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
 import { findUnknownOptions } from './api-security-options.unknown-keys';
 import { ApiSecurityConfigError } from './errors/api-security-config.error';
 import { ConfigErrorCode } from './errors/config-codes';
-import { checkStoreCapacityOptions, type SecurityStoreOptions } from './store/security-store.factory';
-import { resolveOutagePolicy } from './store/store-outage.policy';
+import type { SecurityStoreOptions } from './store/security-store.factory';
+import { checkStoreOptions } from './store/store-options.check';
 import {
   resolveRateLimitOptions,
   type RateLimitOptions,
@@ -384,13 +384,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   }
 
   const store: SecurityStoreOptions = options.store ?? { type: 'memory' };
-  checkStoreCapacityOptions(store, problems);
-  if (store.type !== 'memory' && store.type !== 'redis') {
-    problems.push(`store.type must be 'memory' or 'redis'.`);
-  } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {
-    problems.push('store.url must be a redis:// or rediss:// URL when store.type is redis.');
-  }
-  resolveOutagePolicy(store.onUnavailable, problems);
+  checkStoreOptions(store, problems);
 
   const hardening = options.hardening ?? {};
   const bodyLimitBytes = parseByteSize(hardening.bodyLimit ?? '100kb');
