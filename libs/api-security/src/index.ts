@@ -77,6 +77,8 @@ export type {
 } from './authorization/ownership-resolver';
 export { pagination } from './authorization/pagination';
 export type { Pagination, PaginationOptions } from './authorization/pagination';
+export { PaginationQuery } from './authorization/pagination.query';
+export type { PaginationParams } from './authorization/pagination.query';
 export type { RolesOptions } from './properties/roles.options';
 
 // Object properties (OWASP API3)
