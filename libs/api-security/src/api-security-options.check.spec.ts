@@ -1,5 +1,5 @@
 import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
-import { findUnknownOptions } from './api-security-options.unknown-keys';
+import { findInvalidOptionValues, findUnknownOptions } from './api-security-options.check';
 
 const check = (options: unknown): string[] => findUnknownOptions(options, API_SECURITY_OPTIONS_SCHEMA);
 
@@ -73,5 +73,30 @@ describe('findUnknownOptions', () => {
 
   it("does not look inside values whose keys are the application's (role names, tier names, resolver)", () => {
     expect(check({ roles: { hierarchy: { anyRole: ['x'] } }, rateLimit: { tiers: { anyTier: '1/1s' } } })).toEqual([]);
+  });
+});
+
+describe('findInvalidOptionValues', () => {
+  const invalid = (options: unknown): string[] => findInvalidOptionValues(options, API_SECURITY_OPTIONS_SCHEMA);
+
+  it('runs the check declared beside each given key, at any depth, and never on defaults', () => {
+    expect(invalid({})).toEqual([]);
+    expect(
+      invalid({
+        jwt: { issuer: ' ', accessTokenTtlSeconds: 0, clockToleranceSeconds: 61, algorithm: 'none' },
+        hardening: { cors: { origins: ['https://ok.example', '*'] }, documentationPaths: ['/docs/'] },
+        requestLimits: { maxDepth: 257 },
+        audit: { mode: 'loose' },
+      }),
+    ).toEqual([
+      'jwt.issuer must be a non-empty string.',
+      'jwt.accessTokenTtlSeconds must be a positive whole number of seconds (got 0).',
+      'jwt.clockToleranceSeconds must be a whole number from 0 to 60.',
+      'jwt.algorithm "none" is not supported: use one of ES256, RS256, EdDSA, HS256.',
+      'hardening.cors.origins has "*": list exact origins like https://app.example.com.',
+      `hardening.documentationPaths has "/docs/": use a path prefix like '/api/docs' (leading slash, no trailing slash, no wildcard, query or dot segment).`,
+      'requestLimits.maxDepth must be a whole number from 1 to 256.',
+      "audit.mode must be 'strict' or 'warn'.",
+    ]);
   });
 });
