@@ -52,6 +52,13 @@ describe('findUnknownOptions', () => {
     ]);
   });
 
+  it('points to the same key at another level when it was given at the wrong one', () => {
+    expect(check({ secret: 'x'.repeat(32), hardening: { origins: ['https://a.example'] } })).toEqual([
+      'Unknown option "secret"; did you mean "jwt.secret"?',
+      'Unknown option "hardening.origins"; did you mean "hardening.cors.origins"?',
+    ]);
+  });
+
   it('lists the valid keys when no key is close', () => {
     expect(check({ requestLimits: { depthOfNesting: 3 } })).toEqual([
       'Unknown option "requestLimits.depthOfNesting"; the options under "requestLimits" are: maxDepth, maxKeys, maxArrayLength, maxStringLength.',
@@ -60,7 +67,7 @@ describe('findUnknownOptions', () => {
 
   it('checks store keys against the chosen store type', () => {
     expect(check({ store: { type: 'memory', url: 'redis://x' } })).toEqual([
-      'Unknown option "store.url" for store.type \'memory\'; the options under "store" are: type, onUnavailable, maxEntries, maxCounterEntries, whenCountersFull.',
+      'Unknown option "store.url" for store.type \'memory\'; it is an option of another type.',
     ]);
     expect(check({ store: { type: 'redis', url: 'redis://x', keyprefix: 'p:' } })).toEqual([
       'Unknown option "store.keyprefix" for store.type \'redis\'; did you mean "store.keyPrefix"?',

@@ -57,20 +57,59 @@ function walk(value: unknown, shape: OptionShape, path: string, visit: Visitor):
   }
 }
 
+/** Every declared key's full path (`jwt.secret`, `store.url`), to find a key given at the wrong level. */
+function declaredPaths(shape: OptionShape, path: string, out: string[]): string[] {
+  switch (shape.kind) {
+    case 'object':
+      for (const [key, child] of Object.entries(shape.keys)) {
+        out.push(join(path, key));
+        declaredPaths(child, join(path, key), out);
+      }
+      break;
+    case 'variants':
+      for (const variant of Object.values(shape.variants)) declaredPaths(variant, path, out);
+      break;
+    case 'map':
+      declaredPaths(shape.values, join(path, '<name>'), out);
+      break;
+    case 'array':
+      declaredPaths(shape.items, `${path}[]`, out);
+      break;
+    case 'value':
+      break;
+  }
+  return out;
+}
+
 /**
  * Every key of `options` that `schema` does not declare, one sentence each naming the full path
- * of the key and, when one is close, the valid key that was probably meant.
+ * of the key and the valid key that was probably meant: a close sibling (`ratelimit` for
+ * `rateLimit`), else the same name at another level (`secret` for `jwt.secret`), else the list of
+ * valid keys there.
  */
 export function findUnknownOptions(options: unknown, schema: ObjectShape): string[] {
   const problems: string[] = [];
+  let everywhere: string[] | undefined;
   walk(options, schema, '', {
     unknownKey(key, shape, path, hint) {
       const known = Object.keys(shape.keys);
-      const suggestion = closestMatch(key, known);
+      const sibling = closestMatch(key, known);
+      everywhere ??= [...new Set(declaredPaths(schema, '', []))];
+      const where = join(path, key);
+      const elsewhere =
+        sibling === undefined
+          ? everywhere.find(
+              (declared) => declared !== where && declared.toLowerCase().endsWith(`.${key.toLowerCase()}`),
+            )
+          : undefined;
       problems.push(
-        suggestion !== undefined
-          ? `Unknown option "${join(path, key)}"${hint}; did you mean "${join(path, suggestion)}"?`
-          : `Unknown option "${join(path, key)}"${hint}; the options ${path === '' ? 'of ApiSecurityModule' : `under "${path}"`} are: ${known.join(', ')}.`,
+        hint !== '' && everywhere.includes(where)
+          ? `Unknown option "${where}"${hint}; it is an option of another type.`
+          : sibling !== undefined
+            ? `Unknown option "${where}"${hint}; did you mean "${join(path, sibling)}"?`
+            : elsewhere !== undefined
+              ? `Unknown option "${where}"${hint}; did you mean "${elsewhere}"?`
+              : `Unknown option "${where}"${hint}; the options ${path === '' ? 'of ApiSecurityModule' : `under "${path}"`} are: ${known.join(', ')}.`,
       );
     },
     leaf: () => undefined,
