@@ -1,5 +1,6 @@
 import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
 import { findInvalidOptionValues, findUnknownOptions } from './api-security-options.check';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
 import { ApiSecurityConfigError } from './errors/api-security-config.error';
 import { ConfigErrorCode } from './errors/config-codes';
 import type { SecurityStoreOptions } from './store/security-store.factory';
@@ -48,8 +49,6 @@ import {
 } from './outbound/outbound.options';
 
 export { ApiSecurityConfigError } from './errors/api-security-config.error';
-
-import { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
 
 /** An older public key that still verifies access tokens after a key rotation. */

@@ -1,4 +1,3 @@
-import { memoryStoreProblems } from './store-options.check';
 import { performance } from 'node:perf_hooks';
 import type {
   ConsumeRequest,
@@ -23,6 +22,7 @@ import { BLOCK_SUFFIX } from './consume.keys';
 import { classifyKey, isAnonymousOverflowKey } from './key-purpose';
 import { MemorySpace, type EntryOwner, type MemoryEntry } from './memory-space';
 import { StoreFullError } from './store-full.error';
+import { memoryStoreProblems } from './store-options.check';
 
 /** What a request answers when the counter it needs cannot be stored: 429 or 503. */
 export type CountersFullPolicy = 'tooManyRequests' | 'serviceUnavailable';

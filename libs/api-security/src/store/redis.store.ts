@@ -1,9 +1,3 @@
-import {
-  redisAllowEvictingProblem,
-  redisKeyPrefixProblem,
-  redisTimeoutProblem,
-  redisUrlProblem,
-} from './store-options.check';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { BLOCK_SUFFIX } from './consume.keys';
@@ -27,6 +21,12 @@ import {
   assertValue,
 } from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
+import {
+  redisAllowEvictingProblem,
+  redisKeyPrefixProblem,
+  redisTimeoutProblem,
+  redisUrlProblem,
+} from './store-options.check';
 
 /** Options of a `RedisSecurityStore` that creates its own connection. */
 export interface RedisSecurityStoreOptions {
