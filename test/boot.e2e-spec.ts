@@ -1,6 +1,14 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
-import { ApiSecurityModule, Public, RouteInventoryService } from '@api-security/nestjs';
+import {
+  ApiSecurityConfigError,
+  ApiSecurityModule,
+  ConfigErrorCode,
+  Public,
+  RouteAuditError,
+  RouteInventoryService,
+  type ApiSecurityModuleOptions,
+} from '@api-security/nestjs';
 import { StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
 import { createApp } from './utils/create-app';
 
@@ -68,13 +76,65 @@ describe('boot', () => {
     ).rejects.toThrow(/jwt\.refreshTokenTtlSeconds must be a positive whole number/);
   });
 
-  it('fails the boot in strict mode when a route shadows another, naming both', async () => {
+  it.each(['express', 'fastify'] as const)(
+    'refuses to start on %s with a misspelt top-level key, naming it and the closest valid key',
+    async (adapter) => {
+      const boot = createApp(adapter, {
+        // A plain object, as it would come from a config file: the compiler cannot catch the typo there.
+        imports: [ApiSecurityModule.forRoot(JSON.parse('{"ratelimit":{"enabled":false}}') as ApiSecurityModuleOptions)],
+        controllers: [ThingsController],
+      });
+      await expect(boot).rejects.toBeInstanceOf(ApiSecurityConfigError);
+      await expect(boot).rejects.toMatchObject({
+        code: ConfigErrorCode.UNKNOWN_OPTION,
+        message: expect.stringContaining('Unknown option "ratelimit"; did you mean "rateLimit"?') as unknown,
+      });
+    },
+  );
+
+  it('refuses to start with a misspelt nested key from forRootAsync, naming its full path', async () => {
+    const boot = createApp('fastify', {
+      imports: [
+        ApiSecurityModule.forRootAsync({
+          useFactory: () =>
+            ({ rateLimit: { tiers: { default: { limit: '100/60s', blocks: '5m' } } } }) as ApiSecurityModuleOptions,
+        }),
+      ],
+      controllers: [ThingsController],
+    });
+    await expect(boot).rejects.toMatchObject({
+      code: 'ERR_CONFIG_UNKNOWN_OPTION',
+      problems: ['Unknown option "rateLimit.tiers.default.blocks"; did you mean "rateLimit.tiers.default.block"?'],
+    });
+  });
+
+  it('refuses invalid values with the invalid-option code', async () => {
     await expect(
       createApp('express', {
-        imports: [ApiSecurityModule.forRoot({})],
-        controllers: [FirstController, ShadowController],
+        imports: [ApiSecurityModule.forRoot({ jwt: { clockToleranceSeconds: 600 } })],
+        controllers: [ThingsController],
       }),
-    ).rejects.toThrow(/GET \/api\/a\/same: ShadowController\.second is shadowed by FirstController\.first/);
+    ).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID_OPTION' });
+  });
+
+  it('fails the boot in strict mode when a route shadows another, naming both', async () => {
+    const boot = createApp('express', {
+      imports: [ApiSecurityModule.forRoot({})],
+      controllers: [FirstController, ShadowController],
+    });
+    await expect(boot).rejects.toThrow(
+      /GET \/api\/a\/same: ShadowController\.second is shadowed by FirstController\.first/,
+    );
+    await expect(boot).rejects.toBeInstanceOf(RouteAuditError);
+    await expect(boot).rejects.toMatchObject({
+      code: 'ERR_CONFIG_ROUTE_AUDIT',
+      findings: [
+        {
+          route: 'GET /api/a/same',
+          message: expect.stringContaining('ShadowController.second is shadowed by FirstController.first') as unknown,
+        },
+      ],
+    });
   });
 
   it('only warns in warn mode', async () => {

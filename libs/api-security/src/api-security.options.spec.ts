@@ -107,6 +107,27 @@ describe('resolveApiSecurityOptions', () => {
     expect(refused('open')).toContain("store.onUnavailable must be 'failClosed', 'failOpen' or an object");
   });
 
+  it('refuses an unknown key before judging values, with its own code and the closest valid key', () => {
+    let thrown: unknown;
+    try {
+      // The misspelt key would leave rate limiting at its default; the bad tier must not be judged.
+      resolveApiSecurityOptions({ ratelimit: { enabled: false }, jwt: { clockToleranceSeconds: 600 } } as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ApiSecurityConfigError);
+    expect(thrown).toMatchObject({
+      code: 'ERR_CONFIG_UNKNOWN_OPTION',
+      problems: ['Unknown option "ratelimit"; did you mean "rateLimit"?'],
+    });
+  });
+
+  it('gives invalid values the invalid-option code', () => {
+    expect(() => resolveApiSecurityOptions({ jwt: { clockToleranceSeconds: 600 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INVALID_OPTION' }),
+    );
+  });
+
   it('parses body limits', () => {
     expect(resolveApiSecurityOptions({ hardening: { bodyLimit: '1mb' } }).hardening.bodyLimitBytes).toBe(1048576);
     expect(resolveApiSecurityOptions({ hardening: { bodyLimit: 2048 } }).hardening.bodyLimitBytes).toBe(2048);

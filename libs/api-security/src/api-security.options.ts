@@ -1,5 +1,10 @@
-import { checkStoreCapacityOptions, type SecurityStoreOptions } from './store/security-store.factory';
-import { resolveOutagePolicy } from './store/store-outage.policy';
+import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
+import { findInvalidOptionValues, findUnknownOptions } from './api-security-options.check';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
+import { ApiSecurityConfigError } from './errors/api-security-config.error';
+import { ConfigErrorCode } from './errors/config-codes';
+import type { SecurityStoreOptions } from './store/security-store.factory';
+import { checkStoreOptions } from './store/store-options.check';
 import {
   resolveRateLimitOptions,
   type RateLimitOptions,
@@ -48,10 +53,8 @@ import {
   type ResolvedOutboundOptions,
 } from './outbound/outbound.options';
 
-/** Signing algorithms the library accepts. `none` and every other algorithm are refused. */
-export const JWT_ALGORITHMS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
-/** A signing algorithm the library accepts: `ES256`, `RS256`, `EdDSA` or `HS256`. */
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export { ApiSecurityConfigError } from './errors/api-security-config.error';
+export { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
 
 /** An older public key that still verifies access tokens after a key rotation. */
 export interface JwtVerificationKey {
@@ -297,24 +300,6 @@ export interface ResolvedApiSecurityOptions {
   problemTypeBase: string;
 }
 
-/** Thrown at boot when options are invalid; the message lists every problem with its fix. */
-export class ApiSecurityConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid ApiSecurityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ApiSecurityConfigError';
-  }
-}
-
-const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
-/** `/docs`, `/api/docs`: segments of plain characters, none of them `.` or `..`. */
-const DOCUMENTATION_PATH = /^(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~-]+)+$/;
-
-function positiveInt(value: unknown, name: string, problems: string[]): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
-    problems.push(`${name} must be a positive whole number of seconds (got ${String(value)}).`);
-  }
-}
-
 function checkVerificationKeys(keys: unknown, algorithm: AsymmetricJwtAlgorithm, problems: string[]): void {
   if (keys === undefined) return;
   if (!Array.isArray(keys)) {
@@ -339,15 +324,19 @@ function checkVerificationKeys(keys: unknown, algorithm: AsymmetricJwtAlgorithm,
   });
 }
 
-/** Validates options and fills in defaults. Throws {@link ApiSecurityConfigError}. */
+/**
+ * Validates options and fills in defaults. Throws {@link ApiSecurityConfigError}: with code
+ * `ERR_CONFIG_UNKNOWN_OPTION` when a key is not an option (checked first, because the value checks
+ * would otherwise judge the defaults the misspelt key left in place), else `ERR_CONFIG_INVALID_OPTION`.
+ */
 export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}): ResolvedApiSecurityOptions {
-  const problems: string[] = [];
+  const unknown = findUnknownOptions(options, API_SECURITY_OPTIONS_SCHEMA);
+  if (unknown.length > 0) throw new ApiSecurityConfigError(unknown, ConfigErrorCode.UNKNOWN_OPTION);
+  // Each key's own value check is declared beside it in the schema; what follows compares options.
+  const problems = findInvalidOptionValues(options, API_SECURITY_OPTIONS_SCHEMA);
   const production = options.production ?? process.env.NODE_ENV === 'production';
   const jwt = options.jwt ?? {};
   const algorithm = jwt.algorithm ?? 'ES256';
-  if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) {
-    problems.push(`jwt.algorithm "${String(algorithm)}" is not supported: use one of ${JWT_ALGORITHMS.join(', ')}.`);
-  }
   if (algorithm === 'HS256') {
     if (jwt.secret === undefined)
       problems.push('jwt.secret is required with HS256: give a random secret of 32+ bytes.');
@@ -380,27 +369,10 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       if (problem) problems.push(problem);
     }
   }
-  positiveInt(jwt.accessTokenTtlSeconds, 'jwt.accessTokenTtlSeconds', problems);
-  positiveInt(jwt.refreshTokenTtlSeconds, 'jwt.refreshTokenTtlSeconds', problems);
   const tolerance = jwt.clockToleranceSeconds ?? 5;
-  if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 60) {
-    problems.push('jwt.clockToleranceSeconds must be a whole number from 0 to 60.');
-  }
-  for (const name of ['issuer', 'audience'] as const) {
-    const value = jwt[name];
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
-      problems.push(`jwt.${name} must be a non-empty string.`);
-    }
-  }
 
   const store: SecurityStoreOptions = options.store ?? { type: 'memory' };
-  checkStoreCapacityOptions(store, problems);
-  if (store.type !== 'memory' && store.type !== 'redis') {
-    problems.push(`store.type must be 'memory' or 'redis'.`);
-  } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {
-    problems.push('store.url must be a redis:// or rediss:// URL when store.type is redis.');
-  }
-  resolveOutagePolicy(store.onUnavailable, problems);
+  checkStoreOptions(store, problems);
 
   const hardening = options.hardening ?? {};
   const bodyLimitBytes = parseByteSize(hardening.bodyLimit ?? '100kb');
@@ -410,32 +382,17 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   let cors: Required<CorsOptions> | undefined;
   if (hardening.cors) {
     const origins = hardening.cors.origins ?? [];
-    for (const origin of origins) {
-      if (origin === '*' || !ORIGIN.test(origin)) {
-        problems.push(`hardening.cors.origins has "${origin}": list exact origins like https://app.example.com.`);
-      }
-    }
-    positiveInt(hardening.cors.maxAgeSeconds, 'hardening.cors.maxAgeSeconds', problems);
     cors = {
-      origins: origins.map((o) => o.toLowerCase()),
+      origins: origins.map((o) => String(o).toLowerCase()),
       credentials: hardening.cors.credentials ?? false,
       maxAgeSeconds: hardening.cors.maxAgeSeconds ?? 600,
     };
-  }
-  positiveInt(hardening.hstsMaxAgeSeconds, 'hardening.hstsMaxAgeSeconds', problems);
-  for (const path of hardening.documentationPaths ?? []) {
-    if (typeof path !== 'string' || !DOCUMENTATION_PATH.test(path)) {
-      problems.push(
-        `hardening.documentationPaths has ${JSON.stringify(path)}: use a path prefix like '/api/docs' (leading slash, no trailing slash, no wildcard, query or dot segment).`,
-      );
-    }
   }
 
   const sessions = resolveSessionOptions(options.sessions, problems);
   const apiKeys = resolveApiKeyOptions(options.apiKeys, problems);
 
   const mode = options.audit?.mode ?? 'strict';
-  if (mode !== 'strict' && mode !== 'warn') problems.push(`audit.mode must be 'strict' or 'warn'.`);
   const alerts = resolveThresholdAlerts(options.audit?.alerts, problems);
   const accountHash = resolveAccountHashKey(options.audit?.accountHashKey, jwt, production, problems);
   const ipTruncation = resolveIpTruncation(options.audit?.ipTruncation, problems);
@@ -443,7 +400,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   const roles = resolveRolesOptions(options.roles, problems);
   const credentialFields = resolveCredentialFieldOptions(options.credentialFields, problems);
   const rateLimit = resolveRateLimitOptions(options.rateLimit, problems);
-  const requestLimits = resolveRequestLimits(options.requestLimits, problems);
+  const requestLimits = resolveRequestLimits(options.requestLimits);
   const outbound = resolveOutboundOptions(options.outbound, problems);
 
   if (problems.length > 0) throw new ApiSecurityConfigError(problems);

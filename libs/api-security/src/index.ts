@@ -6,6 +6,9 @@
 export { ApiSecurityModule } from './api-security.module';
 export type { ApiSecurityModuleExtras } from './api-security.module-definition';
 export { API_SECURITY_OPTIONS, ApiSecurityConfigError } from './api-security.options';
+export { ConfigErrorCode } from './errors/config-codes';
+export { RouteAuditError } from './pipeline/route-audit.error';
+export type { AuditFinding } from './pipeline/route-plan';
 export type {
   ApiSecurityModuleOptions,
   AuditOptions,
@@ -103,6 +106,8 @@ export type {
 } from './authorization/ownership-resolver';
 export { pagination } from './authorization/pagination';
 export type { Pagination, PaginationOptions } from './authorization/pagination';
+export { PaginationQuery } from './authorization/pagination.query';
+export type { PaginationParams } from './authorization/pagination.query';
 export type { RolesOptions } from './properties/roles.options';
 export { DEFAULT_CREDENTIAL_FIELDS } from './properties/credential-fields';
 export type { CredentialFieldOptions } from './properties/credential-fields';

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { CurrentPrincipal, Owns, pagination, type SecurityPrincipal } from '@api-security/nestjs';
+import { CurrentPrincipal, Owns, type SecurityPrincipal } from '@api-security/nestjs';
 import { ApiPagination } from '@api-security/nestjs/swagger';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { CreateOrderDto } from './create-order.dto';
 import { toOrderView, type OrderView } from './order-view';
+import { OrdersPage } from './orders-page.query';
 import { OrdersService } from './orders.service';
 
 @Controller({ path: 'orders', version: '1' })
@@ -19,12 +20,10 @@ export class OrdersController {
   @ApiPagination()
   async list(
     @CurrentPrincipal() principal: SecurityPrincipal,
-    @Query('limit') limit?: string,
-    @Query('offset') offset?: string,
+    @Query() page: OrdersPage,
   ): Promise<{ items: OrderView[]; total: number; limit: number; offset: number }> {
-    const page = pagination(limit, offset);
-    const [orders, total] = await this.orders.listOwn(principal, page.take, page.skip);
-    return { items: orders.map(toOrderView), total, limit: page.take, offset: page.skip };
+    const [orders, total] = await this.orders.listOwn(principal, page.limit, page.offset);
+    return { items: orders.map(toOrderView), total, limit: page.limit, offset: page.offset };
   }
 
   @Get(':id')

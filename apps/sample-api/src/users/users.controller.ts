@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Query } from '@nestjs/common';
-import { CurrentPrincipal, Owns, pagination, Roles, type SecurityPrincipal } from '@api-security/nestjs';
+import { CurrentPrincipal, Owns, Roles, type SecurityPrincipal } from '@api-security/nestjs';
 import { ApiPagination } from '@api-security/nestjs/swagger';
 import { ApiIdParam } from '../docs/api-id-param.decorator';
 import { UpdateUserDto } from './update-user.dto';
 import type { UserProfile } from './user-profile';
 import { UserView } from './user.view';
+import { UsersPage } from './users-page.query';
 import { UsersService } from './users.service';
 
 /** Who may do what is declared, not coded: ownership, roles and field policies live in decorators. */
@@ -20,13 +21,9 @@ export class UsersController {
   @Get()
   @ApiPagination()
   @Roles('manager')
-  async list(
-    @Query('limit') limit?: string,
-    @Query('offset') offset?: string,
-  ): Promise<{ items: UserView[]; total: number; limit: number; offset: number }> {
-    const page = pagination(limit, offset);
-    const { users, total } = await this.users.list(page.take, page.skip);
-    return { items: users.map((u) => UserView.from(u)), total, limit: page.take, offset: page.skip };
+  async list(@Query() page: UsersPage): Promise<{ items: UserView[]; total: number; limit: number; offset: number }> {
+    const { users, total } = await this.users.list(page.limit, page.offset);
+    return { items: users.map((u) => UserView.from(u)), total, limit: page.limit, offset: page.offset };
   }
 
   @Get(':id')

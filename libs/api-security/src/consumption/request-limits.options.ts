@@ -28,32 +28,22 @@ export interface RequestLimitOptions {
 
 export type ResolvedRequestLimits = Readonly<Required<RequestLimitOptions>>;
 
-const BOUNDS: Readonly<Record<keyof RequestLimitOptions, readonly [number, number, number]>> = {
-  maxDepth: [32, 1, 256],
-  maxKeys: [1000, 1, 1_000_000],
-  maxArrayLength: [1000, 1, 1_000_000],
-  maxStringLength: [100_000, 1, 100_000_000],
-};
+const DEFAULTS: ResolvedRequestLimits = Object.freeze({
+  maxDepth: 32,
+  maxKeys: 1000,
+  maxArrayLength: 1000,
+  maxStringLength: 100_000,
+});
 
-/** Validates `requestLimits`; each problem names the option and its range. */
-export function resolveRequestLimits(
-  options: RequestLimitOptions | undefined,
-  problems: string[],
-): ResolvedRequestLimits {
-  const given = (options ?? {}) as Record<string, unknown>;
-  const resolved: Record<string, number> = {};
-  for (const key of Object.keys(given)) {
-    if (!(key in BOUNDS))
-      problems.push(`requestLimits.${key} is not an option: use ${Object.keys(BOUNDS).join(', ')}.`);
-  }
-  for (const [key, [fallback, min, max]] of Object.entries(BOUNDS)) {
-    const value = given[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-      problems.push(`requestLimits.${key} must be a whole number from ${min} to ${max}.`);
-      resolved[key] = fallback;
-    } else {
-      resolved[key] = value;
-    }
-  }
-  return Object.freeze(resolved) as ResolvedRequestLimits;
+/**
+ * Fills in the defaults of `requestLimits`. Each limit's range is checked at boot beside its
+ * declaration in `api-security-options.schema.ts`.
+ */
+export function resolveRequestLimits(options: RequestLimitOptions | undefined): ResolvedRequestLimits {
+  return Object.freeze({
+    maxDepth: options?.maxDepth ?? DEFAULTS.maxDepth,
+    maxKeys: options?.maxKeys ?? DEFAULTS.maxKeys,
+    maxArrayLength: options?.maxArrayLength ?? DEFAULTS.maxArrayLength,
+    maxStringLength: options?.maxStringLength ?? DEFAULTS.maxStringLength,
+  });
 }

@@ -44,6 +44,9 @@ describe('deployment misconfiguration check', () => {
 
   it('refuses to start by default, or warns when asked', () => {
     expect(() => checkDeployment(production, { swaggerUi: true })).toThrow(ApiSecurityConfigError);
+    expect(() => checkDeployment(production, { swaggerUi: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIG_INSECURE_DEPLOYMENT' }),
+    );
     const warnings: string[] = [];
     expect(
       checkDeployment(production, { swaggerUi: true }, { mode: 'warn', warn: (m) => warnings.push(m) }),

@@ -1,4 +1,5 @@
 import { ApiSecurityConfigError, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { ConfigErrorCode } from '../errors/config-codes';
 
 /** Facts about the application around the module, which only the application knows. */
 export interface DeploymentFacts {
@@ -17,7 +18,7 @@ export interface DeploymentFacts {
 /** Options of {@link checkDeployment}. */
 export interface DeploymentCheckOptions {
   /**
-   * `refuse` throws {@link ApiSecurityConfigError} listing every finding; `warn` hands each to `warn`.
+   * `refuse` throws {@link ApiSecurityConfigError} (code `ERR_CONFIG_INSECURE_DEPLOYMENT`) listing every finding; `warn` hands each to `warn`.
    * @default 'refuse'
    */
   mode?: 'refuse' | 'warn';
@@ -91,7 +92,9 @@ export function checkDeployment(
 ): string[] {
   const findings = findMisconfigurations(options, facts);
   if (findings.length === 0) return findings;
-  if ((check.mode ?? 'refuse') === 'refuse') throw new ApiSecurityConfigError(findings);
+  if ((check.mode ?? 'refuse') === 'refuse') {
+    throw new ApiSecurityConfigError(findings, ConfigErrorCode.INSECURE_DEPLOYMENT);
+  }
   const warn = check.warn ?? ((message: string) => console.warn(message));
   for (const finding of findings) warn(`Insecure production setting: ${finding}`);
   return findings;

@@ -2,8 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 
 /**
- * Documents the `limit` and `offset` query parameters that `pagination()` validates, with the same
- * bounds (OWASP API4: no unbounded list). Pass the same `max` as to `pagination()`.
+ * Documents the `limit` and `offset` query parameters that `pagination()` (or a `PaginationQuery` DTO) validates, with the same
+ * bounds (OWASP API4: no unbounded list). Pass the same `max` as to `pagination()` or `PaginationQuery()`.
  */
 export function ApiPagination(options: { max?: number } = {}): MethodDecorator {
   const max = options.max ?? 100;

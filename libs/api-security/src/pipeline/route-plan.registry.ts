@@ -13,7 +13,9 @@ import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 import { AmbiguousProviderError, AppProviderIndex } from '../common/app-provider.index';
+import { ConfigErrorCode } from '../errors/config-codes';
 import { BootAudit } from './boot-audit';
+import { RouteAuditError } from './route-audit.error';
 import { methodName, modulePathOf, RoutePaths } from './route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
 import { compileChain } from './security-chain';
@@ -69,22 +71,12 @@ export class RoutePlanRegistry implements OnModuleInit {
       problems,
     );
     // Malformed limits are errors in every audit mode: there is no safe way to guess what was meant.
-    if (problems.length > 0) throw new Error(RoutePlanRegistry.report(problems));
+    if (problems.length > 0) throw new RouteAuditError(problems, ConfigErrorCode.INVALID_ROUTE_DECLARATION);
     const findings = this.audit.run(this.all, { knownRoles: roles.known });
     if (findings.length === 0) return;
-    const message = RoutePlanRegistry.report(findings);
-    if (this.options.audit.mode === 'strict') throw new Error(message);
-    this.logger.warn(message);
-  }
-
-  /** One line per offending route, its findings joined, so a long report still reads route by route. */
-  private static report(findings: readonly AuditFinding[]): string {
-    const byRoute = new Map<string, string[]>();
-    for (const finding of findings) {
-      byRoute.set(finding.route, [...(byRoute.get(finding.route) ?? []), finding.message]);
-    }
-    const lines = [...byRoute].map(([route, messages]) => `  - ${route}: ${messages.join(' ')}`).join('\n');
-    return `Route security audit found ${findings.length} problem(s) on ${byRoute.size} route(s):\n${lines}`;
+    const error = new RouteAuditError(findings);
+    if (this.options.audit.mode === 'strict') throw error;
+    this.logger.warn(error.message);
   }
 
   /** The plan for a controller method (see {@link routeFor}), or undefined for a route never seen at boot. */

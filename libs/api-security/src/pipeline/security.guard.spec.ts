@@ -73,7 +73,7 @@ function writes(): WritePolicyStep {
 
 /** The body checks every guard runs; rate limiting stays off (no plan here has `rateLimit`). */
 function limits(): RequestLimitsStep {
-  return new RequestLimitsStep({ requestLimits: resolveRequestLimits(undefined, []) } as ResolvedApiSecurityOptions);
+  return new RequestLimitsStep({ requestLimits: resolveRequestLimits(undefined) } as ResolvedApiSecurityOptions);
 }
 
 const request = (authorization?: string): SecurityRequest => ({

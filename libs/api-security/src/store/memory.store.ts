@@ -22,6 +22,7 @@ import { BLOCK_SUFFIX } from './consume.keys';
 import { classifyKey, isAnonymousOverflowKey } from './key-purpose';
 import { MemorySpace, type EntryOwner, type MemoryEntry } from './memory-space';
 import { StoreFullError } from './store-full.error';
+import { memoryStoreProblems } from './store-options.check';
 
 /** What a request answers when the counter it needs cannot be stored: 429 or 503. */
 export type CountersFullPolicy = 'tooManyRequests' | 'serviceUnavailable';
@@ -80,22 +81,11 @@ export class MemorySecurityStore implements SecurityStore {
   private readonly now: () => number;
 
   constructor(options: MemorySecurityStoreOptions = {}) {
+    const problems = memoryStoreProblems(options, (field) => field);
+    if (problems.length > 0) throw new TypeError(`MemorySecurityStore: ${problems.join(' ')}`);
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 2) {
-      throw new TypeError(`MemorySecurityStore: maxEntries must be an integer >= 2, got ${String(maxEntries)}.`);
-    }
     const maxCounters = options.maxCounterEntries ?? Math.floor(maxEntries / 2);
-    if (!Number.isSafeInteger(maxCounters) || maxCounters < 1 || maxCounters >= maxEntries) {
-      throw new TypeError(
-        `MemorySecurityStore: maxCounterEntries must be an integer from 1 to maxEntries - 1 (the rest is kept for security records), got ${String(maxCounters)}.`,
-      );
-    }
-    const policy: unknown = options.whenCountersFull ?? 'tooManyRequests';
-    if (policy !== 'tooManyRequests' && policy !== 'serviceUnavailable') {
-      throw new TypeError(
-        `MemorySecurityStore: whenCountersFull must be 'tooManyRequests' or 'serviceUnavailable', got ${String(policy)}.`,
-      );
-    }
+    const policy = options.whenCountersFull ?? 'tooManyRequests';
     this.countersFullStatus = policy === 'tooManyRequests' ? 429 : 503;
     this.counters = new MemorySpace(
       maxCounters,

@@ -21,6 +21,12 @@ import {
   assertValue,
 } from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
+import {
+  redisAllowEvictingProblem,
+  redisKeyPrefixProblem,
+  redisTimeoutProblem,
+  redisUrlProblem,
+} from './store-options.check';
 
 /** Options of a `RedisSecurityStore` that creates its own connection. */
 export interface RedisSecurityStoreOptions {
@@ -308,11 +314,9 @@ export class RedisSecurityStore implements SecurityStore {
   constructor(options: RedisSecurityStoreOptions);
   constructor(clientOrOptions: Redis | RedisSecurityStoreOptions, clientOptions: RedisSecurityStoreClientOptions = {}) {
     const common = clientOrOptions instanceof Redis ? clientOptions : clientOrOptions;
-    const allow: unknown = common?.allowEvictingPolicy ?? false;
-    if (typeof allow !== 'boolean') {
-      throw new TypeError('RedisSecurityStore: allowEvictingPolicy must be true or false.');
-    }
-    this.allowEvictingPolicy = allow;
+    const allow: unknown = common?.allowEvictingPolicy;
+    refuse(redisAllowEvictingProblem(allow, bare));
+    this.allowEvictingPolicy = allow === true;
     this.logger = common?.logger ?? new Logger('RedisSecurityStore');
     if (clientOrOptions instanceof Redis) {
       this.prefix = checkPrefix(clientOptions.keyPrefix);
@@ -327,10 +331,7 @@ export class RedisSecurityStore implements SecurityStore {
       this.connectDeadlineMs = (this.client.options.connectTimeout ?? 10_000) + commandTimeoutMs;
     } else {
       const options = clientOrOptions;
-      if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        // The URL itself is left out of the message: it may contain a password.
-        throw new TypeError('RedisSecurityStore: url must be a redis:// or rediss:// URL.');
-      }
+      refuse(redisUrlProblem(options?.url, bare));
       this.prefix = checkPrefix(options.keyPrefix);
       const connectTimeout = checkTimeout('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
       const commandTimeout = checkTimeout('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
@@ -650,22 +651,21 @@ function reconnectDelay(attempt: number): number {
   return Math.round(ceiling * (0.5 + Math.random() / 2));
 }
 
+const bare = (field: string): string => field;
+
+/** Throws the shared store-option sentence, naming the class, as a TypeError (a programming error). */
+function refuse(problem: string | undefined): void {
+  if (problem !== undefined) throw new TypeError(`RedisSecurityStore: ${problem}`);
+}
+
 function checkPrefix(prefix: string | undefined): string {
-  const value = prefix ?? DEFAULT_KEY_PREFIX;
-  if (typeof value !== 'string' || /[{}]/.test(value)) {
-    throw new TypeError(
-      'RedisSecurityStore: keyPrefix must be a string without "{" or "}" (hash tags belong in keys).',
-    );
-  }
-  return value;
+  refuse(redisKeyPrefixProblem(prefix, bare));
+  return prefix ?? DEFAULT_KEY_PREFIX;
 }
 
 function checkTimeout(name: string, value: number | undefined, fallback: number): number {
-  const ms = value ?? fallback;
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new TypeError(`RedisSecurityStore: ${name} must be a positive integer, got ${String(ms)}.`);
-  }
-  return ms;
+  refuse(redisTimeoutProblem(value, name, bare));
+  return value ?? fallback;
 }
 
 function isTimeout(error: unknown): boolean {

@@ -3,7 +3,9 @@ import { loadOptional } from '../common/optional-dependency';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';
-import { resolveOutagePolicy, type StoreOutagePolicies, type StoreOutagePolicy } from './store-outage.policy';
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { checkStoreOptions } from './store-options.check';
+import type { StoreOutagePolicies, StoreOutagePolicy } from './store-outage.policy';
 
 interface CommonStoreOptions {
   /**
@@ -71,13 +73,12 @@ export type SecurityStoreOptions = MemoryStoreOptions | RedisStoreOptions;
 /**
  * Builds the configured store. Redis is wrapped in a {@link ResilientSecurityStore} applying
  * `onUnavailable` to the counter purposes; memory is returned as is. Nothing connects until the first operation.
+ * @throws ApiSecurityConfigError when the options are invalid (the same sentences as at boot).
  */
 export function createSecurityStore(options: SecurityStoreOptions): SecurityStore {
   const problems: string[] = [];
-  resolveOutagePolicy(options?.onUnavailable, problems);
-  if (problems.length > 0) {
-    throw new Error(`Invalid option: ${problems.join(' ')}`);
-  }
+  checkStoreOptions(options, problems);
+  if (problems.length > 0) throw new ApiSecurityConfigError(problems);
   switch (options?.type) {
     case 'memory':
       return new MemorySecurityStore({
@@ -86,13 +87,6 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         whenCountersFull: options.whenCountersFull,
       });
     case 'redis': {
-      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        // The value is not echoed: a mistyped URL may still hold a real password.
-        throw new Error(
-          'Invalid option store.url: expected a URL starting with redis:// or rediss:// ' +
-            '(for example redis://localhost:6379, or rediss://user:password@host:6380 for TLS).',
-        );
-      }
       const { RedisSecurityStore } = loadOptional(
         'ioredis',
         "store: { type: 'redis' }",
@@ -110,37 +104,7 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
       return new ResilientSecurityStore(redis, { policy: options.onUnavailable });
     }
     default:
-      throw new Error(
-        `Invalid option store.type: expected 'memory' or 'redis', got ${String((options as { type?: unknown } | undefined)?.type)}.`,
-      );
-  }
-}
-
-/**
- * Boot checks of the options that bound memory or decide what an evicting Redis does, one sentence
- * per problem, naming the option.
- */
-export function checkStoreCapacityOptions(store: SecurityStoreOptions, problems: string[]): void {
-  if (store?.type === 'memory') {
-    const max = store.maxEntries ?? 1_000_000;
-    if (!Number.isSafeInteger(max) || max < 2) {
-      problems.push(`store.maxEntries must be an integer >= 2, got ${String(store.maxEntries)}.`);
-      return;
-    }
-    const counters = store.maxCounterEntries;
-    if (counters !== undefined && (!Number.isSafeInteger(counters) || counters < 1 || counters >= max)) {
-      problems.push(
-        `store.maxCounterEntries must be an integer from 1 to store.maxEntries - 1 (the rest is kept for security records), got ${String(counters)}.`,
-      );
-    }
-    const full: unknown = store.whenCountersFull;
-    if (full !== undefined && full !== 'tooManyRequests' && full !== 'serviceUnavailable') {
-      problems.push(`store.whenCountersFull must be 'tooManyRequests' or 'serviceUnavailable', got ${String(full)}.`);
-    }
-  } else if (store?.type === 'redis') {
-    const allow: unknown = store.allowEvictingPolicy;
-    if (allow !== undefined && typeof allow !== 'boolean') {
-      problems.push(`store.allowEvictingPolicy must be true or false, got ${typeof allow}.`);
-    }
+      // checkStoreOptions refused every other type above.
+      throw new ApiSecurityConfigError([`store.type must be 'memory' or 'redis'.`]);
   }
 }

@@ -1,0 +1,16 @@
+import { ConfigErrorCode } from './config-codes';
+
+/**
+ * Thrown at boot when options are invalid; the message lists every problem with its fix, and
+ * `code` says which kind of problem it is (`ERR_CONFIG_UNKNOWN_OPTION`, `ERR_CONFIG_INVALID_OPTION`,
+ * `ERR_CONFIG_INSECURE_DEPLOYMENT`).
+ */
+export class ApiSecurityConfigError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    readonly code: ConfigErrorCode = ConfigErrorCode.INVALID_OPTION,
+  ) {
+    super(`Invalid ApiSecurityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ApiSecurityConfigError';
+  }
+}
