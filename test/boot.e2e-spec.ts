@@ -1,4 +1,4 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Logger, Module } from '@nestjs/common';
 import request from 'supertest';
 import { ApiSecurityModule, Public, RouteInventoryService } from '@api-security/nestjs';
 import { StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
@@ -77,12 +77,28 @@ describe('boot', () => {
     ).rejects.toThrow(/GET \/api\/a\/same: ShadowController\.second is shadowed by FirstController\.first/);
   });
 
-  it('only warns in warn mode', async () => {
-    const app = await createApp('express', {
-      imports: [ApiSecurityModule.forRoot({ audit: { mode: 'warn' } })],
-      controllers: [FirstController, ShadowController],
-    });
-    await app.close();
+  // Express only: Fastify itself refuses a second handler on the same method and path.
+  it('only warns in warn mode, naming both routes, and serves the first', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const app = await createApp('express', {
+        imports: [ApiSecurityModule.forRoot({ audit: { mode: 'warn' } })],
+        controllers: [FirstController, ShadowController],
+      });
+      try {
+        const findings = warn.mock.calls.map(([message]) => String(message)).filter((m) => /is shadowed by/.test(m));
+        expect(findings).toEqual([
+          expect.stringMatching(/GET \/api\/a\/same: ShadowController\.second is shadowed by FirstController\.first/),
+        ]);
+        const response = await request(app.getHttpServer()).get('/api/a/same');
+        expect(response.status).toBe(200);
+        expect(response.text).toBe('first');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('builds a route inventory of every route with its security decision', async () => {
