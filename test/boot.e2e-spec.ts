@@ -1,4 +1,4 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Logger, Module } from '@nestjs/common';
 import request from 'supertest';
 import {
   ApiSecurityConfigError,
@@ -137,12 +137,28 @@ describe('boot', () => {
     });
   });
 
-  it('only warns in warn mode', async () => {
-    const app = await createApp('express', {
-      imports: [ApiSecurityModule.forRoot({ audit: { mode: 'warn' } })],
-      controllers: [FirstController, ShadowController],
-    });
-    await app.close();
+  // Express only: Fastify itself refuses a second handler on the same method and path.
+  it('only warns in warn mode, naming both routes, and serves the first', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const app = await createApp('express', {
+        imports: [ApiSecurityModule.forRoot({ audit: { mode: 'warn' } })],
+        controllers: [FirstController, ShadowController],
+      });
+      try {
+        const findings = warn.mock.calls.map(([message]) => String(message)).filter((m) => /is shadowed by/.test(m));
+        expect(findings).toEqual([
+          expect.stringMatching(/GET \/api\/a\/same: ShadowController\.second is shadowed by FirstController\.first/),
+        ]);
+        const response = await request(app.getHttpServer()).get('/api/a/same');
+        expect(response.status).toBe(200);
+        expect(response.text).toBe('first');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('builds a route inventory of every route with its security decision', async () => {

@@ -15,6 +15,7 @@ import {
 import { ADAPTERS, createApp, type AdapterKind } from './utils/create-app';
 import { expectProblem } from './utils/problem';
 import { onSecurityEvent } from './utils/security-events';
+import { describeWithServices } from './support/services';
 
 const user = () => `u-${randomUUID()}`;
 
@@ -308,8 +309,7 @@ describe('sensitive flows at boot', () => {
   });
 });
 
-if (process.env.REDIS_URL) {
-  const url = process.env.REDIS_URL;
+describeWithServices('sensitive flows over Redis', ['redis'], ({ redis: url }) => {
   describe('sensitive flows on two instances sharing Redis', () => {
     let first: INestApplication;
     let second: INestApplication;
@@ -384,6 +384,4 @@ if (process.env.REDIS_URL) {
       );
     });
   });
-} else {
-  it('needs REDIS_URL (.ci/run sets it)', () => expect(process.env.REDIS_URL).toBeUndefined());
-}
+});

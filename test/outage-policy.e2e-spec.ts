@@ -18,6 +18,7 @@ import { Accounts, tokenEndpointsApp } from './fixtures/token-endpoints.fixture'
 import { TcpProxy } from './support/tcp-proxy';
 import { createApp, type AdapterKind } from './utils/create-app';
 import { expectProblem } from './utils/problem';
+import { describeWithServices } from './support/services';
 
 const PASSWORD = 'correct horse battery staple';
 const PARALLEL = 30;
@@ -55,8 +56,8 @@ async function eventually(attempt: () => Promise<unknown>, withinMs = 5000): Pro
   }
 }
 
-if (process.env.REDIS_URL) {
-  const target = new URL(process.env.REDIS_URL);
+describeWithServices('outage policy over Redis', ['redis'], ({ redis: redisUrl }) => {
+  const target = new URL(redisUrl);
   const targetHost = target.hostname.replace(/^\[|\]$/g, '');
   const targetPort = Number(target.port || 6379);
 
@@ -200,8 +201,4 @@ if (process.env.REDIS_URL) {
       expect(statuses(after)).toEqual([201, ...Array<number>(PARALLEL - 1).fill(409)]);
     });
   });
-} else {
-  it('runs the outage-policy suites only with REDIS_URL (.ci/run sets it)', () => {
-    expect(process.env.REDIS_URL).toBeUndefined();
-  });
-}
+});

@@ -23,6 +23,7 @@ import { LimitedController } from './fixtures/rate-limit.fixture';
 import { ADAPTERS, createApp, type AdapterKind } from './utils/create-app';
 import { expectProblem } from './utils/problem';
 import { onSecurityEvent } from './utils/security-events';
+import { describeWithServices } from './support/services';
 
 /*
  * The general tiers are one budget per principal (per IP when anonymous) across every route, with
@@ -240,9 +241,7 @@ describe.each(ADAPTERS)('a limited client is refused before its API key is looke
   });
 });
 
-if (process.env.REDIS_URL) {
-  const url = process.env.REDIS_URL;
-
+describeWithServices('rate-limit budget over Redis', ['redis'], ({ redis: url }) => {
   describe('one budget and the pre-check on two instances sharing Redis (express + fastify)', () => {
     let apps: INestApplication[];
     let servers: Server[];
@@ -311,8 +310,4 @@ if (process.env.REDIS_URL) {
       expect(count(events, 'rate_limit.hit')).toBe(1);
     });
   });
-} else {
-  describe('one budget and the pre-check on two instances sharing Redis', () => {
-    it('needs REDIS_URL (.ci/run sets it)', () => expect(process.env.REDIS_URL).toBeUndefined());
-  });
-}
+});

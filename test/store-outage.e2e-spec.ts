@@ -5,6 +5,7 @@ import { TcpProxy } from './support/tcp-proxy';
 import { unusedPort } from './support/unused-port';
 import { StaticTokenAuthenticator, ThingsController } from './fixtures/foundation.fixture';
 import { createApp } from './utils/create-app';
+import { describeWithServices } from './support/services';
 
 const TIMEOUTS = { connectTimeoutMs: 300, commandTimeoutMs: 300 };
 
@@ -51,8 +52,8 @@ describe('shared state through the SecurityStore', () => {
     }
   });
 
-  if (process.env.REDIS_URL) {
-    const target = new URL(process.env.REDIS_URL);
+  describeWithServices('over Redis', ['redis'], ({ redis: redisUrl }) => {
+    const target = new URL(redisUrl);
 
     describe.each(['failClosed', 'failOpen'] as const)('Redis outage with policy %s', (policy) => {
       let proxy: TcpProxy;
@@ -100,9 +101,5 @@ describe('shared state through the SecurityStore', () => {
         );
       });
     });
-  } else {
-    it('runs the Redis outage suites only with REDIS_URL (.ci/run sets it)', () => {
-      expect(process.env.REDIS_URL).toBeUndefined();
-    });
-  }
+  });
 });

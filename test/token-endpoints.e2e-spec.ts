@@ -14,6 +14,7 @@ import {
 } from './fixtures/token-endpoints.fixture';
 import { ADAPTERS, createApp, type AdapterKind } from './utils/create-app';
 import { expectProblem } from './utils/problem';
+import { describeWithServices } from './support/services';
 
 const PASSWORD = 'correct horse battery staple';
 const LOGIN = '/api/v1/auth/login';
@@ -350,9 +351,7 @@ describe.each(ADAPTERS)('token endpoints with a login tier (%s)', (kind) => {
   });
 });
 
-if (process.env.REDIS_URL) {
-  const url = process.env.REDIS_URL;
-
+describeWithServices('token endpoints over Redis', ['redis'], ({ redis: url }) => {
   describe('token endpoints on two instances sharing Redis (express + fastify)', () => {
     const config = serverConfig('ES256');
     const accounts = new Accounts();
@@ -444,7 +443,4 @@ if (process.env.REDIS_URL) {
       expectProblem(await on(1).refresh(session.refreshToken), 401, ErrorCode.UNAUTHENTICATED);
     });
   });
-} else {
-  it('needs REDIS_URL for the two-instance suite (.ci/run sets it)', () =>
-    expect(process.env.REDIS_URL).toBeUndefined());
-}
+});

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { describeWithServices } from '../support/services';
 
 const PASSWORD = 'correct horse battery staple';
 const ADMIN = { email: 'root-audit@example.com', password: 'admin password for tests' };
@@ -146,7 +147,7 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
 });
 
 /** Needs a database two instances can share, which .ci/run provides (PostgreSQL). */
-if (process.env.DATABASE_URL) {
+describeWithServices('sample-api on PostgreSQL', ['postgres'], () => {
   describe('sample-api security events at shutdown (PostgreSQL)', () => {
     let reader: RunningSampleApp;
 
@@ -176,4 +177,4 @@ if (process.env.DATABASE_URL) {
       expect((res.body.items as { requestId: string | null }[]).map((e) => e.requestId)).toContain(requestId);
     });
   });
-}
+});

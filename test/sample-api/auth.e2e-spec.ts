@@ -4,6 +4,7 @@ import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { expectProblem } from '../utils/problem';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { describeWithServices, type Service } from '../support/services';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -235,38 +236,41 @@ describe(`sample-api authentication (${SAMPLE_DATABASE})`, () => {
     });
   });
 
-  // On the memory store and, when REDIS_URL is set, on Redis (two instances: two-instances.e2e-spec.ts).
-  const stores: [string, Record<string, string | undefined>][] = [['the memory store', { REDIS_URL: undefined }]];
-  if (process.env.REDIS_URL) stores.push(['Redis', {}]);
-  describe.each(stores)('a burst of 60 parallel logins on %s', (_store, env) => {
-    let burst: RunningSampleApp;
-    beforeAll(async () => {
-      burst = await startSampleApp({ LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_SECONDS: '60', ...env });
-    });
-    afterAll(() => burst.close());
+  // On the memory store and on Redis (two instances: two-instances.e2e-spec.ts).
+  const stores: [string, Record<string, string | undefined>, Service[]][] = [
+    ['the memory store', { REDIS_URL: undefined }, []],
+    ['Redis', {}, ['redis']],
+  ];
+  for (const [store, env, services] of stores)
+    describeWithServices(`a burst of 60 parallel logins on ${store}`, services, () => {
+      let burst: RunningSampleApp;
+      beforeAll(async () => {
+        burst = await startSampleApp({ LOGIN_MAX_FAILURES: '3', LOGIN_LOCKOUT_SECONDS: '60', ...env });
+      });
+      afterAll(() => burst.close());
 
-    it('checks at most LOGIN_MAX_FAILURES passwords; every other attempt, the right one included, gets 429', async () => {
-      const email = uniqueEmail('burst');
-      const created = await request(burst.app.getHttpServer())
-        .post('/api/v1/auth/register')
-        .send({ email, password: PASSWORD, name: 'Burst' });
-      expect(created.status).toBe(201);
-      const attempt = (password: string) =>
-        request(burst.app.getHttpServer()).post('/api/v1/auth/login').send({ email, password });
-      const passwords = Array.from({ length: 60 }, (_, i) => (i === 44 ? PASSWORD : `wrong password ${i}`));
-      const results = await Promise.all(passwords.map(attempt));
-      const statuses = results.map((res) => res.status);
-      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
-      expect(statuses[44]).toBe(429);
-      expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
-      for (const res of results.filter((r) => r.status === 429)) {
-        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-        expect(res.headers['content-type']).toMatch(/problem\+json/);
-      }
-      // Locked until the lockout ends, whatever password comes next.
-      expect((await attempt(PASSWORD)).status).toBe(429);
+      it('checks at most LOGIN_MAX_FAILURES passwords; every other attempt, the right one included, gets 429', async () => {
+        const email = uniqueEmail('burst');
+        const created = await request(burst.app.getHttpServer())
+          .post('/api/v1/auth/register')
+          .send({ email, password: PASSWORD, name: 'Burst' });
+        expect(created.status).toBe(201);
+        const attempt = (password: string) =>
+          request(burst.app.getHttpServer()).post('/api/v1/auth/login').send({ email, password });
+        const passwords = Array.from({ length: 60 }, (_, i) => (i === 44 ? PASSWORD : `wrong password ${i}`));
+        const results = await Promise.all(passwords.map(attempt));
+        const statuses = results.map((res) => res.status);
+        expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+        expect(statuses[44]).toBe(429);
+        expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+        for (const res of results.filter((r) => r.status === 429)) {
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+          expect(res.headers['content-type']).toMatch(/problem\+json/);
+        }
+        // Locked until the lockout ends, whatever password comes next.
+        expect((await attempt(PASSWORD)).status).toBe(429);
+      });
     });
-  });
 
   describe('refresh and logout', () => {
     it('rotates the refresh token; reusing a spent one kills the whole family', async () => {

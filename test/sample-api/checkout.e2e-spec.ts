@@ -5,6 +5,7 @@ import { solveProofOfWork, solvesProofOfWork } from '@api-security/nestjs/testin
 import { expectProblem } from '../utils/problem';
 import { onSecurityEvent } from '../utils/security-events';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { describeWithServices, type Service } from '../support/services';
 
 const PASSWORD = 'correct horse battery staple';
 const MAX_PER_HOUR = 3;
@@ -193,49 +194,52 @@ describe(`sample-api checkout (${SAMPLE_DATABASE})`, () => {
 });
 
 // The hourly limit is set above the burst here, so that only the challenge's single use decides.
-const stores: [string, Record<string, string | undefined>][] = [['the memory store', { REDIS_URL: undefined }]];
-if (process.env.REDIS_URL) stores.push(['Redis', {}]);
-describe.each(stores)(`sample-api checkout challenge under a burst (${SAMPLE_DATABASE}, %s)`, (_store, env) => {
-  let sample: RunningSampleApp;
-  const http = () => request(sample.app.getHttpServer());
+const stores: [string, Record<string, string | undefined>, Service[]][] = [
+  ['the memory store', { REDIS_URL: undefined }, []],
+  ['Redis', {}, ['redis']],
+];
+for (const [store, env, services] of stores)
+  describeWithServices(`sample-api checkout challenge under a burst (${SAMPLE_DATABASE}, ${store})`, services, () => {
+    let sample: RunningSampleApp;
+    const http = () => request(sample.app.getHttpServer());
 
-  beforeAll(async () => {
-    sample = await startSampleApp({ CHECKOUT_POW_DIFFICULTY: '2', CHECKOUT_MAX_PER_HOUR: '100', ...env });
-  });
-  afterAll(() => sample.close());
+    beforeAll(async () => {
+      sample = await startSampleApp({ CHECKOUT_POW_DIFFICULTY: '2', CHECKOUT_MAX_PER_HOUR: '100', ...env });
+    });
+    afterAll(() => sample.close());
 
-  it('accepts one of 40 parallel submissions of one solved challenge (each for its own order); 39 get 409', async () => {
-    const email = `burst-${randomUUID().slice(0, 8)}@example.com`;
-    expect((await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'B' })).status).toBe(
-      201,
-    );
-    const token = (await http().post('/api/v1/auth/login').send({ email, password: PASSWORD })).body
-      .accessToken as string;
-    const auth = { Authorization: `Bearer ${token}` };
-    const orders = await Promise.all(
-      Array.from({ length: 40 }, async () => {
-        const res = await http()
-          .post('/api/v1/orders')
-          .set(auth)
-          .send({ items: [{ sku: 'sku-1', quantity: 1 }] });
-        expect(res.status).toBe(201);
-        return res.body.id as string;
-      }),
-    );
-    const issued = (await http().get('/api/v1/checkout/challenge').set(auth)).body as Issued;
-    const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
-    const results = await Promise.all(
-      orders.map((orderId) =>
-        http().post('/api/v1/checkout').set(auth).send({ orderId, challenge: issued.challenge, nonce }),
-      ),
-    );
-    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-    const replays = results.filter((r) => r.status !== 201);
-    expect(replays).toHaveLength(39);
-    for (const res of replays) expectProblem(res, 409, ErrorCode.CHALLENGE_REUSED);
-    const paid = await Promise.all(
-      orders.map(async (id) => (await http().get(`/api/v1/orders/${id}`).set(auth)).body.status as string),
-    );
-    expect(paid.filter((status) => status === 'paid')).toHaveLength(1);
+    it('accepts one of 40 parallel submissions of one solved challenge (each for its own order); 39 get 409', async () => {
+      const email = `burst-${randomUUID().slice(0, 8)}@example.com`;
+      expect((await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: 'B' })).status).toBe(
+        201,
+      );
+      const token = (await http().post('/api/v1/auth/login').send({ email, password: PASSWORD })).body
+        .accessToken as string;
+      const auth = { Authorization: `Bearer ${token}` };
+      const orders = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const res = await http()
+            .post('/api/v1/orders')
+            .set(auth)
+            .send({ items: [{ sku: 'sku-1', quantity: 1 }] });
+          expect(res.status).toBe(201);
+          return res.body.id as string;
+        }),
+      );
+      const issued = (await http().get('/api/v1/checkout/challenge').set(auth)).body as Issued;
+      const nonce = solveProofOfWork(issued.challenge, issued.difficulty);
+      const results = await Promise.all(
+        orders.map((orderId) =>
+          http().post('/api/v1/checkout').set(auth).send({ orderId, challenge: issued.challenge, nonce }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      const replays = results.filter((r) => r.status !== 201);
+      expect(replays).toHaveLength(39);
+      for (const res of replays) expectProblem(res, 409, ErrorCode.CHALLENGE_REUSED);
+      const paid = await Promise.all(
+        orders.map(async (id) => (await http().get(`/api/v1/orders/${id}`).set(auth)).body.status as string),
+      );
+      expect(paid.filter((status) => status === 'paid')).toHaveLength(1);
+    });
   });
-});

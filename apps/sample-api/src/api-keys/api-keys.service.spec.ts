@@ -8,6 +8,7 @@ import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../databas
 import { UserEntity } from '../database/user.entity';
 import { ApiKeysService, MAX_ACTIVE_API_KEYS_PER_USER } from './api-keys.service';
 import { TypeOrmApiKeyResolver } from './typeorm-api-key.resolver';
+import { describeWithServices } from '../../../../test/support/services';
 
 async function saveUser(ds: DataSource, overrides: Partial<UserEntity> = {}): Promise<UserEntity> {
   const users = ds.getRepository(UserEntity);
@@ -207,13 +208,8 @@ describe('ApiKeysService on sql.js (in memory)', () => {
   suite(async () => inMemorySqljs());
 });
 
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl) {
+describeWithServices('ApiKeysService (DATABASE_URL)', ['postgres'], ({ postgres: databaseUrl }) => {
   describe('ApiKeysService on PostgreSQL', () => {
     suite(() => postgresSchema(databaseUrl), true);
   });
-} else {
-  it('needs DATABASE_URL (.ci/run sets it)', () => {
-    expect(process.env.DATABASE_URL).toBeUndefined();
-  });
-}
+});

@@ -6,6 +6,7 @@ import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../databas
 import { UserEntity } from '../database/user.entity';
 import { apiKeyGenerator } from './testing/api-key-generator';
 import { TypeOrmApiKeyResolver } from './typeorm-api-key.resolver';
+import { describeWithServices } from '../../../../test/support/services';
 
 function suite(create: () => Promise<IsolatedDatabase>): void {
   let database: IsolatedDatabase;
@@ -116,13 +117,8 @@ describe('TypeOrmApiKeyResolver on sql.js (in memory)', () => {
   suite(async () => inMemorySqljs());
 });
 
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl) {
+describeWithServices('TypeOrmApiKeyResolver (DATABASE_URL)', ['postgres'], ({ postgres: databaseUrl }) => {
   describe('TypeOrmApiKeyResolver on PostgreSQL', () => {
     suite(() => postgresSchema(databaseUrl));
   });
-} else {
-  it('needs DATABASE_URL (.ci/run sets it)', () => {
-    expect(process.env.DATABASE_URL).toBeUndefined();
-  });
-}
+});

@@ -7,6 +7,7 @@ import { DATABASE_ENTITIES } from './entities';
 import { DATABASE_MIGRATIONS } from './migrations';
 import { fileSqljs, inMemorySqljs, postgresSchema } from './testing/isolated-database';
 import { UserEntity } from './user.entity';
+import { describeWithServices } from '../../../../test/support/services';
 
 function expectMigratedNeverSynchronised(options: DataSourceOptions): void {
   expect(options.synchronize).toBe(false);
@@ -112,8 +113,7 @@ describe('sql.js DataSource', () => {
   });
 });
 
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl) {
+describeWithServices('PostgreSQL DataSource (DATABASE_URL)', ['postgres'], ({ postgres: databaseUrl }) => {
   describe('PostgreSQL DataSource', () => {
     it('initialises, migrates into its own schema only, and survives a restart', async () => {
       const database = await postgresSchema(databaseUrl);
@@ -159,8 +159,4 @@ if (databaseUrl) {
       }
     });
   });
-} else {
-  it('runs the PostgreSQL DataSource tests only when DATABASE_URL is set (.ci/run sets it)', () => {
-    expect(process.env.DATABASE_URL).toBeUndefined();
-  });
-}
+});

@@ -6,6 +6,7 @@ import { OrderEntity } from './order.entity';
 import { SecurityEventEntity } from './security-event.entity';
 import { fileSqljs, inMemorySqljs, type IsolatedDatabase, postgresSchema } from './testing/isolated-database';
 import { UserEntity } from './user.entity';
+import { describeWithServices } from '../../../../test/support/services';
 
 const TABLES = ['users', 'orders', 'api_keys', 'security_events'];
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -21,8 +22,14 @@ const targets: Target[] = [
   { label: 'sql.js (in memory)', persistent: false, create: async () => inMemorySqljs() },
   { label: 'sql.js (file)', persistent: true, create: async () => fileSqljs() },
 ];
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl) targets.push({ label: 'PostgreSQL', persistent: true, create: () => postgresSchema(databaseUrl) });
+
+/** Declares `body` on each sql.js target and on PostgreSQL (without DATABASE_URL: skipped locally, failing in CI). */
+function describeOnEachDatabase(title: string, body: (target: Target) => void): void {
+  describe.each(targets)(`${title} on $label`, body);
+  describeWithServices(`${title} on PostgreSQL`, ['postgres'], ({ postgres }) =>
+    body({ label: 'PostgreSQL', persistent: true, create: () => postgresSchema(postgres) }),
+  );
+}
 
 async function saveUser(ds: DataSource, overrides: Partial<UserEntity> = {}): Promise<UserEntity> {
   const users = ds.getRepository(UserEntity);
@@ -57,7 +64,7 @@ async function executedMigrations(ds: DataSource): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-describe.each(targets)('migrations on $label', ({ persistent, create }) => {
+describeOnEachDatabase('migrations', ({ persistent, create }) => {
   let database: IsolatedDatabase;
   let ds: DataSource;
 
@@ -310,7 +317,7 @@ describe.each(targets)('migrations on $label', ({ persistent, create }) => {
   }
 });
 
-describe.each(targets)('reverting migrations on $label', ({ create }) => {
+describeOnEachDatabase('reverting migrations', ({ create }) => {
   let database: IsolatedDatabase;
 
   beforeAll(async () => {
@@ -340,13 +347,7 @@ describe.each(targets)('reverting migrations on $label', ({ create }) => {
   });
 });
 
-if (!databaseUrl) {
-  it('runs the PostgreSQL migration suites only when DATABASE_URL is set (.ci/run sets it)', () => {
-    expect(process.env.DATABASE_URL).toBeUndefined();
-  });
-}
-
-describe.each(targets)('numbering the active API keys that existed before slots on $label', ({ create }) => {
+describeOnEachDatabase('numbering the active API keys that existed before slots', ({ create }) => {
   let database: IsolatedDatabase;
 
   beforeAll(async () => {

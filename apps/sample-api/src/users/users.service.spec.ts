@@ -5,6 +5,7 @@ import { inMemorySqljs, postgresSchema, type IsolatedDatabase } from '../databas
 import { UserEntity } from '../database/user.entity';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import { UsersService } from './users.service';
+import { describeWithServices } from '../../../../test/support/services';
 
 function suite(create: () => Promise<IsolatedDatabase>): void {
   let database: IsolatedDatabase;
@@ -90,9 +91,8 @@ describe('UsersService on sql.js (in memory)', () => {
   suite(async () => inMemorySqljs());
 });
 
-const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl) {
+describeWithServices('UsersService (DATABASE_URL)', ['postgres'], ({ postgres: databaseUrl }) => {
   describe('UsersService on PostgreSQL', () => {
     suite(() => postgresSchema(databaseUrl));
   });
-}
+});

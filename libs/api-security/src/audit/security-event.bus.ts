@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import type { IpTruncation } from './audit-privacy.options';
 import { truncateIp } from './ip-truncation';
 import { SECURITY_EVENT_SINKS, type SecurityEvent, type SecurityEventSink } from './security-event';
@@ -24,18 +25,21 @@ export function sanitizeForLog(value: string): string {
 export class SecurityEventBus {
   private readonly logger = new Logger('SecurityEvent');
   private readonly ipTruncation: Readonly<Required<IpTruncation>> | 'none';
+  private readonly now: SecurityClock;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @Optional() @Inject(SECURITY_EVENT_SINKS) private readonly sinks: readonly SecurityEventSink[] = [],
     @Optional() private readonly alerts?: ThresholdAlerts,
     @Optional() @Inject(API_SECURITY_OPTIONS) options?: ResolvedApiSecurityOptions,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
     this.ipTruncation = options?.audit.ipTruncation ?? 'none';
+    this.now = clock ?? systemClock;
   }
 
   emit(event: SecurityEvent): void {
-    const full = { ...event, occurredAt: event.occurredAt ?? Date.now() };
+    const full = { ...event, occurredAt: event.occurredAt ?? this.now() };
     const recorded = this.recorded(full);
     this.logger.log(sanitizeForLog(JSON.stringify(recorded)));
     for (const sink of this.sinks ?? []) {

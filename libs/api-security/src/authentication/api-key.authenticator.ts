@@ -2,12 +2,14 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus, sanitizeForLog } from '../audit/security-event.bus';
 import { AppProviderIndex } from '../common/app-provider.index';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { UnauthenticatedException } from '../errors/security.exception';
 import { ApiKeyService } from './api-key.service';
 import { API_KEY_RESOLVER, type ApiKeyResolver, type StoredApiKey } from './api-key.resolver';
@@ -42,6 +44,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
   /** undefined until looked up (once); null when the application registered none. */
   private resolver: ApiKeyResolver | null | undefined;
   private readonly pendingTouches = new Set<Promise<void>>();
+  private readonly now: SecurityClock;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
@@ -49,7 +52,9 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
     private readonly events: SecurityEventBus,
     private readonly providers: AppProviderIndex,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
+    this.now = clock ?? systemClock;
     this.header = options.apiKeys.header;
     this.throttle = new ApiKeyTouchThrottle(options.apiKeys.touchIntervalSeconds * 1000);
     callsCredentialGate(this);
@@ -101,7 +106,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
     if (!isUsable(stored)) throw this.refuse(request, 'invalid_record', prefix);
     // Anything but an explicit `false` counts as revoked: a resolver bug must not open the door.
     if (stored.revoked !== false) throw this.refuse(request, 'revoked', prefix, stored);
-    if (isExpired(stored.expiresAt, Date.now())) throw this.refuse(request, 'expired', prefix, stored);
+    if (isExpired(stored.expiresAt, this.now())) throw this.refuse(request, 'expired', prefix, stored);
 
     this.touch(resolver, stored.id);
     return {
@@ -135,7 +140,7 @@ export class ApiKeyAuthenticator implements Authenticator, OnApplicationBootstra
   /** Fire and forget: recording the last use must never slow down or fail the request. */
   private touch(resolver: ApiKeyResolver, id: string): void {
     if (typeof resolver.touch !== 'function' || !this.throttle.due(id, performance.now())) return;
-    const usedAt = new Date();
+    const usedAt = new Date(this.now());
     const pending: Promise<void> = Promise.resolve()
       .then(() => resolver.touch?.(id, usedAt))
       .then(

@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { base64url, CompactSign } from 'jose';
-import { resolveApiSecurityOptions, type JwtAlgorithm, type JwtOptions } from '../api-security.options';
+import {
+  resolveApiSecurityOptions,
+  type JwtAlgorithm,
+  type JwtOptions,
+  type ResolvedApiSecurityOptions,
+} from '../api-security.options';
 import { JwtKeyService } from './jwt-key.service';
 import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
 import { JwtRefusal, type JwtFailureReason } from './jwt-refusal';
@@ -25,6 +30,7 @@ interface Server {
   keys: JwtKeyService;
   verifier: JwtVerifier;
   signingKey: KeyObject | Uint8Array;
+  options: ResolvedApiSecurityOptions;
 }
 
 async function server(algorithm: JwtAlgorithm, extra: Partial<JwtOptions> = {}): Promise<Server> {
@@ -42,7 +48,7 @@ async function server(algorithm: JwtAlgorithm, extra: Partial<JwtOptions> = {}):
   }
   const options = resolveApiSecurityOptions({ jwt, production: false });
   const keys = await JwtKeyService.load(options, silent);
-  return { keys, verifier: new JwtVerifier(keys, options), signingKey };
+  return { keys, verifier: new JwtVerifier(keys, options), signingKey, options };
 }
 
 function claims(overrides: Members = {}): Members {
@@ -203,6 +209,19 @@ describe.each<JwtAlgorithm>(['ES256', 'RS256', 'EdDSA', 'HS256'])('JwtVerifier (
     ['an audience list without ours', () => ({ aud: ['a', 'b'] }), {}, 'wrong_audience'],
   ])('refuses a token with %s', async (_name, payload, header, reason) => {
     expect(reasonOf(await run(s.verifier, await signFor(s, payload(), header)))).toBe(reason);
+  });
+
+  it('reads exp, the iat bound and the cache from an injected SECURITY_CLOCK, not from Date.now', async () => {
+    let at = Date.now();
+    const clocked = new JwtVerifier(s.keys, s.options, () => at);
+    const token = await signFor(s); // valid for 60 s from now, 5 s tolerance
+    expect(reasonOf(await run(clocked, token))).toBe('accepted');
+    at += 120_000;
+    expect(reasonOf(await run(clocked, token))).toBe('expired');
+    expect(reasonOf(await run(s.verifier, token))).toBe('accepted');
+    // An hour back (on a verifier that has not cached it), the same token's iat lies in the future.
+    const early = Date.now() - 3_600_000;
+    expect(reasonOf(await run(new JwtVerifier(s.keys, s.options, () => early), token))).toBe('invalid_claims');
   });
 
   it('honours the clock tolerance for exp', async () => {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { webcrypto, type KeyObject } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type JwtAlgorithm, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
 import { JwtKeyService } from './jwt-key.service';
 import { isExpectedRefusal, JwtRefusal, refusalOf } from './jwt-refusal';
@@ -78,6 +79,7 @@ export class JwtVerifier {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly clockToleranceSeconds: number;
+  private readonly now: SecurityClock;
   /** HS256: the secret imported once for WebCrypto (jose would import a raw secret on every call). */
   private readonly cryptoKeys = new WeakMap<KeyObject, Promise<webcrypto.CryptoKey>>();
 
@@ -85,7 +87,9 @@ export class JwtVerifier {
   constructor(
     private readonly keys: JwtKeyService,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
+    this.now = clock ?? systemClock;
     const { jwt } = options;
     this.algorithm = keys.algorithm;
     this.issuer = jwt.issuer;
@@ -95,7 +99,7 @@ export class JwtVerifier {
 
   /** The principal of a token this instance already verified and that has not expired, else undefined. */
   cached(token: string): SecurityPrincipal | undefined {
-    return token.length <= MAX_ACCESS_TOKEN_LENGTH ? this.cache.get(token, Date.now() / 1000) : undefined;
+    return token.length <= MAX_ACCESS_TOKEN_LENGTH ? this.cache.get(token, this.now() / 1000) : undefined;
   }
 
   /**
@@ -116,15 +120,15 @@ export class JwtVerifier {
         audience: this.audience,
         clockTolerance: this.clockToleranceSeconds,
         requiredClaims: REQUIRED_CLAIMS,
-        // One clock (Date.now) for jose's exp/nbf, our iat check and the cache.
-        currentDate: new Date(Date.now()),
+        // One clock (SECURITY_CLOCK, else Date.now) for jose's exp/nbf, our iat check and the cache.
+        currentDate: new Date(this.now()),
       });
       principal = this.principalOf(payload);
     } catch (error) {
       if (!isExpectedRefusal(error)) this.logger.warn('Access-token verification failed unexpectedly.');
       throw refusalOf(error);
     }
-    this.cache.set(token as string, principal, Date.now() / 1000);
+    this.cache.set(token as string, principal, this.now() / 1000);
     return principal;
   }
 
@@ -151,7 +155,7 @@ export class JwtVerifier {
     const sid = optionalString(claims, 'sid');
     // An iat in the future would outlive a later "revoke everything" (issuedAt >= validAfter). Our
     // own iat can be up to a second ahead (rounded up past a revocation stamp), hence the +1.
-    if (iat > Date.now() / 1000 + this.clockToleranceSeconds + 1) throw new JwtRefusal('invalid_claims', 'iat');
+    if (iat > this.now() / 1000 + this.clockToleranceSeconds + 1) throw new JwtRefusal('invalid_claims', 'iat');
     if (exp <= iat) throw new JwtRefusal('invalid_claims', 'exp');
     return Object.freeze({
       id: sub,

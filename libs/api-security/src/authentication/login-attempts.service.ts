@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { AuditPseudonymizer } from '../audit/audit-pseudonymizer.service';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
@@ -13,7 +14,6 @@ import {
   clientBlockedUntilKey,
   clientFailuresKey,
 } from './login-attempts.keys';
-import { SESSION_CLOCK, type SessionClock } from './session.clock';
 
 const DAY_MS = 86_400_000;
 
@@ -56,7 +56,7 @@ export class LoginAttemptsService {
   private readonly maxFailures: number;
   private readonly lockoutMs: number;
   private readonly maxClientFailures: number;
-  private readonly now: SessionClock;
+  private readonly now: SecurityClock;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
@@ -64,12 +64,12 @@ export class LoginAttemptsService {
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     private readonly pseudonyms: AuditPseudonymizer,
-    @Optional() @Inject(SESSION_CLOCK) clock?: SessionClock,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
     this.maxFailures = options.sessions.maxFailures;
     this.lockoutMs = options.sessions.lockoutSeconds * 1000;
     this.maxClientFailures = options.sessions.maxFailuresPerIpPerDay;
-    this.now = clock ?? Date.now;
+    this.now = clock ?? systemClock;
   }
 
   /**

@@ -2,13 +2,13 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { issuedRefreshTokenKey, liveRefreshTokenKey, refreshFamilyKey } from './refresh-token.keys';
 import { userValidAfterKey } from './revocation.keys';
 import { RevocationService } from './revocation.service';
-import { SESSION_CLOCK, type SessionClock } from './session.clock';
 
 /** Start of every refresh token, so a leaked one is recognisable by secret scanners and in logs. */
 export const REFRESH_TOKEN_PREFIX = 'rt_';
@@ -95,7 +95,7 @@ export class RefreshTokenService {
   private readonly absoluteMs: number;
   private readonly idleMs: number;
   private readonly graceMs: number;
-  private readonly now: SessionClock;
+  private readonly now: SecurityClock;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
@@ -103,12 +103,12 @@ export class RefreshTokenService {
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     private readonly revocation: RevocationService,
-    @Optional() @Inject(SESSION_CLOCK) clock?: SessionClock,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
     this.absoluteMs = options.jwt.refreshTokenTtlSeconds * 1000;
     this.idleMs = Math.min(options.sessions.refreshIdleSeconds * 1000, this.absoluteMs);
     this.graceMs = options.sessions.refreshReuseGraceSeconds * 1000;
-    this.now = clock ?? Date.now;
+    this.now = clock ?? systemClock;
   }
 
   /** Starts a new family (a login session) for the user and returns its first token. */

@@ -7,6 +7,7 @@ import { RedisSecurityStore } from '../store/redis.store';
 import type { SecurityStore } from '../store/security-store';
 import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
 import { RevocationService } from './revocation.service';
+import { describeWithServices } from '../../../../test/support/services';
 
 const options = resolveApiSecurityOptions({
   jwt: { algorithm: 'HS256', secret: 'x'.repeat(32), clockToleranceSeconds: 5, refreshTokenTtlSeconds: 3600 },
@@ -176,12 +177,7 @@ function describeRevocation(name: string, createStore: () => SecurityStore): voi
 
 describeRevocation('MemorySecurityStore', () => new MemorySecurityStore());
 
-if (process.env.REDIS_URL) {
-  const url = process.env.REDIS_URL;
+describeWithServices('RevocationService over Redis', ['redis'], ({ redis: url }) => {
   const keyPrefix = `revocation-spec-${randomUUID()}:`;
   describeRevocation('RedisSecurityStore', () => new RedisSecurityStore({ url, keyPrefix }));
-} else {
-  describe('RevocationService on RedisSecurityStore', () => {
-    it('needs REDIS_URL (.ci/run sets it)', () => expect(process.env.REDIS_URL).toBeUndefined());
-  });
-}
+});

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SecurityEventBus } from '../audit/security-event.bus';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
@@ -42,13 +43,16 @@ export class RevocationService {
   private readonly validAfterTtlMs: number;
   private readonly accessTtlMs: number;
   private readonly sessionTtlMs: number;
+  private readonly now: SecurityClock;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @InjectSecurityStore('revocation') private readonly store: SecurityStore,
     private readonly events: SecurityEventBus,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
+    this.now = clock ?? systemClock;
     const { jwt } = options;
     this.toleranceMs = jwt.clockToleranceSeconds * 1000;
     // The stamp must outlive every credential issued before it: the longest of them is a refresh token.
@@ -68,7 +72,7 @@ export class RevocationService {
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
       throw new TypeError('RevocationService.revokeToken: expiresAt must be epoch seconds.');
     }
-    const ttlMs = Math.ceil(expiresAt * 1000 + this.toleranceMs - Date.now());
+    const ttlMs = Math.ceil(expiresAt * 1000 + this.toleranceMs - this.now());
     if (ttlMs > 0) await this.store.set(revokedJtiKey(userId, jti), '1', ttlMs);
     this.events.emit({ type: 'token.revoked', principalId: userId, reason: 'token', details: { tokenId: jti } });
   }
@@ -106,7 +110,7 @@ export class RevocationService {
     // The stamp is the first millisecond that is valid again. Credentials are compared with `<`, so
     // one issued in the very millisecond of the revocation (before it, as far as anyone can tell)
     // dies too, while issuers bump anything newer to the stamp itself.
-    await this.store.set(userValidAfterKey(userId), String(Date.now() + 1), this.validAfterTtlMs);
+    await this.store.set(userValidAfterKey(userId), String(this.now() + 1), this.validAfterTtlMs);
     this.events.emit({ type: 'token.revoked', principalId: userId, reason: 'all_for_user' });
   }
 

@@ -5,6 +5,6 @@ import { RefreshTokenService } from './refresh-token.service';
 
 /**
  * Providers of login sessions (refresh tokens, password hashing, brute-force protection),
- * registered and exported by ApiSecurityModule. `SESSION_CLOCK` is optional and not among them.
+ * registered and exported by ApiSecurityModule. `SECURITY_CLOCK` is optional and not among them.
  */
 export const SESSION_PROVIDERS: Provider[] = [RefreshTokenService, LoginAttemptsService, PasswordService];

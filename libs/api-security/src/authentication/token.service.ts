@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { JwtKeyService } from './jwt-key.service';
@@ -37,12 +38,17 @@ export interface IssuedAccessToken {
  */
 @Injectable()
 export class TokenService {
+  private readonly now: SecurityClock;
+
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     private readonly keys: JwtKeyService,
     @InjectSecurityStore('revocation') private readonly store: SecurityStore,
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
-  ) {}
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
+  ) {
+    this.now = clock ?? systemClock;
+  }
 
   /**
    * Signs a new access token. Reads the user's revocation stamp once, so that a token issued right
@@ -56,7 +62,7 @@ export class TokenService {
     const { issuer, audience, accessTokenTtlSeconds } = this.options.jwt;
 
     const stamp = await this.store.get(userValidAfterKey(sub));
-    const nowSeconds = Math.floor(Date.now() / 1000);
+    const nowSeconds = Math.floor(this.now() / 1000);
     const stampMs = stamp === null ? Number.NaN : Number(stamp);
     // Revocation compares iat*1000 < stamp, and iat has whole seconds: a floor(now) iat in the
     // second of the stamp would count as "before" it. An unreadable stamp is left to the verifier,

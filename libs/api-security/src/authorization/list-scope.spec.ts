@@ -8,6 +8,7 @@ import {
   seed,
   type OwnershipDatabase,
 } from './testing/ownership-entities';
+import { describeWithServices } from '../../../../test/support/services';
 
 const principal = (id: string, roles: string[] = ['user']): SecurityPrincipal => ({
   id,
@@ -78,12 +79,7 @@ describe('scopeToOwner', () => {
 
   describe('on sql.js (in memory)', () => scenarios(inMemoryDatabase));
 
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
-    describe('on PostgreSQL (isolated schema)', () => scenarios(() => postgresDatabase(url)));
-  } else {
-    it('needs DATABASE_URL (.ci/run sets it)', () => {
-      expect(process.env.DATABASE_URL).toBeUndefined();
-    });
-  }
+  describeWithServices('on PostgreSQL (isolated schema)', ['postgres'], ({ postgres }) =>
+    scenarios(() => postgresDatabase(postgres)),
+  );
 });

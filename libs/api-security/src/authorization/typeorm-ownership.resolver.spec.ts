@@ -10,6 +10,7 @@ import {
   type OwnershipDatabase,
 } from './testing/ownership-entities';
 import { TypeOrmOwnershipResolver } from './typeorm-ownership.resolver';
+import { describeWithServices } from '../../../../test/support/services';
 
 const principal = (id: string, roles: string[] = ['user']): SecurityPrincipal => ({
   id,
@@ -143,12 +144,7 @@ describe('TypeOrmOwnershipResolver', () => {
 
   describe('on sql.js (in memory)', () => scenarios(inMemoryDatabase));
 
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
-    describe('on PostgreSQL (isolated schema)', () => scenarios(() => postgresDatabase(url)));
-  } else {
-    it('needs DATABASE_URL (.ci/run sets it)', () => {
-      expect(process.env.DATABASE_URL).toBeUndefined();
-    });
-  }
+  describeWithServices('on PostgreSQL (isolated schema)', ['postgres'], ({ postgres }) =>
+    scenarios(() => postgresDatabase(postgres)),
+  );
 });

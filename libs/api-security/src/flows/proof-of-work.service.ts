@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { SecurityPrincipal } from '../authentication/security-principal';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
-import { FLOW_CLOCK, type FlowClock } from './flow.clock';
 import { challengeKey, challengeUsedKey } from './flow.keys';
 import type { FlowChallengePlan } from './flow-plan';
 import type { FlowRefusalReason } from './flow-refusal';
@@ -61,16 +61,16 @@ function parseRecord(text: string): ChallengeRecord | undefined {
  */
 @Injectable()
 export class ProofOfWorkService {
-  private readonly now: FlowClock;
+  private readonly now: SecurityClock;
   private challenges: Map<string, FlowChallengePlan> | undefined;
 
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @InjectSecurityStore('challenge') protected readonly store: SecurityStore,
     private readonly registry: RoutePlanRegistry,
-    @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
-    this.now = clock ?? (() => Date.now());
+    this.now = clock ?? systemClock;
   }
 
   /**

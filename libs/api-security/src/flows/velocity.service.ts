@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { sanitizeForLog } from '../audit/security-event.bus';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
-import { FLOW_CLOCK, type FlowClock } from './flow.clock';
 import { flowCooldownKey, flowCounterKey, type FlowScope } from './flow.keys';
 import type { FlowLimit, FlowPlan } from './flow-plan';
 import { FlowTicket, type FlowOutcome, type FlowSettler, type FlowSlot as Slot } from './flow-ticket';
@@ -38,13 +38,13 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 @Injectable()
 export class VelocityService implements FlowSettler {
   protected readonly logger = new Logger('ApiSecurity');
-  private readonly now: FlowClock;
+  private readonly now: SecurityClock;
 
   constructor(
     @InjectSecurityStore('velocity') protected readonly store: SecurityStore,
-    @Optional() @Inject(FLOW_CLOCK) clock?: FlowClock,
+    @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
-    this.now = clock ?? (() => Date.now());
+    this.now = clock ?? systemClock;
   }
 
   /**

@@ -1,14 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { SECURITY_CLOCK, type SecurityClock } from '../common/clock';
+import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../hardening/raw-http';
 import type { RoutePlan, DeprecationPlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
-
-/** The clock that decides whether a sunset has passed: the library's one clock. */
-export type DeprecationClock = SecurityClock;
-export const DEPRECATION_CLOCK = SECURITY_CLOCK;
 
 /** The slice of a response the step writes to (Node's ServerResponse). */
 interface HeaderSink {
@@ -24,10 +20,10 @@ interface HeaderSink {
 @Injectable()
 export class DeprecationStep implements SecurityStep {
   readonly name: string = 'deprecation';
-  private readonly now: DeprecationClock;
+  private readonly now: SecurityClock;
 
-  constructor(@Optional() @Inject(DEPRECATION_CLOCK) clock?: DeprecationClock) {
-    this.now = clock ?? Date.now;
+  constructor(@Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock) {
+    this.now = clock ?? systemClock;
   }
 
   appliesTo(plan: RoutePlan): boolean {

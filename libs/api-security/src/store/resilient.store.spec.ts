@@ -18,8 +18,7 @@ import { StoreFullError } from './store-full.error';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';
-
-const REDIS_URL = process.env.REDIS_URL;
+import { describeWithServices } from '../../../../test/support/services';
 
 /** A memory store that can be switched to failing like an unreachable backend (or with some other error). */
 class FlakyStore implements SecurityStore {
@@ -331,15 +330,9 @@ describe('ResilientSecurityStore', () => {
       () => new ResilientSecurityStore(new MemorySecurityStore(), { policy: policy as unknown as 'failOpen' }),
     ).toThrow(message);
   });
-
-  if (!REDIS_URL) {
-    it('needs REDIS_URL to run against Redis (set by .ci/run)', () => expect(process.env.REDIS_URL).toBeUndefined());
-  }
 });
 
-if (REDIS_URL) {
-  const redisUrl = REDIS_URL;
-
+describeWithServices('ResilientSecurityStore over Redis', ['redis'], ({ redis: redisUrl }) => {
   describeSecurityStoreConformance(
     'ResilientSecurityStore (failOpen over Redis)',
     () =>
@@ -452,4 +445,4 @@ if (REDIS_URL) {
       await expect(revocations.get(`${key}:jti`)).resolves.toBe('1');
     });
   });
-}
+});

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ConsoleLogger } from '@nestjs/common';
 import { MemorySecurityStore } from './memory.store';
 import { ResilientSecurityStore } from './resilient.store';
@@ -53,9 +54,38 @@ describe('createSecurityStore', () => {
     },
   );
 
-  it('accepts rediss:// URLs without connecting', async () => {
-    const store = createSecurityStore({ type: 'redis', url: 'rediss://user:pw@redis.invalid:6380' });
-    await store.close();
+  it('accepts rediss:// URLs without connecting, and speaks TLS once used', async () => {
+    // A plain TCP listener stands in for the server: it records what a client sends first.
+    const sockets: Socket[] = [];
+    let firstBytes: Promise<Buffer> | undefined;
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      firstBytes ??= new Promise((resolve) => socket.once('data', resolve));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const warn = jest.spyOn(ConsoleLogger.prototype, 'warn').mockImplementation(() => undefined);
+    const store = createSecurityStore({
+      type: 'redis',
+      url: `rediss://user:pw@127.0.0.1:${port}`,
+      connectTimeoutMs: 300,
+      commandTimeoutMs: 300,
+    });
+    try {
+      expect(store).toBeInstanceOf(ResilientSecurityStore);
+      // Creating the store opens nothing: an application boots even when Redis is not up yet.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(sockets.length).toBe(0);
+      // First use connects over TLS: the first byte is a TLS handshake record (0x16), not a RESP command.
+      await expect(store.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(sockets.length).toBeGreaterThan(0);
+      expect((await firstBytes)?.[0]).toBe(0x16);
+    } finally {
+      warn.mockRestore();
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('rejects an unknown outage policy, naming the option', () => {
