@@ -16,7 +16,7 @@ import type { RateLimitOptions, RateLimitTierOptions } from './consumption/rate-
 import type { RequestLimitOptions } from './consumption/request-limits.options';
 import type { CredentialFieldOptions } from './properties/credential-fields';
 import type { OutboundOptions } from './outbound/outbound.options';
-import type { RolesOptions } from './properties/roles.options';
+import type { RolesOptions } from './authorization/roles.options';
 import type { MemoryStoreOptions, RedisStoreOptions } from './store/security-store.factory';
 
 /**

@@ -15,7 +15,7 @@ import {
   type RequestLimitOptions,
   type ResolvedRequestLimits,
 } from './consumption/request-limits.options';
-import { parseByteSize } from './hardening/byte-size';
+import { parseByteSize } from './common/byte-size';
 import {
   resolveThresholdAlerts,
   type ResolvedThresholdAlertRule,
@@ -41,7 +41,7 @@ import {
   type ResolvedSessionOptions,
   type SessionOptions,
 } from './authentication/session.options';
-import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './properties/roles.options';
+import { resolveRolesOptions, type ResolvedRolesOptions, type RolesOptions } from './authorization/roles.options';
 import {
   resolveCredentialFieldOptions,
   type CredentialFieldOptions,

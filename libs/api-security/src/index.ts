@@ -104,11 +104,11 @@ export type {
   OwnershipResolverSource,
   OwnershipResolverValue,
 } from './authorization/ownership-resolver';
-export { pagination } from './authorization/pagination';
-export type { Pagination, PaginationOptions } from './authorization/pagination';
-export { PaginationQuery } from './authorization/pagination.query';
-export type { PaginationParams } from './authorization/pagination.query';
-export type { RolesOptions } from './properties/roles.options';
+export { pagination } from './consumption/pagination';
+export type { Pagination, PaginationOptions } from './consumption/pagination';
+export { PaginationQuery } from './consumption/pagination.query';
+export type { PaginationParams } from './consumption/pagination.query';
+export type { RolesOptions } from './authorization/roles.options';
 export { DEFAULT_CREDENTIAL_FIELDS } from './properties/credential-fields';
 export type { CredentialFieldOptions } from './properties/credential-fields';
 

@@ -1,5 +1,5 @@
 import type { SecurityRequest } from '../authentication/security-principal';
-import { rawRequest, requestPath } from '../hardening/raw-http';
+import { rawRequest, requestPath } from '../common/raw-http';
 import type { SecurityEvent } from './security-event';
 
 /**

@@ -1,4 +1,4 @@
-import { parseRate, RATE_FORMAT_HINT } from '../consumption/rate.parse';
+import { parseRate, RATE_FORMAT_HINT } from '../common/rate.parse';
 import { SECURITY_EVENT_TYPES, type SecurityEventType } from './security-event';
 
 /**

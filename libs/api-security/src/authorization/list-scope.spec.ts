@@ -7,7 +7,7 @@ import {
   postgresDatabase,
   seed,
   type OwnershipDatabase,
-} from './testing/ownership-entities';
+} from '../../spec-support/ownership-entities';
 import { describeWithServices } from '../../../../test/support/services';
 
 const principal = (id: string, roles: string[] = ['user']): SecurityPrincipal => ({

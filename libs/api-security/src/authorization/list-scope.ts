@@ -1,7 +1,7 @@
 import type { FindOptionsWhere, ObjectLiteral } from 'typeorm';
 import type { SecurityPrincipal } from '../authentication/security-principal';
-import { expandRoles } from '../properties/role-expansion';
-import { DEFAULT_ROLE_HIERARCHY } from '../properties/roles.options';
+import { expandRoles } from './role-expansion';
+import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
 
 /** The ownership rule of `@Owns`, applied to a list query. */
 export interface OwnerScopeOptions {

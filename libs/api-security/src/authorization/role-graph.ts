@@ -1,4 +1,4 @@
-import { expandRoles, isPseudoRole } from '../properties/role-expansion';
+import { expandRoles, isPseudoRole } from './role-expansion';
 
 /** Role → roles it includes, as configured in `roles.hierarchy`. */
 export type RoleHierarchyMap = Readonly<Record<string, readonly string[]>>;

@@ -8,7 +8,7 @@ import {
   postgresDatabase,
   seed,
   type OwnershipDatabase,
-} from './testing/ownership-entities';
+} from '../../spec-support/ownership-entities';
 import { TypeOrmOwnershipResolver } from './typeorm-ownership.resolver';
 import { describeWithServices } from '../../../../test/support/services';
 

@@ -1,5 +1,5 @@
 import type { RateLimitTierPlan } from '../pipeline/route-plan';
-import { parseDuration, parseRate, RATE_FORMAT_HINT } from './rate.parse';
+import { parseDuration, parseRate, RATE_FORMAT_HINT } from '../common/rate.parse';
 
 /** A tier given with its block duration. */
 export interface RateLimitTierOptions {

@@ -6,7 +6,7 @@ import { SecurityEventBus } from '../audit/security-event.bus';
 import type { SecurityRequest } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import { rawResponse } from '../hardening/raw-http';
+import { rawResponse } from '../common/raw-http';
 import type { RateLimitPlan, RoutePlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { setCredentialGate } from '../authentication/credential-gate';

@@ -1,4 +1,4 @@
-import { parseRate } from '../consumption/rate.parse';
+import { parseRate } from '../common/rate.parse';
 import type { FlowLimit } from './flow-plan';
 
 /** A flow limit may span a year (e.g. sign-ups per IP); longer is almost certainly a unit mistake. */

@@ -5,7 +5,7 @@ import { AppProviderIndex } from '../common/app-provider.index';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import { rawRequest, rawResponse } from '../hardening/raw-http';
+import { rawRequest, rawResponse } from '../common/raw-http';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { FLOW_ESCALATION, RefuseFlowEscalation, type FlowEscalation } from './flow-escalation';

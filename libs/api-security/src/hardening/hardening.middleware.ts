@@ -4,7 +4,7 @@ import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-se
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { CorsPolicy } from './cors.policy';
-import { rawRequest, rawResponse } from './raw-http';
+import { rawRequest, rawResponse } from '../common/raw-http';
 import { SecurityHeadersService } from './security-headers.service';
 
 /**

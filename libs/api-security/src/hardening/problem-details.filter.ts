@@ -7,7 +7,7 @@ import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../errors/problem-det
 import { SecurityException, type FieldError } from '../errors/security.exception';
 import { StoreFullError } from '../store/store-full.error';
 import { StoreUnavailableError } from '../store/store-unavailable.error';
-import { rawRequest, rawResponse, requestPath } from './raw-http';
+import { rawRequest, rawResponse, requestPath } from '../common/raw-http';
 import { SecurityHeadersService } from './security-headers.service';
 
 /** What {@link ProblemDetailsFilter.map} makes of an exception: the problem, and why (for the log). */

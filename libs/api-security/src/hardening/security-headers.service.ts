@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import { requestPath } from './raw-http';
+import { requestPath } from '../common/raw-http';
 import { assignRequestId, REQUEST_ID_HEADER } from './request-id';
 
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;

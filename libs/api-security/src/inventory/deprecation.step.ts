@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import { rawResponse } from '../hardening/raw-http';
+import { rawResponse } from '../common/raw-http';
 import type { RoutePlan, DeprecationPlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 

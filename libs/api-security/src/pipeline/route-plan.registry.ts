@@ -8,7 +8,7 @@ import { ownershipResolverToken, type OwnershipResolver } from '../authorization
 import { RoleGraph } from '../authorization/role-graph';
 import { BODY_LIMIT_METADATA } from '../consumption/body-limit.decorator';
 import { RateLimitCompiler } from '../consumption/rate-limit.compiler';
-import { parseByteSize } from '../hardening/byte-size';
+import { parseByteSize } from '../common/byte-size';
 import { FlowCompiler } from '../flows/flow.compiler';
 import { compileDeprecation, Deprecated } from '../inventory/deprecated.decorator';
 import { WritePolicyCompiler } from '../properties/write-policy.compiler';

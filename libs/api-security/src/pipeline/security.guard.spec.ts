@@ -1,5 +1,5 @@
-import { PrincipalRoles } from '../properties/principal-roles';
-import { DEFAULT_ROLE_HIERARCHY } from '../properties/roles.options';
+import { PrincipalRoles } from '../authorization/principal-roles';
+import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { WritePolicyStep } from '../properties/write-policy.step';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { resolveRequestLimits } from '../consumption/request-limits.options';

@@ -9,10 +9,10 @@ import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { Hidden } from './hidden.decorator';
 import { OwnedBy } from './owned-by.decorator';
-import { PrincipalRoles } from './principal-roles';
+import { PrincipalRoles } from '../authorization/principal-roles';
 import { ProjectionCompiler } from './projection.compiler';
 import { ResponseModel } from './response-model.decorator';
-import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
+import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { VisibleTo } from './visible-to.decorator';
 
 class Address {

@@ -3,7 +3,7 @@ import type { SecurityPrincipal } from '../authentication/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { CredentialTripwire } from './credential.tripwire';
-import { PrincipalRoles } from './principal-roles';
+import { PrincipalRoles } from '../authorization/principal-roles';
 import type { ValueProjector } from './projection.codegen';
 import type { ProjectionPlan } from './projection-plan';
 import { ProjectionCompiler } from './projection.compiler';

@@ -7,9 +7,9 @@ import { SecurityException } from '../errors/security.exception';
 import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
-import { PrincipalRoles } from './principal-roles';
+import { PrincipalRoles } from '../authorization/principal-roles';
 import { ProjectionCompiler } from './projection.compiler';
-import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
+import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { VisibleTo } from './visible-to.decorator';
 
 class Card {

@@ -4,8 +4,8 @@ import { OwnedBy } from './owned-by.decorator';
 import type { Audience } from './projection-plan';
 import { ProjectionCompiler } from './projection.compiler';
 import { ResponseModel } from './response-model.decorator';
-import { expandRoles } from './role-expansion';
-import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
+import { expandRoles } from '../authorization/role-expansion';
+import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { VisibleTo } from './visible-to.decorator';
 import { WritableBy } from './writable-by.decorator';
 

@@ -4,7 +4,7 @@ import { OwnedBy } from './owned-by.decorator';
 import { fieldCopier } from './projection.codegen';
 import type { Audience, ModelDescriptor, ProjectionPlan } from './projection-plan';
 import { ResponseModel } from './response-model.decorator';
-import { isPseudoRole } from './role-expansion';
+import { isPseudoRole } from '../authorization/role-expansion';
 import { declaredModels, fieldVisibilities, type ClassType, type FieldVisibility } from './visibility.metadata';
 
 /** Declared types that are values, not response classes. */

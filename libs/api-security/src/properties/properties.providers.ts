@@ -3,7 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
-import { PrincipalRoles } from './principal-roles';
+import { PrincipalRoles } from '../authorization/principal-roles';
 import { ProjectionCompiler } from './projection.compiler';
 import { WritePolicyCompiler } from './write-policy.compiler';
 import { WritePolicyStep } from './write-policy.step';

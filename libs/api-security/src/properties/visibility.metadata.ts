@@ -1,4 +1,4 @@
-import { isPseudoRole, PSEUDO_ROLES } from './role-expansion';
+import { isPseudoRole, PSEUDO_ROLES } from '../authorization/role-expansion';
 
 /** Who may read a property of a response model. */
 export type FieldVisibility =

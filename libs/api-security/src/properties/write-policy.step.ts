@@ -5,7 +5,7 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
-import { PrincipalRoles } from './principal-roles';
+import { PrincipalRoles } from '../authorization/principal-roles';
 import { findPrototypeKeys } from './prototype-keys';
 import { findForbiddenWrites } from './write-policy';
 import { eventContext } from '../audit/event-context';

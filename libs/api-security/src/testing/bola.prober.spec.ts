@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { probeBola } from './bola.prober';
-import { AS_A, AS_B, startKitApp } from './fixtures/kit.fixture';
+import { AS_A, AS_B, startKitApp } from '../../spec-support/kit.fixture';
 
 describe('probeBola', () => {
   let app: INestApplication;

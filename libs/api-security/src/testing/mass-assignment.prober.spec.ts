@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { WritePolicyCompiler } from '../properties/write-policy.compiler';
-import { AS_A, KitStore, startKitApp } from './fixtures/kit.fixture';
+import { AS_A, KitStore, startKitApp } from '../../spec-support/kit.fixture';
 import { probeMassAssignment, type MassAssignmentTarget } from './mass-assignment.prober';
 import { bodyRoutes } from './route-discovery';
 

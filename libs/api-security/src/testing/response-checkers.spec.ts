@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { AS_A, AS_B, startKitApp } from './fixtures/kit.fixture';
+import { AS_A, AS_B, startKitApp } from '../../spec-support/kit.fixture';
 import request from 'supertest';
 import type { HttpResponseLike } from './http-target';
 import { assertProblemDetails, checkProblemDetails } from './problem-details.checker';

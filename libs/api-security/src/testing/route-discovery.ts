@@ -5,7 +5,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import type { RoutePlan } from '../pipeline/route-plan';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
-import { expandRoles } from '../properties/role-expansion';
+import { expandRoles } from '../authorization/role-expansion';
 import type { WritePolicy } from '../properties/write-policy';
 import { WritePolicyCompiler } from '../properties/write-policy.compiler';
 
