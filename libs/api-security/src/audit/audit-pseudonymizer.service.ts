@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import { clientAddressKey } from '../consumption/client-address';
+import { clientAddressKey } from '../common/client-address';
 
 /**
  * Keyed pseudonyms (HMAC-SHA-256 under `audit.accountHashKey`) of the personal data that security

@@ -1,4 +1,4 @@
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import { rawRequest, requestPath } from '../common/raw-http';
 import type { SecurityEvent } from './security-event';
 

@@ -9,7 +9,7 @@ import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { API_KEY_RESOLVER, type ApiKeyResolver, type StoredApiKey } from './api-key.resolver';
 import { ApiKeyService } from './api-key.service';
 import { AUTHENTICATORS } from './authenticator';
-import type { SecurityRequest } from './security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 
 /** Collects every log line, so tests can prove no key ever reaches one. */
 class CapturingLogger implements LoggerService {

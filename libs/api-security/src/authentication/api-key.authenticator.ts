@@ -15,8 +15,8 @@ import { ApiKeyService } from './api-key.service';
 import { API_KEY_RESOLVER, type ApiKeyResolver, type StoredApiKey } from './api-key.resolver';
 import { ApiKeyTouchThrottle } from './api-key.touch-throttle';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
-import { callsCredentialGate, passCredentialGate } from './credential-gate';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import { eventContext } from '../audit/event-context';
 
 /** Why a presented key was refused, as reported in `authentication.failure` events. */

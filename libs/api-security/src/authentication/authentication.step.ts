@@ -4,8 +4,8 @@ import type { RoutePlan } from '../pipeline/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
 import { PrincipalCheckService } from './principal-check.service';
-import { passCredentialGate, runsCredentialGate } from './credential-gate';
-import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
+import { passCredentialGate, runsCredentialGate } from '../common/credential-gate';
+import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../common/security-principal';
 
 /**
  * The `authentication` step of the security guard: establishes the principal. Public routes skip

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 /**
  * One way of proving identity (bearer JWT, API key, …). The security guard asks each registered

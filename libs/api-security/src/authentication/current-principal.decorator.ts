@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from './security-principal';
+import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../common/security-principal';
 
 /**
  * Injects the authenticated {@link SecurityPrincipal} (undefined on a public route without credentials).

@@ -1,7 +1,7 @@
 import { errors as joseErrors } from 'jose';
 import { eventContext } from '../audit/event-context';
 import type { SecurityEvent } from '../audit/security-event';
-import type { SecurityRequest } from './security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 
 /** Why a bearer token was refused, as reported in `authentication.failure` events. */
 export type JwtFailureReason =

@@ -1,4 +1,4 @@
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { VerifiedTokenCache } from './jwt-verified-cache';
 
 function principal(id: string, expiresAt: number | undefined): SecurityPrincipal {

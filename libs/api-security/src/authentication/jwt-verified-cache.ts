@@ -1,4 +1,4 @@
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 
 interface Entry {
   readonly principal: SecurityPrincipal;

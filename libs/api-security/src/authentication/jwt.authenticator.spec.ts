@@ -10,7 +10,7 @@ import { JwtAuthenticator } from './jwt.authenticator';
 import { JwtKeyService } from './jwt-key.service';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
-import type { SecurityRequest } from './security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import { TokenService } from './token.service';
 
 const silent = { log: jest.fn(), error: jest.fn(), warn: jest.fn() };

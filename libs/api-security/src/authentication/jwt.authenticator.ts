@@ -3,11 +3,11 @@ import { SecurityEventBus } from '../audit/security-event.bus';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
 import { readBearerHeader } from './bearer-token';
-import { callsCredentialGate, passCredentialGate } from './credential-gate';
+import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 /**
  * Authenticates `Authorization: Bearer <access token>` through {@link JwtVerifier}, the one

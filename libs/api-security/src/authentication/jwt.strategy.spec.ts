@@ -14,7 +14,7 @@ import { JwtAuthenticator } from './jwt.authenticator';
 import { JWT_STRATEGY_NAME, JwtStrategy } from './jwt.strategy';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'unit-tests';

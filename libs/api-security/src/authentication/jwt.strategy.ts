@@ -7,7 +7,7 @@ import { JwtRefusal, refusalEvent } from './jwt-refusal';
 import { JWT_STRATEGY_NAME } from './jwt-strategy-name';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 export { JWT_STRATEGY_NAME };
 

@@ -11,7 +11,7 @@ import { JwtKeyService } from './jwt-key.service';
 import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
 import { JwtRefusal, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier, resolveVerificationKey } from './jwt.verifier';
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 
 type Members = Record<string, unknown>;
 const ISSUER = 'https://issuer.test';

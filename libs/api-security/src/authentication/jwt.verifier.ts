@@ -7,7 +7,7 @@ import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
 import { JwtKeyService } from './jwt-key.service';
 import { isExpectedRefusal, JwtRefusal, refusalOf } from './jwt-refusal';
 import { VerifiedTokenCache } from './jwt-verified-cache';
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 
 /** How many verified tokens each instance remembers (about 1 KB each for our tokens). */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;

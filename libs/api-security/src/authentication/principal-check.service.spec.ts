@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors/codes';
 import { UnauthenticatedException } from '../errors/security.exception';
 import { PRINCIPAL_CHECK, type PrincipalCheck } from './principal-check';
 import { PrincipalCheckService } from './principal-check.service';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import { RecordingEventBus } from './testing/session-stores';
 
 const request: SecurityRequest = { headers: {}, method: 'GET', url: '/me', ip: '203.0.113.7' };

@@ -6,7 +6,7 @@ import { AppProviderIndex } from '../common/app-provider.index';
 import { UnauthenticatedException } from '../errors/security.exception';
 import { PrincipalCheckCache } from './principal-check.cache';
 import { PRINCIPAL_CHECK, type PrincipalCheck } from './principal-check';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 /** Subjects whose answer each instance remembers. */
 const MAX_CACHED_SUBJECTS = 10_000;

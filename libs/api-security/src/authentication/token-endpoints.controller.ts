@@ -3,7 +3,7 @@ import { eventContext } from '../audit/event-context';
 import { RateLimit } from '../consumption/rate-limit.decorator';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { Public } from './public.decorator';
-import type { SecurityPrincipal, SecurityRequest } from './security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import { TokenLoginDto, TokenRefreshDto } from './token-endpoints.dto';
 import type { TokenEndpointRateLimit, TokenEndpointsOptions } from './token-endpoints.options';
 import { TokenEndpointsService } from './token-endpoints.service';

@@ -4,7 +4,7 @@ import type { LoginAttemptsService } from './login-attempts.service';
 import type { PasswordService } from './password.service';
 import type { RefreshTokenService } from './refresh-token.service';
 import type { RevocationService } from './revocation.service';
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { TokenEndpointsService } from './token-endpoints.service';
 import type { TokenService } from './token.service';
 import type { StoredUser, UserStore } from './user-store';

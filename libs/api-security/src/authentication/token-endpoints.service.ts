@@ -4,7 +4,7 @@ import { LoginAttemptsService } from './login-attempts.service';
 import { PasswordService } from './password.service';
 import { RefreshTokenService, type RefreshContext } from './refresh-token.service';
 import { RevocationService } from './revocation.service';
-import type { SecurityPrincipal } from './security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { TokenService } from './token.service';
 import { USER_STORE, type StoredUser, type UserStore } from './user-store';
 

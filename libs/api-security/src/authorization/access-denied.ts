@@ -1,4 +1,4 @@
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import { eventContext } from '../audit/event-context';
 import type { SecurityEvent } from '../audit/security-event';
 import type { RoutePlan } from '../pipeline/route-plan';

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
-import { pathParams } from '../pipeline/route-path';
+import { pathParams } from '../common/route-path';
 import type { AuthorizationPlan, OwnershipPlan } from './authorization-plan';
 import type { OwnershipResolver } from './ownership-resolver';
 import { declaredOwnership } from './owns.decorator';

@@ -1,5 +1,5 @@
 import type { FindOptionsWhere, ObjectLiteral } from 'typeorm';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { expandRoles } from './role-expansion';
 import { DEFAULT_ROLE_HIERARCHY } from './roles.options';
 

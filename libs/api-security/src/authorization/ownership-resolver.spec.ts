@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { ownershipResolverToken, provideOwnershipResolver, type OwnershipResolver } from './ownership-resolver';
 
 @Injectable()

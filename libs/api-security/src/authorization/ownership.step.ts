@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { SecurityPrincipal, SecurityRequest } from '../authentication/security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import { SecurityEventBus, sanitizeForLog } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { expandRoles, isPseudoRole } from './role-expansion';
 
 const NO_ROLES: ReadonlySet<string> = new Set();

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { SecurityPrincipal, SecurityRequest } from '../authentication/security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import type { SecurityEvent } from '../audit/security-event';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';

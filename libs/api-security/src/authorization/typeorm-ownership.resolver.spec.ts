@@ -1,4 +1,4 @@
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import {
   ALICE_DOCUMENT,
   DocumentRow,

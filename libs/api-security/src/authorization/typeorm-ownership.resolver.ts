@@ -1,5 +1,5 @@
 import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import type { OwnershipResolver } from './ownership-resolver';
 
 /** Where the rows live: a repository, or a data source and the entity. */

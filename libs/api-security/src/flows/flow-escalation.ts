@@ -1,4 +1,4 @@
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { FlowRefusal } from './flow-refusal';
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import { eventContext } from '../audit/event-context';
 import { AppProviderIndex } from '../common/app-provider.index';
 import { SecurityEventBus } from '../audit/security-event.bus';

@@ -1,4 +1,4 @@
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { describeOnEachStore } from '../authentication/testing/session-stores';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { RoutePlanRegistry } from '../pipeline/route-plan.registry';

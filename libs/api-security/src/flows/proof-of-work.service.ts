@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import type { SecurityStore } from '../store/security-store';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { pathParams } from './route-path';
+import { pathParams } from '../common/route-path';
 import type { AuditContext, AuditFinding, RoutePlan } from './route-plan';
 
 /** One check over all routes; later capabilities add their own. */

@@ -16,7 +16,7 @@ import { AmbiguousProviderError, AppProviderIndex } from '../common/app-provider
 import { ConfigErrorCode } from '../errors/config-codes';
 import { BootAudit } from './boot-audit';
 import { RouteAuditError } from './route-audit.error';
-import { methodName, modulePathOf, RoutePaths } from './route-path';
+import { methodName, modulePathOf, RoutePaths } from '../common/route-path';
 import type { AuditFinding, RoutePlan } from './route-plan';
 import { compileChain } from './security-chain';
 import type { SecurityStep } from './security-step';

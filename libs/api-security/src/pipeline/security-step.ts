@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import type { RoutePlan } from './route-plan';
 
 /** The names of the built-in steps, in the order the security guard runs them. */

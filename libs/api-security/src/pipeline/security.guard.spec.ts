@@ -8,7 +8,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { AuthenticationStep } from '../authentication/authentication.step';
 import type { PrincipalCheckService } from '../authentication/principal-check.service';
 import type { Authenticator } from '../authentication/authenticator';
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import type { SecurityEvent } from '../audit/security-event';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import type { OwnershipResolver } from '../authorization/ownership-resolver';

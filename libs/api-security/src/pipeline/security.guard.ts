@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type Type,
 } from '@nestjs/common';
-import type { SecurityRequest } from '../authentication/security-principal';
+import type { SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { SECURITY_STEPS } from './security-chain';

@@ -1,7 +1,7 @@
 import { Logger, StreamableFile } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Readable } from 'node:stream';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { DEFAULT_CREDENTIAL_FIELDS } from './credential-fields';

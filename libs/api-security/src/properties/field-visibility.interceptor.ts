@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
-import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
+import { PRINCIPAL_KEY, type SecurityRequest } from '../common/security-principal';
 import { FieldProjector } from './field-projector';
 
 /**

@@ -2,7 +2,7 @@ import { Body, type ExecutionContext } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import type { SecurityEvent } from '../audit/security-event';
-import type { SecurityPrincipal } from '../authentication/security-principal';
+import type { SecurityPrincipal } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
 import { PrincipalRoles } from '../authorization/principal-roles';

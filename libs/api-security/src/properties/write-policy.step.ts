@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import { PRINCIPAL_KEY, type SecurityRequest } from '../authentication/security-principal';
+import { PRINCIPAL_KEY, type SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
 import type { RoutePlan } from '../pipeline/route-plan';
