@@ -1,6 +1,7 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { BLOCK_SUFFIX } from './consume.keys';
+import { Cluster, Redis } from 'ioredis';
+import { blockKeyOf, groupBySlot } from './redis-key-slot';
 import type {
   ConsumeRequest,
   ConsumeResult,
@@ -22,10 +23,41 @@ import {
 } from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
 
-/** Options of a `RedisSecurityStore` that creates its own connection. */
+/** One seed node of a Redis Cluster. */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * How to reach a Redis Cluster. The seeds only have to include one reachable master: the client
+ * discovers the others (and follows slot moves and failovers) from `CLUSTER SLOTS`.
+ */
+export interface RedisClusterConnectionOptions {
+  /** Seed nodes, as `'host:port'` strings or `{ host, port }`. At least one. */
+  nodes: readonly (string | RedisClusterNode)[];
+  /** ACL user name (Redis 6+), sent to every node. */
+  username?: string;
+  /** Password of every node (or of `username`). Never logged or put in errors. */
+  password?: string;
+  /** TLS to every node: `true` for the defaults, or Node's TLS connection options (CA, servername…). */
+  tls?: boolean | TlsConnectionOptions;
+  /**
+   * Maps the addresses the nodes announce (`host:port` as in `CLUSTER SLOTS`) to the addresses this
+   * process reaches them on, for clusters behind NAT or in containers.
+   */
+  natMap?: Readonly<Record<string, RedisClusterNode>>;
+}
+
+/**
+ * Options of a `RedisSecurityStore` that creates its own connection: `url` for one Redis, or
+ * `cluster` for a Redis Cluster (exactly one of them).
+ */
 export interface RedisSecurityStoreOptions {
   /** `redis://` or `rediss://` URL. It may carry a password, so the store never logs it or puts it in errors. */
-  url: string;
+  url?: string;
+  /** Seeds and credentials of a Redis Cluster, instead of `url`. */
+  cluster?: RedisClusterConnectionOptions;
   /**
    * Prepended to every key. It must not contain `{` or `}`: a hash tag in the prefix would put
    * every key in one Redis Cluster slot. Callers that need several keys in one slot (getMany)
@@ -102,6 +134,24 @@ export class EvictingRedisPolicyError extends Error {
         `and in redis.conf), or accept the risk with store.allowEvictingPolicy: true.`,
     );
     this.name = 'EvictingRedisPolicyError';
+  }
+}
+
+/**
+ * The keys of one multi-key call (consume, reserve, release) are in different Redis Cluster slots,
+ * so no single script can touch them atomically. A layout bug of the caller: related keys must
+ * share a `{hash tag}`. A TypeError like every other caller mistake, never an outage to fail open on.
+ */
+export class CrossSlotKeysError extends TypeError {
+  readonly code = 'ERR_STORE_CROSS_SLOT';
+
+  constructor(cause: unknown) {
+    super(
+      'SecurityStore: the keys of one consume/reserve/release call hash to different Redis Cluster slots. ' +
+        'Put the shared part of related keys in a {hash tag} (for example rl:{user:42}:a and rl:{user:42}:b).',
+      { cause },
+    );
+    this.name = 'CrossSlotKeysError';
   }
 }
 
@@ -267,7 +317,7 @@ class DeadlineExceededError extends Error {
 }
 
 /**
- * {@link SecurityStore} on Redis (standalone or Cluster-compatible key layout) through ioredis.
+ * {@link SecurityStore} on Redis, standalone or Redis Cluster, through ioredis.
  *
  * Every operation is one round trip. The client fails fast instead of queueing: no offline
  * queue, no per-request retries, bounded connect and command timeouts. While Redis is down
@@ -280,11 +330,13 @@ class DeadlineExceededError extends Error {
  * failure (connection, timeout, any other server error such as OOM, READONLY or LOADING) is a
  * {@link StoreUnavailableError} with the ioredis error as `cause`.
  *
- * Several keys in one call (getMany) must hash to one slot on Redis Cluster: put the shared
- * part of related keys in a `{hash tag}`.
+ * On Redis Cluster, getMany splits its keys per slot (one MGET per slot, not atomic across
+ * slots), and the keys of one consume/reserve/release call must share a `{hash tag}` (else a
+ * {@link CrossSlotKeysError}); the eviction-policy check reads every master.
  */
 export class RedisSecurityStore implements SecurityStore {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
+  private readonly cluster: boolean;
   private readonly owned: boolean;
   private readonly prefix: string;
   /** Set only when the client has no commandTimeout of its own. */
@@ -304,17 +356,21 @@ export class RedisSecurityStore implements SecurityStore {
     this.lastErrorSeen = error;
   };
 
-  constructor(client: Redis, options?: RedisSecurityStoreClientOptions);
+  constructor(client: Redis | Cluster, options?: RedisSecurityStoreClientOptions);
   constructor(options: RedisSecurityStoreOptions);
-  constructor(clientOrOptions: Redis | RedisSecurityStoreOptions, clientOptions: RedisSecurityStoreClientOptions = {}) {
-    const common = clientOrOptions instanceof Redis ? clientOptions : clientOrOptions;
+  constructor(
+    clientOrOptions: Redis | Cluster | RedisSecurityStoreOptions,
+    clientOptions: RedisSecurityStoreClientOptions = {},
+  ) {
+    const given = clientOrOptions instanceof Redis || clientOrOptions instanceof Cluster;
+    const common = given ? clientOptions : clientOrOptions;
     const allow: unknown = common?.allowEvictingPolicy ?? false;
     if (typeof allow !== 'boolean') {
       throw new TypeError('RedisSecurityStore: allowEvictingPolicy must be true or false.');
     }
     this.allowEvictingPolicy = allow;
     this.logger = common?.logger ?? new Logger('RedisSecurityStore');
-    if (clientOrOptions instanceof Redis) {
+    if (given) {
       this.prefix = checkPrefix(clientOptions.keyPrefix);
       const commandTimeoutMs = checkTimeout(
         'commandTimeoutMs',
@@ -322,22 +378,19 @@ export class RedisSecurityStore implements SecurityStore {
         DEFAULT_COMMAND_TIMEOUT_MS,
       );
       this.client = clientOrOptions;
+      this.cluster = clientOrOptions instanceof Cluster;
       this.owned = false;
-      this.deadlineMs = typeof this.client.options.commandTimeout === 'number' ? undefined : commandTimeoutMs;
-      this.connectDeadlineMs = (this.client.options.connectTimeout ?? 10_000) + commandTimeoutMs;
+      const nodeOptions =
+        clientOrOptions instanceof Cluster ? (clientOrOptions.options.redisOptions ?? {}) : clientOrOptions.options;
+      this.deadlineMs = typeof nodeOptions.commandTimeout === 'number' ? undefined : commandTimeoutMs;
+      this.connectDeadlineMs = (nodeOptions.connectTimeout ?? 10_000) + commandTimeoutMs;
     } else {
       const options = clientOrOptions;
-      if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        // The URL itself is left out of the message: it may contain a password.
-        throw new TypeError('RedisSecurityStore: url must be a redis:// or rediss:// URL.');
-      }
-      this.prefix = checkPrefix(options.keyPrefix);
-      const connectTimeout = checkTimeout('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-      const commandTimeout = checkTimeout('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
-      this.client = new Redis(options.url, {
-        lazyConnect: true,
+      this.prefix = checkPrefix(options?.keyPrefix);
+      const connectTimeout = checkTimeout('connectTimeoutMs', options?.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+      const commandTimeout = checkTimeout('commandTimeoutMs', options?.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+      const nodeOptions = {
         // Queueing while disconnected would turn an outage into piled-up, late (and replayed) writes.
-        enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
         connectTimeout,
@@ -345,10 +398,44 @@ export class RedisSecurityStore implements SecurityStore {
         disconnectTimeout: DISCONNECT_TIMEOUT_MS,
         // Keeps the handshake to the ready check alone, so a silent server is detected within one command timeout.
         disableClientInfo: true,
-        retryStrategy: reconnectDelay,
-        // After a failover the old primary answers READONLY; reconnecting reaches the new one.
-        reconnectOnError: (error) => error.message.startsWith('READONLY'),
-      });
+      };
+      if (options?.cluster !== undefined) {
+        if (options.url !== undefined) {
+          throw new TypeError('RedisSecurityStore: set either url or cluster, not both.');
+        }
+        const cluster = checkCluster(options.cluster);
+        this.client = new Cluster(cluster.nodes, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: reconnectDelay,
+          // A slot map that cannot be read in time is an outage like a connection that cannot be made.
+          slotsRefreshTimeout: connectTimeout,
+          ...(cluster.natMap !== undefined ? { natMap: cluster.natMap } : {}),
+          redisOptions: {
+            ...nodeOptions,
+            ...(cluster.username !== undefined ? { username: cluster.username } : {}),
+            ...(cluster.password !== undefined ? { password: cluster.password } : {}),
+            ...(cluster.tls !== undefined && cluster.tls !== false
+              ? { tls: cluster.tls === true ? {} : cluster.tls }
+              : {}),
+          },
+        });
+        this.cluster = true;
+      } else {
+        if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+          // The URL itself is left out of the message: it may contain a password.
+          throw new TypeError('RedisSecurityStore: url must be a redis:// or rediss:// URL (or set cluster).');
+        }
+        this.client = new Redis(options.url, {
+          ...nodeOptions,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          retryStrategy: reconnectDelay,
+          // After a failover the old primary answers READONLY; reconnecting reaches the new one.
+          reconnectOnError: (error) => error.message.startsWith('READONLY'),
+        });
+        this.cluster = false;
+      }
       this.owned = true;
       this.deadlineMs = undefined;
       this.connectDeadlineMs = connectTimeout + commandTimeout + 100;
@@ -390,7 +477,7 @@ export class RedisSecurityStore implements SecurityStore {
     assertKey(key);
     assertTtl(ttlMs);
     assertBy(by);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const [value, ttl] = await this.run(() => client[INCREMENT_COMMAND](this.prefix + key, by, ttlMs));
     return { value, ttlMs: ttl };
   }
@@ -415,7 +502,21 @@ export class RedisSecurityStore implements SecurityStore {
       return [];
     }
     const prefixed = keys.map((key) => this.prefix + key);
-    return this.run(() => this.client.mget(prefixed));
+    if (!this.cluster) {
+      return this.run(() => this.client.mget(prefixed));
+    }
+    // MGET across slots is CROSSSLOT on a cluster: one MGET per slot, sent together.
+    const groups = groupBySlot(prefixed);
+    const replies = await this.run(() =>
+      Promise.all(groups.map((group) => this.client.mget(group.map((index) => prefixed[index])))),
+    );
+    const values = new Array<string | null>(keys.length);
+    groups.forEach((group, g) => {
+      group.forEach((index, i) => {
+        values[index] = replies[g][i];
+      });
+    });
+    return values;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -442,10 +543,11 @@ export class RedisSecurityStore implements SecurityStore {
     const keys: string[] = [];
     const args: number[] = [];
     for (const request of requests) {
-      keys.push(this.prefix + request.key, this.prefix + request.key + BLOCK_SUFFIX);
+      const counter = this.prefix + request.key;
+      keys.push(counter, blockKeyOf(counter, this.cluster));
       args.push(request.cost, request.limit, request.windowMs, request.blockMs);
     }
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const reply = await this.run(() => client[CONSUME_COMMAND](keys.length, ...keys, ...args));
     const results: ConsumeResult[] = [];
     for (let i = 0; i < requests.length; i++) {
@@ -464,7 +566,7 @@ export class RedisSecurityStore implements SecurityStore {
     if (requests.length === 0) return { reserved: true, counters: [] };
     const keys = requests.map((request) => this.prefix + request.key);
     const args = requests.flatMap((request) => [request.cost, request.limit, request.windowMs]);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const reply = await this.run(() => client[RESERVE_COMMAND](keys.length, ...keys, ...args));
     return {
       reserved: reply[0] === 1,
@@ -481,7 +583,7 @@ export class RedisSecurityStore implements SecurityStore {
     if (requests.length === 0) return;
     const keys = requests.map((request) => this.prefix + request.key);
     const args = requests.flatMap((request) => [request.cost, request.resetMs]);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     await this.run(() => client[RELEASE_COMMAND](keys.length, ...keys, ...args));
   }
 
@@ -540,6 +642,9 @@ export class RedisSecurityStore implements SecurityStore {
       if (isTimeout(error)) {
         this.dropConnection();
       }
+      if (error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('CROSSSLOT')) {
+        throw new CrossSlotKeysError(error);
+      }
       if (isValueError(error)) {
         // Redis answered: this is the caller's data, not an outage, and failing open must not hide it.
         throw new TypeError(
@@ -582,16 +687,33 @@ export class RedisSecurityStore implements SecurityStore {
     await this.policyCheck;
   }
 
+  /**
+   * On a cluster every master holds a share of the keys, so each one is read: one evicting master
+   * is enough to lose revocations. (Replicas are not read: they copy their master's keys and only
+   * serve after a failover, when the next store started checks them as masters.)
+   */
   private async readPolicy(): Promise<void> {
-    let policy: string | undefined;
+    const servers = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const policies = await Promise.all(servers.map((server) => this.readPolicyOf(server)));
+    const unreadable = policies.includes(undefined);
+    const policy = policies.find((value) => value !== undefined && value !== 'noeviction');
+    if (unreadable || servers.length === 0) this.judgePolicy(undefined);
+    if (policy !== undefined) this.judgePolicy(policy);
+  }
+
+  private async readPolicyOf(server: Redis): Promise<string | undefined> {
     try {
-      const pending = this.client.config('GET', 'maxmemory-policy') as Promise<unknown>;
+      const pending = server.config('GET', 'maxmemory-policy') as Promise<unknown>;
       const reply = await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
-      policy = policyOf(reply);
+      return policyOf(reply);
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ReplyError')) throw error;
       // Redis answered but refused CONFIG (renamed or disabled, ACL without @admin): it cannot be checked.
+      return undefined;
     }
+  }
+
+  private judgePolicy(policy: string | undefined): void {
     if (policy === undefined) {
       this.logger.warn(
         'Could not read Redis maxmemory-policy (CONFIG GET is disabled or not permitted). Make sure it is ' +
@@ -622,7 +744,7 @@ export class RedisSecurityStore implements SecurityStore {
 }
 
 /** Resolves when the client has closed its socket, or after the disconnect timeout at the latest. */
-function endOf(client: Redis): Promise<void> {
+function endOf(client: Redis | Cluster): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -658,6 +780,70 @@ function checkPrefix(prefix: string | undefined): string {
     );
   }
   return value;
+}
+
+interface CheckedCluster {
+  nodes: RedisClusterNode[];
+  username?: string;
+  password?: string;
+  tls?: boolean | TlsConnectionOptions;
+  natMap?: Record<string, RedisClusterNode>;
+}
+
+/** Validates the cluster option; messages name the problem but never echo a password. */
+function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
+  const seeds: unknown = cluster?.nodes;
+  if (!Array.isArray(seeds) || seeds.length === 0) {
+    throw new TypeError('RedisSecurityStore: cluster.nodes must list at least one seed node (host:port).');
+  }
+  const nodes = seeds.map((seed: unknown, i) => {
+    const node = parseClusterNode(seed);
+    if (node === undefined) {
+      throw new TypeError(
+        `RedisSecurityStore: cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+      );
+    }
+    return node;
+  });
+  for (const name of ['username', 'password'] as const) {
+    const value: unknown = cluster[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`RedisSecurityStore: cluster.${name} must be a string.`);
+    }
+  }
+  const tls: unknown = cluster.tls;
+  if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
+    throw new TypeError('RedisSecurityStore: cluster.tls must be true, false or TLS connection options.');
+  }
+  let natMap: Record<string, RedisClusterNode> | undefined;
+  if (cluster.natMap !== undefined) {
+    natMap = {};
+    for (const [announced, target] of Object.entries(cluster.natMap)) {
+      const node = parseClusterNode(target);
+      if (node === undefined) {
+        throw new TypeError(`RedisSecurityStore: cluster.natMap['${announced}'] must be { host, port }.`);
+      }
+      natMap[announced] = node;
+    }
+  }
+  return { ...cluster, nodes, ...(natMap !== undefined ? { natMap } : {}) };
+}
+
+/** `'host:port'`, `'[v6]:port'` or `{ host, port }`; undefined when malformed. */
+export function parseClusterNode(seed: unknown): RedisClusterNode | undefined {
+  let host: unknown;
+  let port: unknown;
+  if (typeof seed === 'string') {
+    const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(seed.trim());
+    if (match === null) return undefined;
+    host = match[1] ?? match[2];
+    port = Number(match[3]);
+  } else if (typeof seed === 'object' && seed !== null) {
+    ({ host, port } = seed as { host?: unknown; port?: unknown });
+  }
+  if (typeof host !== 'string' || host.length === 0 || !Number.isInteger(port)) return undefined;
+  const portNumber = port as number;
+  return portNumber >= 1 && portNumber <= 65535 ? { host, port: portNumber } : undefined;
 }
 
 function checkTimeout(name: string, value: number | undefined, fallback: number): number {
