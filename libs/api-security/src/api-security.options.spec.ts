@@ -84,6 +84,18 @@ describe('resolveApiSecurityOptions', () => {
     expect(message).toContain('audit.mode');
   });
 
+  it('accepts a Redis Cluster store and refuses store.url with store.cluster, or neither, at boot', () => {
+    const cluster = { nodes: ['127.0.0.1:7000', '127.0.0.1:7001'] };
+    expect(() => resolveApiSecurityOptions({ store: { type: 'redis', cluster } })).not.toThrow();
+    expect(problemsOf({ store: { type: 'redis', url: 'redis://localhost:6379', cluster } })).toContain(
+      'store.url and store.cluster are exclusive',
+    );
+    expect(problemsOf({ store: { type: 'redis' } })).toContain('store.url must be');
+    expect(problemsOf({ store: { type: 'redis', cluster: { nodes: ['nohost'] } } })).toContain(
+      'store.cluster.nodes[0]',
+    );
+  });
+
   it('accepts an outage policy for counters, and refuses one for security records or unknown purposes at boot', () => {
     const url = 'redis://localhost:6379';
     for (const onUnavailable of [

@@ -1,4 +1,8 @@
-import { checkStoreCapacityOptions, type SecurityStoreOptions } from './store/security-store.factory';
+import {
+  checkRedisConnectionOptions,
+  checkStoreCapacityOptions,
+  type SecurityStoreOptions,
+} from './store/security-store.factory';
 import { resolveOutagePolicy } from './store/store-outage.policy';
 import {
   resolveRateLimitOptions,
@@ -383,8 +387,8 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
   checkStoreCapacityOptions(store, problems);
   if (store.type !== 'memory' && store.type !== 'redis') {
     problems.push(`store.type must be 'memory' or 'redis'.`);
-  } else if (store.type === 'redis' && !/^rediss?:\/\//.test(store.url ?? '')) {
-    problems.push('store.url must be a redis:// or rediss:// URL when store.type is redis.');
+  } else if (store.type === 'redis') {
+    checkRedisConnectionOptions(store, problems);
   }
   resolveOutagePolicy(store.onUnavailable, problems);
 

@@ -1,7 +1,10 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { parseClusterNode, type RedisClusterConnectionOptions, type RedisClusterNode } from './redis-cluster.options';
 import { blockKeyOf, groupBySlot } from './redis-key-slot';
+
+export type { RedisClusterConnectionOptions, RedisClusterNode } from './redis-cluster.options';
 import type {
   ConsumeRequest,
   ConsumeResult,
@@ -22,32 +25,6 @@ import {
   assertValue,
 } from './store-arguments.validator';
 import { StoreUnavailableError } from './store-unavailable.error';
-
-/** One seed node of a Redis Cluster. */
-export interface RedisClusterNode {
-  host: string;
-  port: number;
-}
-
-/**
- * How to reach a Redis Cluster. The seeds only have to include one reachable master: the client
- * discovers the others (and follows slot moves and failovers) from `CLUSTER SLOTS`.
- */
-export interface RedisClusterConnectionOptions {
-  /** Seed nodes, as `'host:port'` strings or `{ host, port }`. At least one. */
-  nodes: readonly (string | RedisClusterNode)[];
-  /** ACL user name (Redis 6+), sent to every node. */
-  username?: string;
-  /** Password of every node (or of `username`). Never logged or put in errors. */
-  password?: string;
-  /** TLS to every node: `true` for the defaults, or Node's TLS connection options (CA, servername…). */
-  tls?: boolean | TlsConnectionOptions;
-  /**
-   * Maps the addresses the nodes announce (`host:port` as in `CLUSTER SLOTS`) to the addresses this
-   * process reaches them on, for clusters behind NAT or in containers.
-   */
-  natMap?: Readonly<Record<string, RedisClusterNode>>;
-}
 
 /**
  * Options of a `RedisSecurityStore` that creates its own connection: `url` for one Redis, or
@@ -827,23 +804,6 @@ function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
     }
   }
   return { ...cluster, nodes, ...(natMap !== undefined ? { natMap } : {}) };
-}
-
-/** `'host:port'`, `'[v6]:port'` or `{ host, port }`; undefined when malformed. */
-export function parseClusterNode(seed: unknown): RedisClusterNode | undefined {
-  let host: unknown;
-  let port: unknown;
-  if (typeof seed === 'string') {
-    const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(seed.trim());
-    if (match === null) return undefined;
-    host = match[1] ?? match[2];
-    port = Number(match[3]);
-  } else if (typeof seed === 'object' && seed !== null) {
-    ({ host, port } = seed as { host?: unknown; port?: unknown });
-  }
-  if (typeof host !== 'string' || host.length === 0 || !Number.isInteger(port)) return undefined;
-  const portNumber = port as number;
-  return portNumber >= 1 && portNumber <= 65535 ? { host, port: portNumber } : undefined;
 }
 
 function checkTimeout(name: string, value: number | undefined, fallback: number): number {

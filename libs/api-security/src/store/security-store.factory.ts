@@ -1,5 +1,6 @@
 import { MemorySecurityStore, type CountersFullPolicy } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
+import { parseClusterNode, type RedisClusterConnectionOptions } from './redis-cluster.options';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';
@@ -44,11 +45,20 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
   whenCountersFull?: CountersFullPolicy;
 }
 
-/** Keeps security state in Redis, so that several instances behave as one. */
+/**
+ * Keeps security state in Redis, so that several instances behave as one: one Redis (`url`) or a
+ * Redis Cluster (`cluster`), exactly one of the two.
+ */
 export interface RedisStoreOptions extends CommonStoreOptions {
   type: 'redis';
   /** `redis://` or `rediss://` URL; may contain credentials and is never logged. */
-  url: string;
+  url?: string;
+  /**
+   * A Redis Cluster instead of `url`: seed nodes (`'host:port'` or `{ host, port }`), and the
+   * `username`, `password`, `tls` and `natMap` every node shares. The library's keys keep related
+   * records in one slot with hash tags; the eviction policy is checked on every master.
+   */
+  cluster?: RedisClusterConnectionOptions;
   /** @default 'api-security:' */
   keyPrefix?: string;
   /** @default 1000 */
@@ -86,12 +96,10 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         whenCountersFull: options.whenCountersFull,
       });
     case 'redis': {
-      if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-        // The value is not echoed: a mistyped URL may still hold a real password.
-        throw new Error(
-          'Invalid option store.url: expected a URL starting with redis:// or rediss:// ' +
-            '(for example redis://localhost:6379, or rediss://user:password@host:6380 for TLS).',
-        );
+      const connection: string[] = [];
+      checkRedisConnectionOptions(options, connection);
+      if (connection.length > 0) {
+        throw new Error(`Invalid option: ${connection.join(' ')}`);
       }
       const { RedisSecurityStore } = loadOptional(
         'ioredis',
@@ -101,7 +109,7 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         () => require('./redis.store') as typeof RedisStoreModule,
       );
       const redis = new RedisSecurityStore({
-        url: options.url,
+        ...(options.cluster !== undefined ? { cluster: options.cluster } : { url: options.url }),
         keyPrefix: options.keyPrefix,
         connectTimeoutMs: options.connectTimeoutMs,
         commandTimeoutMs: options.commandTimeoutMs,
@@ -113,6 +121,43 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
       throw new Error(
         `Invalid option store.type: expected 'memory' or 'redis', got ${String((options as { type?: unknown } | undefined)?.type)}.`,
       );
+  }
+}
+
+/**
+ * Boot check of where a Redis store connects: exactly one of `store.url` and `store.cluster`, well
+ * formed. One sentence per problem; a URL or password is never echoed (a mistyped one may be real).
+ */
+export function checkRedisConnectionOptions(store: RedisStoreOptions, problems: string[]): void {
+  const { url, cluster } = store;
+  if (url !== undefined && cluster !== undefined) {
+    problems.push(
+      'store.url and store.cluster are exclusive: set store.url for one Redis, store.cluster for a Redis Cluster.',
+    );
+    return;
+  }
+  if (cluster === undefined) {
+    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+      problems.push(
+        'store.url must be a redis:// or rediss:// URL when store.type is redis (for example redis://localhost:6379, ' +
+          'or rediss://user:password@host:6380 for TLS), or set store.cluster for a Redis Cluster.',
+      );
+    }
+    return;
+  }
+  const nodes: unknown = (cluster as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    problems.push("store.cluster.nodes must list at least one seed node, as 'host:port' or { host, port }.");
+    return;
+  }
+  nodes.forEach((node: unknown, i) => {
+    if (parseClusterNode(node) === undefined) {
+      problems.push(`store.cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`);
+    }
+  });
+  for (const name of ['username', 'password'] as const) {
+    const value: unknown = cluster[name];
+    if (value !== undefined && typeof value !== 'string') problems.push(`store.cluster.${name} must be a string.`);
   }
 }
 
