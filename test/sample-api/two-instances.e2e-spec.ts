@@ -4,15 +4,16 @@ import { ErrorCode } from '@api-security/nestjs';
 import { solveProofOfWork } from '@api-security/nestjs/testing';
 import { expectProblem } from '../utils/problem';
 import { startSampleApp, type RunningSampleApp } from './sample-app';
+import { describeWithRedisCluster } from '../support/redis-cluster';
 
 const PASSWORD = 'correct horse battery staple';
 
 /**
  * Two instances behind a load balancer must behave as one: state made on one is seen by the other.
- * Needs a shared database and shared Redis, which .ci/run provides.
+ * Needs a shared database and shared Redis (one server, then a Redis Cluster), which .ci/run provides.
  */
-if (process.env.REDIS_URL && process.env.DATABASE_URL) {
-  describe('two sample-api instances sharing Redis and PostgreSQL', () => {
+function describeTwoInstances(backend: string, storeEnv: Record<string, string | undefined>): void {
+  describe(`two sample-api instances sharing ${backend} and PostgreSQL`, () => {
     let one: RunningSampleApp;
     let two: RunningSampleApp;
 
@@ -20,6 +21,7 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       // Instances behind one load balancer share the signing key, as they would in production.
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const env = {
+        ...storeEnv,
         LOGIN_MAX_FAILURES: '3',
         CHECKOUT_POW_DIFFICULTY: '2',
         CHECKOUT_MAX_PER_HOUR: '3',
@@ -232,10 +234,22 @@ if (process.env.REDIS_URL && process.env.DATABASE_URL) {
       });
     });
   });
+}
+
+if (process.env.REDIS_URL && process.env.DATABASE_URL) {
+  describeTwoInstances('Redis', {});
 } else {
   describe('two sample-api instances', () => {
     it('needs REDIS_URL and DATABASE_URL (.ci/run sets both)', () => {
       expect(Boolean(process.env.REDIS_URL && process.env.DATABASE_URL)).toBe(false);
     });
   });
+}
+
+if (process.env.DATABASE_URL) {
+  // The same suite with REDIS_CLUSTER_NODES instead of REDIS_URL: the library's keys keep each
+  // multi-key script in one slot, and the two instances still behave as one.
+  describeWithRedisCluster('two sample-api instances on Redis Cluster', (nodes) =>
+    describeTwoInstances('Redis Cluster', { REDIS_CLUSTER_NODES: nodes.join(','), REDIS_URL: undefined }),
+  );
 }
