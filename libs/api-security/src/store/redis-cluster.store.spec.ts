@@ -4,6 +4,42 @@ import { CrossSlotKeysError, EvictingRedisPolicyError, RedisSecurityStore } from
 import { StoreUnavailableError } from './store-unavailable.error';
 import { describeSecurityStoreConformance } from '../testing/security-store.conformance';
 import { describeWithRedisCluster } from '../../../../test/support/redis-cluster';
+import { unusedPort } from '../../../../test/support/unused-port';
+
+describe('RedisSecurityStore on Redis Cluster (no server needed)', () => {
+  it('rejects with StoreUnavailableError quickly when no seed answers, without the password in the error', async () => {
+    const port = await unusedPort();
+    const store = new RedisSecurityStore({
+      cluster: { nodes: [`127.0.0.1:${port}`], password: 's3cret-pass' },
+      connectTimeoutMs: 300,
+      commandTimeoutMs: 300,
+    });
+    try {
+      for (const run of [() => store.get('k'), () => store.getMany(['{a}:1', 'b']), () => store.increment('k', 1000)]) {
+        const started = Date.now();
+        const error = await run().then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(String((error as Error).message)).not.toContain('s3cret');
+        expect(Date.now() - started).toBeLessThan(1100);
+      }
+      // At boot an unreachable cluster is a warning; the policy is checked on the first connection.
+      await expect(store.checkConfiguration()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses url and cluster together, and malformed seeds, with a TypeError', () => {
+    expect(
+      () => new RedisSecurityStore({ url: 'redis://127.0.0.1:6379', cluster: { nodes: ['127.0.0.1:7000'] } }),
+    ).toThrow(/either url or cluster/);
+    expect(() => new RedisSecurityStore({ cluster: { nodes: [] } })).toThrow(TypeError);
+    expect(() => new RedisSecurityStore({ cluster: { nodes: ['127.0.0.1'] } })).toThrow(/cluster\.nodes\[0\]/);
+  });
+});
 
 describeWithRedisCluster('RedisSecurityStore on Redis Cluster', (nodes) => {
   describeSecurityStoreConformance(
