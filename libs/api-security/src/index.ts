@@ -174,4 +174,8 @@ export type { StoreOutagePolicies, StoreOutagePolicy } from './store/store-outag
 export { StoreFullError } from './store/store-full.error';
 export type { CounterOwner, KeyCapacityClass } from './store/key-purpose';
 export type { MemoryStoreOptions, RedisStoreOptions, SecurityStoreOptions } from './store/security-store.factory';
-export type { RedisClusterConnectionOptions, RedisClusterNode } from './store/redis-cluster.options';
+export type {
+  RedisClusterConnectionOptions,
+  RedisNodeAddress,
+  RedisSentinelConnectionOptions,
+} from './store/redis-connection.options';

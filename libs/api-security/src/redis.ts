@@ -4,7 +4,8 @@
 export { CrossSlotKeysError, EvictingRedisPolicyError, RedisSecurityStore } from './store/redis.store';
 export type {
   RedisClusterConnectionOptions,
-  RedisClusterNode,
+  RedisNodeAddress,
+  RedisSentinelConnectionOptions,
   RedisSecurityStoreClientOptions,
   RedisSecurityStoreLogger,
   RedisSecurityStoreOptions,

@@ -1,10 +1,19 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { parseClusterNode, type RedisClusterConnectionOptions, type RedisClusterNode } from './redis-cluster.options';
+import {
+  parseRedisAddress,
+  type RedisClusterConnectionOptions,
+  type RedisNodeAddress,
+  type RedisSentinelConnectionOptions,
+} from './redis-connection.options';
 import { blockKeyOf, groupBySlot } from './redis-key-slot';
 
-export type { RedisClusterConnectionOptions, RedisClusterNode } from './redis-cluster.options';
+export type {
+  RedisClusterConnectionOptions,
+  RedisNodeAddress,
+  RedisSentinelConnectionOptions,
+} from './redis-connection.options';
 import type {
   ConsumeRequest,
   ConsumeResult,
@@ -28,13 +37,15 @@ import { StoreUnavailableError } from './store-unavailable.error';
 
 /**
  * Options of a `RedisSecurityStore` that creates its own connection: `url` for one Redis, or
- * `cluster` for a Redis Cluster (exactly one of them).
+ * `cluster` for a Redis Cluster, or `sentinel` for a Redis watched by Sentinel (exactly one of them).
  */
 export interface RedisSecurityStoreOptions {
   /** `redis://` or `rediss://` URL. It may carry a password, so the store never logs it or puts it in errors. */
   url?: string;
   /** Seeds and credentials of a Redis Cluster, instead of `url`. */
   cluster?: RedisClusterConnectionOptions;
+  /** Sentinels and master name of a Redis watched by Sentinel, instead of `url`. */
+  sentinel?: RedisSentinelConnectionOptions;
   /**
    * Prepended to every key. It must not contain `{` or `}`: a hash tag in the prefix would put
    * every key in one Redis Cluster slot. Callers that need several keys in one slot (getMany)
@@ -376,10 +387,32 @@ export class RedisSecurityStore implements SecurityStore {
         // Keeps the handshake to the ready check alone, so a silent server is detected within one command timeout.
         disableClientInfo: true,
       };
-      if (options?.cluster !== undefined) {
-        if (options.url !== undefined) {
-          throw new TypeError('RedisSecurityStore: set either url or cluster, not both.');
-        }
+      const targets = (['url', 'cluster', 'sentinel'] as const).filter((name) => options?.[name] !== undefined);
+      if (targets.length > 1) {
+        throw new TypeError(`RedisSecurityStore: set one of url, cluster and sentinel, not ${targets.join(' and ')}.`);
+      }
+      if (options?.sentinel !== undefined) {
+        const sentinel = checkSentinel(options.sentinel);
+        const tls =
+          sentinel.tls === undefined || sentinel.tls === false ? undefined : sentinel.tls === true ? {} : sentinel.tls;
+        this.client = new Redis({
+          ...nodeOptions,
+          sentinels: sentinel.sentinels,
+          name: sentinel.name,
+          ...(sentinel.username !== undefined ? { username: sentinel.username } : {}),
+          ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
+          ...(sentinel.sentinelUsername !== undefined ? { sentinelUsername: sentinel.sentinelUsername } : {}),
+          ...(sentinel.sentinelPassword !== undefined ? { sentinelPassword: sentinel.sentinelPassword } : {}),
+          ...(tls !== undefined ? { tls, sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
+          sentinelCommandTimeout: commandTimeout,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          retryStrategy: reconnectDelay,
+          // After a failover the old master answers READONLY; reconnecting asks the sentinels again.
+          reconnectOnError: (error) => error.message.startsWith('READONLY'),
+        });
+        this.cluster = false;
+      } else if (options?.cluster !== undefined) {
         const cluster = checkCluster(options.cluster);
         this.client = new Cluster(cluster.nodes, {
           lazyConnect: true,
@@ -401,7 +434,9 @@ export class RedisSecurityStore implements SecurityStore {
       } else {
         if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
           // The URL itself is left out of the message: it may contain a password.
-          throw new TypeError('RedisSecurityStore: url must be a redis:// or rediss:// URL (or set cluster).');
+          throw new TypeError(
+            'RedisSecurityStore: url must be a redis:// or rediss:// URL (or set cluster or sentinel).',
+          );
         }
         this.client = new Redis(options.url, {
           ...nodeOptions,
@@ -760,21 +795,50 @@ function checkPrefix(prefix: string | undefined): string {
 }
 
 interface CheckedCluster {
-  nodes: RedisClusterNode[];
+  nodes: RedisNodeAddress[];
   username?: string;
   password?: string;
   tls?: boolean | TlsConnectionOptions;
-  natMap?: Record<string, RedisClusterNode>;
+  natMap?: Record<string, RedisNodeAddress>;
 }
 
 /** Validates the cluster option; messages name the problem but never echo a password. */
+/** Validates the sentinel option; messages name the problem but never echo a password. */
+function checkSentinel(sentinel: RedisSentinelConnectionOptions): RedisSentinelConnectionOptions & {
+  sentinels: RedisNodeAddress[];
+} {
+  const list: unknown = sentinel?.sentinels;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError('RedisSecurityStore: sentinel.sentinels must list at least one sentinel (host:port).');
+  }
+  const sentinels = list.map((entry: unknown, i) => {
+    const address = parseRedisAddress(entry);
+    if (address === undefined) {
+      throw new TypeError(
+        `RedisSecurityStore: sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+      );
+    }
+    return address;
+  });
+  if (typeof sentinel.name !== 'string' || sentinel.name.length === 0) {
+    throw new TypeError('RedisSecurityStore: sentinel.name must be the master group name the sentinels monitor.');
+  }
+  for (const name of ['username', 'password', 'sentinelUsername', 'sentinelPassword'] as const) {
+    const value: unknown = sentinel[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`RedisSecurityStore: sentinel.${name} must be a string.`);
+    }
+  }
+  return { ...sentinel, sentinels };
+}
+
 function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
   const seeds: unknown = cluster?.nodes;
   if (!Array.isArray(seeds) || seeds.length === 0) {
     throw new TypeError('RedisSecurityStore: cluster.nodes must list at least one seed node (host:port).');
   }
   const nodes = seeds.map((seed: unknown, i) => {
-    const node = parseClusterNode(seed);
+    const node = parseRedisAddress(seed);
     if (node === undefined) {
       throw new TypeError(
         `RedisSecurityStore: cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
@@ -792,11 +856,11 @@ function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
   if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
     throw new TypeError('RedisSecurityStore: cluster.tls must be true, false or TLS connection options.');
   }
-  let natMap: Record<string, RedisClusterNode> | undefined;
+  let natMap: Record<string, RedisNodeAddress> | undefined;
   if (cluster.natMap !== undefined) {
     natMap = {};
     for (const [announced, target] of Object.entries(cluster.natMap)) {
-      const node = parseClusterNode(target);
+      const node = parseRedisAddress(target);
       if (node === undefined) {
         throw new TypeError(`RedisSecurityStore: cluster.natMap['${announced}'] must be { host, port }.`);
       }

@@ -1,6 +1,10 @@
 import { MemorySecurityStore, type CountersFullPolicy } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
-import { parseClusterNode, type RedisClusterConnectionOptions } from './redis-cluster.options';
+import {
+  parseRedisAddress,
+  type RedisClusterConnectionOptions,
+  type RedisSentinelConnectionOptions,
+} from './redis-connection.options';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';
@@ -47,7 +51,7 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
 
 /**
  * Keeps security state in Redis, so that several instances behave as one: one Redis (`url`) or a
- * Redis Cluster (`cluster`), exactly one of the two.
+ * Redis Cluster (`cluster`) or a Redis watched by Sentinel (`sentinel`), exactly one of them.
  */
 export interface RedisStoreOptions extends CommonStoreOptions {
   type: 'redis';
@@ -59,6 +63,12 @@ export interface RedisStoreOptions extends CommonStoreOptions {
    * records in one slot with hash tags; the eviction policy is checked on every master.
    */
   cluster?: RedisClusterConnectionOptions;
+  /**
+   * A Redis watched by Sentinel instead of `url`: the sentinels (`'host:port'` or `{ host, port }`),
+   * the monitored master `name`, and the credentials and `tls` of the servers and sentinels. The
+   * store follows failovers.
+   */
+  sentinel?: RedisSentinelConnectionOptions;
   /** @default 'api-security:' */
   keyPrefix?: string;
   /** @default 1000 */
@@ -109,7 +119,11 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         () => require('./redis.store') as typeof RedisStoreModule,
       );
       const redis = new RedisSecurityStore({
-        ...(options.cluster !== undefined ? { cluster: options.cluster } : { url: options.url }),
+        ...(options.cluster !== undefined
+          ? { cluster: options.cluster }
+          : options.sentinel !== undefined
+            ? { sentinel: options.sentinel }
+            : { url: options.url }),
         keyPrefix: options.keyPrefix,
         connectTimeoutMs: options.connectTimeoutMs,
         commandTimeoutMs: options.commandTimeoutMs,
@@ -129,18 +143,39 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
  * formed. One sentence per problem; a URL or password is never echoed (a mistyped one may be real).
  */
 export function checkRedisConnectionOptions(store: RedisStoreOptions, problems: string[]): void {
-  const { url, cluster } = store;
-  if (url !== undefined && cluster !== undefined) {
+  const { url, cluster, sentinel } = store;
+  const set = (['url', 'cluster', 'sentinel'] as const).filter((name) => store[name] !== undefined);
+  if (set.length > 1) {
     problems.push(
-      'store.url and store.cluster are exclusive: set store.url for one Redis, store.cluster for a Redis Cluster.',
+      `${set.map((name) => `store.${name}`).join(' and ')} are exclusive: set store.url for one Redis, ` +
+        'store.cluster for a Redis Cluster, store.sentinel for a Redis watched by Sentinel.',
     );
+    return;
+  }
+  if (sentinel !== undefined) {
+    const list: unknown = (sentinel as { sentinels?: unknown } | null)?.sentinels;
+    if (!Array.isArray(list) || list.length === 0) {
+      problems.push("store.sentinel.sentinels must list at least one sentinel, as 'host:port' or { host, port }.");
+    } else {
+      list.forEach((entry: unknown, i) => {
+        if (parseRedisAddress(entry) === undefined) {
+          problems.push(
+            `store.sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+          );
+        }
+      });
+    }
+    const name: unknown = (sentinel as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string' || name === '') {
+      problems.push('store.sentinel.name must be the master group name the sentinels monitor.');
+    }
     return;
   }
   if (cluster === undefined) {
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
       problems.push(
         'store.url must be a redis:// or rediss:// URL when store.type is redis (for example redis://localhost:6379, ' +
-          'or rediss://user:password@host:6380 for TLS), or set store.cluster for a Redis Cluster.',
+          'or rediss://user:password@host:6380 for TLS), or set store.cluster (Redis Cluster) or store.sentinel (Sentinel).',
       );
     }
     return;
@@ -151,7 +186,7 @@ export function checkRedisConnectionOptions(store: RedisStoreOptions, problems: 
     return;
   }
   nodes.forEach((node: unknown, i) => {
-    if (parseClusterNode(node) === undefined) {
+    if (parseRedisAddress(node) === undefined) {
       problems.push(`store.cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`);
     }
   });

@@ -1,9 +1,10 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 
-// Kept apart from redis.store.ts so the module options can name and check these without loading ioredis.
+// Where a Redis store connects besides a URL. Kept apart from redis.store.ts so the module options can
+// name and check these without loading ioredis.
 
-/** One seed node of a Redis Cluster. */
-export interface RedisClusterNode {
+/** One Redis server (a cluster seed, a sentinel), by host and port. */
+export interface RedisNodeAddress {
   host: string;
   port: number;
 }
@@ -14,7 +15,7 @@ export interface RedisClusterNode {
  */
 export interface RedisClusterConnectionOptions {
   /** Seed nodes, as `'host:port'` strings or `{ host, port }`. At least one. */
-  nodes: readonly (string | RedisClusterNode)[];
+  nodes: readonly (string | RedisNodeAddress)[];
   /** ACL user name (Redis 6+), sent to every node. */
   username?: string;
   /** Password of every node (or of `username`). Never logged or put in errors. */
@@ -25,11 +26,11 @@ export interface RedisClusterConnectionOptions {
    * Maps the addresses the nodes announce (`host:port` as in `CLUSTER SLOTS`) to the addresses this
    * process reaches them on, for clusters behind NAT or in containers.
    */
-  natMap?: Readonly<Record<string, RedisClusterNode>>;
+  natMap?: Readonly<Record<string, RedisNodeAddress>>;
 }
 
 /** `'host:port'`, `'[v6]:port'` or `{ host, port }`; undefined when malformed. */
-export function parseClusterNode(seed: unknown): RedisClusterNode | undefined {
+export function parseRedisAddress(seed: unknown): RedisNodeAddress | undefined {
   let host: unknown;
   let port: unknown;
   if (typeof seed === 'string') {
@@ -43,4 +44,25 @@ export function parseClusterNode(seed: unknown): RedisClusterNode | undefined {
   if (typeof host !== 'string' || host.length === 0 || !Number.isInteger(port)) return undefined;
   const portNumber = port as number;
   return portNumber >= 1 && portNumber <= 65535 ? { host, port: portNumber } : undefined;
+}
+
+/**
+ * How to reach a Redis watched by Sentinel: the store asks the sentinels for the current master of
+ * `name`, and asks again after a failover (the old master answering READONLY triggers a reconnect).
+ */
+export interface RedisSentinelConnectionOptions {
+  /** Sentinel addresses, as `'host:port'` strings or `{ host, port }`. At least one. */
+  sentinels: readonly (string | RedisNodeAddress)[];
+  /** The master group name the sentinels monitor (`sentinel monitor <name> …`). */
+  name: string;
+  /** ACL user name of the Redis servers (Redis 6+). */
+  username?: string;
+  /** Password of the Redis servers. Never logged or put in errors. */
+  password?: string;
+  /** ACL user name on the sentinels, when they require one. */
+  sentinelUsername?: string;
+  /** Password of the sentinels, when they require one. Never logged or put in errors. */
+  sentinelPassword?: string;
+  /** TLS to the Redis servers and the sentinels: `true` for the defaults, or Node's TLS options. */
+  tls?: boolean | TlsConnectionOptions;
 }
