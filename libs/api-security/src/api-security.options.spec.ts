@@ -96,6 +96,20 @@ describe('resolveApiSecurityOptions', () => {
     );
   });
 
+  it('accepts a Sentinel store and refuses it with store.url or store.cluster, or without a master name, at boot', () => {
+    const sentinel = { sentinels: ['127.0.0.1:26379'], name: 'mymaster' };
+    expect(() => resolveApiSecurityOptions({ store: { type: 'redis', sentinel } })).not.toThrow();
+    expect(problemsOf({ store: { type: 'redis', url: 'redis://localhost:6379', sentinel } })).toContain(
+      'store.url and store.sentinel are exclusive',
+    );
+    expect(problemsOf({ store: { type: 'redis', cluster: { nodes: ['127.0.0.1:7000'] }, sentinel } })).toContain(
+      'store.cluster and store.sentinel are exclusive',
+    );
+    const message = problemsOf({ store: { type: 'redis', sentinel: { sentinels: ['x'], name: '' } } });
+    expect(message).toContain('store.sentinel.sentinels[0]');
+    expect(message).toContain('store.sentinel.name');
+  });
+
   it('accepts an outage policy for counters, and refuses one for security records or unknown purposes at boot', () => {
     const url = 'redis://localhost:6379';
     for (const onUnavailable of [
