@@ -35,6 +35,9 @@ export async function startSampleApp(
     NODE_ENV: 'test',
     RATE_LIMIT: '100000/60s',
     REDIS_KEY_PREFIX: redisKeyPrefix,
+    // .ci/run exports the cluster's seeds for the suites that ask for it; every other suite keeps the
+    // backend it names (REDIS_URL, or memory), since the cluster would take precedence over REDIS_URL.
+    REDIS_CLUSTER_NODES: undefined,
     ...env,
   };
   const databaseUrl = process.env.DATABASE_URL;

@@ -5,15 +5,16 @@ import { solveProofOfWork } from '@api-security/nestjs/testing';
 import { expectProblem } from '../utils/problem';
 import { startSampleApp, type RunningSampleApp } from './sample-app';
 import { describeWithServices } from '../support/services';
+import { describeWithRedisCluster } from '../support/redis-cluster';
 
 const PASSWORD = 'correct horse battery staple';
 
 /**
  * Two instances behind a load balancer must behave as one: state made on one is seen by the other.
- * Needs a shared database and shared Redis, which .ci/run provides.
+ * Needs a shared database and shared Redis (one server, then a Redis Cluster), which .ci/run provides.
  */
-describeWithServices('two sample-api instances', ['redis', 'postgres'], () => {
-  describe('two sample-api instances sharing Redis and PostgreSQL', () => {
+function describeTwoInstances(backend: string, storeEnv: Record<string, string | undefined>): void {
+  describe(`two sample-api instances sharing ${backend} and PostgreSQL`, () => {
     let one: RunningSampleApp;
     let two: RunningSampleApp;
 
@@ -21,6 +22,7 @@ describeWithServices('two sample-api instances', ['redis', 'postgres'], () => {
       // Instances behind one load balancer share the signing key, as they would in production.
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const env = {
+        ...storeEnv,
         LOGIN_MAX_FAILURES: '3',
         CHECKOUT_POW_DIFFICULTY: '2',
         CHECKOUT_MAX_PER_HOUR: '3',
@@ -233,4 +235,14 @@ describeWithServices('two sample-api instances', ['redis', 'postgres'], () => {
       });
     });
   });
-});
+}
+
+describeWithServices('two sample-api instances', ['redis', 'postgres'], () => describeTwoInstances('Redis', {}));
+
+describeWithServices('two sample-api instances on Redis Cluster', ['postgres'], () =>
+  // The same suite with REDIS_CLUSTER_NODES instead of REDIS_URL: the library's keys keep each
+  // multi-key script in one slot, and the two instances still behave as one.
+  describeWithRedisCluster('two sample-api instances on Redis Cluster', (nodes) =>
+    describeTwoInstances('Redis Cluster', { REDIS_CLUSTER_NODES: nodes.join(','), REDIS_URL: undefined }),
+  ),
+);

@@ -10,9 +10,13 @@
  */
 
 /** A real service a suite runs against, and the variable that locates it. */
-export type Service = 'redis' | 'postgres';
+export type Service = 'redis' | 'postgres' | 'redisCluster';
 
-const VARIABLE: Readonly<Record<Service, string>> = { redis: 'REDIS_URL', postgres: 'DATABASE_URL' };
+const VARIABLE: Readonly<Record<Service, string>> = {
+  redis: 'REDIS_URL',
+  postgres: 'DATABASE_URL',
+  redisCluster: 'REDIS_CLUSTER_NODES',
+};
 
 /**
  * Syntactically valid stand-ins handed to `body` while its tests are only being declared as skipped,
@@ -22,6 +26,7 @@ const VARIABLE: Readonly<Record<Service, string>> = { redis: 'REDIS_URL', postgr
 const PLACEHOLDER: Readonly<Record<Service, string>> = {
   redis: 'redis://skipped.invalid:6379',
   postgres: 'postgres://skipped.invalid:5432/skipped',
+  redisCluster: 'skipped.invalid:7000',
 };
 
 /** The URL of each requested service, by service. */

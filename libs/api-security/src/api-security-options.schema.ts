@@ -17,6 +17,7 @@ import type { RequestLimitOptions } from './consumption/request-limits.options';
 import type { CredentialFieldOptions } from './properties/credential-fields';
 import type { OutboundOptions } from './outbound/outbound.options';
 import type { RolesOptions } from './authorization/roles.options';
+import type { RedisClusterConnectionOptions, RedisSentinelConnectionOptions } from './store/redis-connection.options';
 import type { MemoryStoreOptions, RedisStoreOptions } from './store/security-store.factory';
 
 /**
@@ -142,6 +143,22 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
         type: value,
         onUnavailable: value,
         url: value,
+        cluster: objectOf<RedisClusterConnectionOptions>({
+          nodes: value,
+          username: value,
+          password: value,
+          tls: value,
+          natMap: value,
+        }),
+        sentinel: objectOf<RedisSentinelConnectionOptions>({
+          sentinels: value,
+          name: value,
+          username: value,
+          password: value,
+          sentinelUsername: value,
+          sentinelPassword: value,
+          tls: value,
+        }),
         keyPrefix: value,
         connectTimeoutMs: value,
         allowEvictingPolicy: value,

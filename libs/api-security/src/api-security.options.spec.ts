@@ -84,6 +84,32 @@ describe('resolveApiSecurityOptions', () => {
     expect(message).toContain('audit.mode');
   });
 
+  it('accepts a Redis Cluster store and refuses store.url with store.cluster, or neither, at boot', () => {
+    const cluster = { nodes: ['127.0.0.1:7000', '127.0.0.1:7001'] };
+    expect(() => resolveApiSecurityOptions({ store: { type: 'redis', cluster } })).not.toThrow();
+    expect(problemsOf({ store: { type: 'redis', url: 'redis://localhost:6379', cluster } })).toContain(
+      'store.url and store.cluster are exclusive',
+    );
+    expect(problemsOf({ store: { type: 'redis' } })).toContain('store.url must be');
+    expect(problemsOf({ store: { type: 'redis', cluster: { nodes: ['nohost'] } } })).toContain(
+      'store.cluster.nodes[0]',
+    );
+  });
+
+  it('accepts a Sentinel store and refuses it with store.url or store.cluster, or without a master name, at boot', () => {
+    const sentinel = { sentinels: ['127.0.0.1:26379'], name: 'mymaster' };
+    expect(() => resolveApiSecurityOptions({ store: { type: 'redis', sentinel } })).not.toThrow();
+    expect(problemsOf({ store: { type: 'redis', url: 'redis://localhost:6379', sentinel } })).toContain(
+      'store.url and store.sentinel are exclusive',
+    );
+    expect(problemsOf({ store: { type: 'redis', cluster: { nodes: ['127.0.0.1:7000'] }, sentinel } })).toContain(
+      'store.cluster and store.sentinel are exclusive',
+    );
+    const message = problemsOf({ store: { type: 'redis', sentinel: { sentinels: ['x'], name: '' } } });
+    expect(message).toContain('store.sentinel.sentinels[0]');
+    expect(message).toContain('store.sentinel.name');
+  });
+
   it('accepts an outage policy for counters, and refuses one for security records or unknown purposes at boot', () => {
     const url = 'redis://localhost:6379';
     for (const onUnavailable of [

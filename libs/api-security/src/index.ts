@@ -213,3 +213,8 @@ export type { StoreOutagePolicies, StoreOutagePolicy } from './store/store-outag
 export { StoreFullError } from './store/store-full.error';
 export type { CounterOwner, KeyCapacityClass } from './store/key-purpose';
 export type { MemoryStoreOptions, RedisStoreOptions, SecurityStoreOptions } from './store/security-store.factory';
+export type {
+  RedisClusterConnectionOptions,
+  RedisNodeAddress,
+  RedisSentinelConnectionOptions,
+} from './store/redis-connection.options';

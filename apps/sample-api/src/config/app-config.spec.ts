@@ -49,6 +49,8 @@ describe('loadConfig', () => {
         databaseUrl: undefined,
         sqlitePath: undefined,
         redisUrl: undefined,
+        redisClusterNodes: undefined,
+        redisClusterPassword: undefined,
         jwt: {
           algorithm: 'ES256',
           privateKeyPem: undefined,
@@ -134,6 +136,8 @@ describe('loadConfig', () => {
         databaseUrl: 'postgresql://app:pw@db.internal:5432/app',
         sqlitePath: ':memory:',
         redisUrl: 'rediss://cache.internal:6380',
+        redisClusterNodes: undefined,
+        redisClusterPassword: undefined,
         storeMaxEntries: 5000,
         jwt: {
           algorithm: 'ES256',
@@ -195,6 +199,32 @@ describe('loadConfig', () => {
 
     it.each(['http://localhost:6379', 'memcached://cache', 'localhost:6379'])('rejects REDIS_URL %p', (url) => {
       expectOneProblem({ REDIS_URL: url }, 'REDIS_URL', /redis:\/\/.*rediss:\/\//);
+    });
+  });
+
+  describe('REDIS_CLUSTER_NODES', () => {
+    it('reads a comma list of host:port seeds, spaces and empty entries ignored', () => {
+      const config = loadConfig({ REDIS_CLUSTER_NODES: ' redis-1:7000, 10.0.0.2:7001,,[::1]:7002 ' });
+      expect(config.redisClusterNodes).toEqual(['redis-1:7000', '10.0.0.2:7001', '[::1]:7002']);
+    });
+
+    it('is unset by default and when empty', () => {
+      expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+      expect(loadConfig({ REDIS_CLUSTER_NODES: '' }).redisClusterNodes).toBeUndefined();
+    });
+
+    it.each(['redis-1', 'redis://redis-1:7000', 'redis-1:0', 'redis-1:65536', 'a:1,b', ' , '])(
+      'rejects %p, naming the variable without echoing it',
+      (nodes) => {
+        const problem = expectOneProblem({ REDIS_CLUSTER_NODES: nodes }, 'REDIS_CLUSTER_NODES', /host:port/);
+        if (nodes.includes('redis://')) expect(problem.message).not.toContain('redis://');
+      },
+    );
+
+    it('keeps REDIS_CLUSTER_PASSWORD byte for byte and out of messages', () => {
+      expect(loadConfig({ REDIS_CLUSTER_NODES: 'r:7000', REDIS_CLUSTER_PASSWORD: ' p w ' }).redisClusterPassword).toBe(
+        ' p w ',
+      );
     });
   });
 

@@ -99,6 +99,16 @@ export interface AppConfig {
   /** `redis://…` or `rediss://…`; undefined = in-memory security state. */
   readonly redisUrl?: string;
   /**
+   * REDIS_CLUSTER_NODES: `host:port` seeds of a Redis Cluster, used instead of REDIS_URL (which is
+   * then ignored) with the same behaviour. Undefined = not a cluster.
+   */
+  readonly redisClusterNodes?: readonly string[];
+  /**
+   * REDIS_CLUSTER_PASSWORD (not in the contract's table, an addition): password of every cluster node
+   * (`requirepass`); a URL cannot carry it since the seeds are plain `host:port`.
+   */
+  readonly redisClusterPassword?: string;
+  /**
    * REDIS_KEY_PREFIX (not in the contract's table, an addition): prefix of every key the app writes to
    * Redis, so several deployments (or test runs) can share one server. Undefined = the library's default.
    */
@@ -157,7 +167,13 @@ export const CONFIG_DEFAULTS = {
 
 /** Variables whose values must never appear in a message, even truncated. */
 type SecretVariable =
-  'JWT_SECRET' | 'JWT_PRIVATE_KEY' | 'SEED_ADMIN_PASSWORD' | 'DATABASE_URL' | 'REDIS_URL' | 'AUDIT_HASH_KEY';
+  | 'JWT_SECRET'
+  | 'JWT_PRIVATE_KEY'
+  | 'SEED_ADMIN_PASSWORD'
+  | 'DATABASE_URL'
+  | 'REDIS_URL'
+  | 'REDIS_CLUSTER_PASSWORD'
+  | 'AUDIT_HASH_KEY';
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -223,6 +239,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       ? undefined
       : take('REDIS_URL', parseConnectionUrl(redisUrlText, ['redis', 'rediss'], 'redis://localhost:6379'), undefined);
 
+  const redisClusterNodes = loadClusterNodes();
+  const redisClusterPassword = readSecret('REDIS_CLUSTER_PASSWORD');
+
   const redisKeyPrefix = read('REDIS_KEY_PREFIX');
   if (redisKeyPrefix !== undefined && !/^[A-Za-z0-9:_.-]{1,64}$/.test(redisKeyPrefix)) {
     problems.push({
@@ -285,6 +304,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     databaseUrl,
     sqlitePath,
     redisUrl,
+    redisClusterNodes,
+    redisClusterPassword,
     redisKeyPrefix,
     storeMaxEntries,
     jwt,
@@ -326,6 +347,30 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       else if (!ports.includes(parsed.value)) ports.push(parsed.value);
     }
     return ports;
+  }
+
+  function loadClusterNodes(): string[] | undefined {
+    const text = read('REDIS_CLUSTER_NODES');
+    if (text === undefined) return undefined;
+    const seeds = text
+      .split(',')
+      .map((seed) => seed.trim())
+      .filter((seed) => seed !== '');
+    // host:port only: a URL here would hide a password in a variable that is not treated as secret.
+    const bad = seeds.filter((seed) => {
+      const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(seed);
+      return match === null || Number(match[1]) < 1 || Number(match[1]) > 65535;
+    });
+    if (seeds.length === 0 || bad.length > 0) {
+      report(
+        'REDIS_CLUSTER_NODES',
+        `must be a comma list of host:port seeds of the cluster (e.g. redis-1:7000,redis-2:7000)${
+          bad.length > 0 ? `; not host:port: ${bad.length} entr${bad.length === 1 ? 'y' : 'ies'}` : ''
+        }.`,
+      );
+      return undefined;
+    }
+    return seeds;
   }
 
   function loadJwt(): JwtConfig {

@@ -21,13 +21,22 @@ export function securityOptionsFrom(config: AppConfig): ApiSecurityModuleOptions
       // fine-grained work, this cap only stops a single source spraying passwords at scale.
       maxFailuresPerIpPerDay: 1000,
     },
-    store: config.redisUrl
+    store: config.redisClusterNodes
       ? {
           type: 'redis',
-          url: config.redisUrl,
+          cluster: {
+            nodes: config.redisClusterNodes,
+            ...(config.redisClusterPassword !== undefined ? { password: config.redisClusterPassword } : {}),
+          },
           ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
         }
-      : { type: 'memory', maxEntries: config.storeMaxEntries },
+      : config.redisUrl
+        ? {
+            type: 'redis',
+            url: config.redisUrl,
+            ...(config.redisKeyPrefix !== undefined ? { keyPrefix: config.redisKeyPrefix } : {}),
+          }
+        : { type: 'memory', maxEntries: config.storeMaxEntries },
     audit: {
       // More than 10 failed logins from one address in 5 minutes is worth an operator's look.
       alerts: [{ event: 'authentication.failure', by: 'ip', limit: '10/300s' }],

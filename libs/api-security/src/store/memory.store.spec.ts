@@ -4,7 +4,7 @@ import { revokedJtiKey, userValidAfterKey } from '../authentication/revocation.k
 import { challengeUsedKey } from '../flows/flow.keys';
 import { MemorySecurityStore } from './memory.store';
 import { StoreFullError } from './store-full.error';
-import { describeSecurityStoreConformance } from './security-store.conformance';
+import { describeSecurityStoreConformance } from '../testing/security-store.conformance';
 
 describeSecurityStoreConformance('MemorySecurityStore', () => new MemorySecurityStore(), {
   bounded: (maxEntries) => new MemorySecurityStore({ maxEntries }),

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { RedisSecurityStore } from './redis.store';
 import type { SecurityStore } from './security-store';
-import { describeSecurityStoreConformance } from './security-store.conformance';
+import { describeSecurityStoreConformance } from '../testing/security-store.conformance';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { UnhandledErrorsRecorder } from '../../../../test/support/unhandled-errors.recorder';

@@ -1,6 +1,19 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { BLOCK_SUFFIX } from './consume.keys';
+import { Cluster, Redis } from 'ioredis';
+import {
+  parseRedisAddress,
+  type RedisClusterConnectionOptions,
+  type RedisNodeAddress,
+  type RedisSentinelConnectionOptions,
+} from './redis-connection.options';
+import { blockKeyOf, groupBySlot } from './redis-key-slot';
+
+export type {
+  RedisClusterConnectionOptions,
+  RedisNodeAddress,
+  RedisSentinelConnectionOptions,
+} from './redis-connection.options';
 import type {
   ConsumeRequest,
   ConsumeResult,
@@ -25,13 +38,19 @@ import {
   redisAllowEvictingProblem,
   redisKeyPrefixProblem,
   redisTimeoutProblem,
-  redisUrlProblem,
 } from './store-options.check';
 
-/** Options of a `RedisSecurityStore` that creates its own connection. */
+/**
+ * Options of a `RedisSecurityStore` that creates its own connection: `url` for one Redis, or
+ * `cluster` for a Redis Cluster, or `sentinel` for a Redis watched by Sentinel (exactly one of them).
+ */
 export interface RedisSecurityStoreOptions {
   /** `redis://` or `rediss://` URL. It may carry a password, so the store never logs it or puts it in errors. */
-  url: string;
+  url?: string;
+  /** Seeds and credentials of a Redis Cluster, instead of `url`. */
+  cluster?: RedisClusterConnectionOptions;
+  /** Sentinels and master name of a Redis watched by Sentinel, instead of `url`. */
+  sentinel?: RedisSentinelConnectionOptions;
   /**
    * Prepended to every key. It must not contain `{` or `}`: a hash tag in the prefix would put
    * every key in one Redis Cluster slot. Callers that need several keys in one slot (getMany)
@@ -108,6 +127,24 @@ export class EvictingRedisPolicyError extends Error {
         `and in redis.conf), or accept the risk with store.allowEvictingPolicy: true.`,
     );
     this.name = 'EvictingRedisPolicyError';
+  }
+}
+
+/**
+ * The keys of one multi-key call (consume, reserve, release) are in different Redis Cluster slots,
+ * so no single script can touch them atomically. A layout bug of the caller: related keys must
+ * share a `{hash tag}`. A TypeError like every other caller mistake, never an outage to fail open on.
+ */
+export class CrossSlotKeysError extends TypeError {
+  readonly code = 'ERR_STORE_CROSS_SLOT';
+
+  constructor(cause: unknown) {
+    super(
+      'SecurityStore: the keys of one consume/reserve/release call hash to different Redis Cluster slots. ' +
+        'Put the shared part of related keys in a {hash tag} (for example rl:{user:42}:a and rl:{user:42}:b).',
+      { cause },
+    );
+    this.name = 'CrossSlotKeysError';
   }
 }
 
@@ -273,7 +310,7 @@ class DeadlineExceededError extends Error {
 }
 
 /**
- * {@link SecurityStore} on Redis (standalone or Cluster-compatible key layout) through ioredis.
+ * {@link SecurityStore} on Redis, standalone or Redis Cluster, through ioredis.
  *
  * Every operation is one round trip. The client fails fast instead of queueing: no offline
  * queue, no per-request retries, bounded connect and command timeouts. While Redis is down
@@ -286,11 +323,13 @@ class DeadlineExceededError extends Error {
  * failure (connection, timeout, any other server error such as OOM, READONLY or LOADING) is a
  * {@link StoreUnavailableError} with the ioredis error as `cause`.
  *
- * Several keys in one call (getMany) must hash to one slot on Redis Cluster: put the shared
- * part of related keys in a `{hash tag}`.
+ * On Redis Cluster, getMany splits its keys per slot (one MGET per slot, not atomic across
+ * slots), and the keys of one consume/reserve/release call must share a `{hash tag}` (else a
+ * {@link CrossSlotKeysError}); the eviction-policy check reads every master.
  */
 export class RedisSecurityStore implements SecurityStore {
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
+  private readonly cluster: boolean;
   private readonly owned: boolean;
   private readonly prefix: string;
   /** Set only when the client has no commandTimeout of its own. */
@@ -310,15 +349,19 @@ export class RedisSecurityStore implements SecurityStore {
     this.lastErrorSeen = error;
   };
 
-  constructor(client: Redis, options?: RedisSecurityStoreClientOptions);
+  constructor(client: Redis | Cluster, options?: RedisSecurityStoreClientOptions);
   constructor(options: RedisSecurityStoreOptions);
-  constructor(clientOrOptions: Redis | RedisSecurityStoreOptions, clientOptions: RedisSecurityStoreClientOptions = {}) {
-    const common = clientOrOptions instanceof Redis ? clientOptions : clientOrOptions;
+  constructor(
+    clientOrOptions: Redis | Cluster | RedisSecurityStoreOptions,
+    clientOptions: RedisSecurityStoreClientOptions = {},
+  ) {
+    const given = clientOrOptions instanceof Redis || clientOrOptions instanceof Cluster;
+    const common = given ? clientOptions : clientOrOptions;
     const allow: unknown = common?.allowEvictingPolicy;
     refuse(redisAllowEvictingProblem(allow, bare));
     this.allowEvictingPolicy = allow === true;
     this.logger = common?.logger ?? new Logger('RedisSecurityStore');
-    if (clientOrOptions instanceof Redis) {
+    if (given) {
       this.prefix = checkPrefix(clientOptions.keyPrefix);
       const commandTimeoutMs = checkTimeout(
         'commandTimeoutMs',
@@ -326,19 +369,19 @@ export class RedisSecurityStore implements SecurityStore {
         DEFAULT_COMMAND_TIMEOUT_MS,
       );
       this.client = clientOrOptions;
+      this.cluster = clientOrOptions instanceof Cluster;
       this.owned = false;
-      this.deadlineMs = typeof this.client.options.commandTimeout === 'number' ? undefined : commandTimeoutMs;
-      this.connectDeadlineMs = (this.client.options.connectTimeout ?? 10_000) + commandTimeoutMs;
+      const nodeOptions =
+        clientOrOptions instanceof Cluster ? (clientOrOptions.options.redisOptions ?? {}) : clientOrOptions.options;
+      this.deadlineMs = typeof nodeOptions.commandTimeout === 'number' ? undefined : commandTimeoutMs;
+      this.connectDeadlineMs = (nodeOptions.connectTimeout ?? 10_000) + commandTimeoutMs;
     } else {
       const options = clientOrOptions;
-      refuse(redisUrlProblem(options?.url, bare));
-      this.prefix = checkPrefix(options.keyPrefix);
-      const connectTimeout = checkTimeout('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
-      const commandTimeout = checkTimeout('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
-      this.client = new Redis(options.url, {
-        lazyConnect: true,
+      this.prefix = checkPrefix(options?.keyPrefix);
+      const connectTimeout = checkTimeout('connectTimeoutMs', options?.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS);
+      const commandTimeout = checkTimeout('commandTimeoutMs', options?.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
+      const nodeOptions = {
         // Queueing while disconnected would turn an outage into piled-up, late (and replayed) writes.
-        enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
         connectTimeout,
@@ -346,10 +389,68 @@ export class RedisSecurityStore implements SecurityStore {
         disconnectTimeout: DISCONNECT_TIMEOUT_MS,
         // Keeps the handshake to the ready check alone, so a silent server is detected within one command timeout.
         disableClientInfo: true,
-        retryStrategy: reconnectDelay,
-        // After a failover the old primary answers READONLY; reconnecting reaches the new one.
-        reconnectOnError: (error) => error.message.startsWith('READONLY'),
-      });
+      };
+      const targets = (['url', 'cluster', 'sentinel'] as const).filter((name) => options?.[name] !== undefined);
+      if (targets.length > 1) {
+        throw new TypeError(`RedisSecurityStore: set one of url, cluster and sentinel, not ${targets.join(' and ')}.`);
+      }
+      if (options?.sentinel !== undefined) {
+        const sentinel = checkSentinel(options.sentinel);
+        const tls =
+          sentinel.tls === undefined || sentinel.tls === false ? undefined : sentinel.tls === true ? {} : sentinel.tls;
+        this.client = new Redis({
+          ...nodeOptions,
+          sentinels: sentinel.sentinels,
+          name: sentinel.name,
+          ...(sentinel.username !== undefined ? { username: sentinel.username } : {}),
+          ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
+          ...(sentinel.sentinelUsername !== undefined ? { sentinelUsername: sentinel.sentinelUsername } : {}),
+          ...(sentinel.sentinelPassword !== undefined ? { sentinelPassword: sentinel.sentinelPassword } : {}),
+          ...(tls !== undefined ? { tls, sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
+          sentinelCommandTimeout: commandTimeout,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          retryStrategy: reconnectDelay,
+          // After a failover the old master answers READONLY; reconnecting asks the sentinels again.
+          reconnectOnError: (error) => error.message.startsWith('READONLY'),
+        });
+        this.cluster = false;
+      } else if (options?.cluster !== undefined) {
+        const cluster = checkCluster(options.cluster);
+        this.client = new Cluster(cluster.nodes, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: reconnectDelay,
+          // A slot map that cannot be read in time is an outage like a connection that cannot be made.
+          slotsRefreshTimeout: connectTimeout,
+          ...(cluster.natMap !== undefined ? { natMap: cluster.natMap } : {}),
+          redisOptions: {
+            ...nodeOptions,
+            ...(cluster.username !== undefined ? { username: cluster.username } : {}),
+            ...(cluster.password !== undefined ? { password: cluster.password } : {}),
+            ...(cluster.tls !== undefined && cluster.tls !== false
+              ? { tls: cluster.tls === true ? {} : cluster.tls }
+              : {}),
+          },
+        });
+        this.cluster = true;
+      } else {
+        if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
+          // The URL itself is left out of the message: it may contain a password.
+          throw new TypeError(
+            'RedisSecurityStore: url must be a redis:// or rediss:// URL (or set cluster or sentinel).',
+          );
+        }
+        this.client = new Redis(options.url, {
+          ...nodeOptions,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          retryStrategy: reconnectDelay,
+          // After a failover the old primary answers READONLY; reconnecting reaches the new one.
+          reconnectOnError: (error) => error.message.startsWith('READONLY'),
+        });
+        this.cluster = false;
+      }
       this.owned = true;
       this.deadlineMs = undefined;
       this.connectDeadlineMs = connectTimeout + commandTimeout + 100;
@@ -391,7 +492,7 @@ export class RedisSecurityStore implements SecurityStore {
     assertKey(key);
     assertTtl(ttlMs);
     assertBy(by);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const [value, ttl] = await this.run(() => client[INCREMENT_COMMAND](this.prefix + key, by, ttlMs));
     return { value, ttlMs: ttl };
   }
@@ -416,7 +517,21 @@ export class RedisSecurityStore implements SecurityStore {
       return [];
     }
     const prefixed = keys.map((key) => this.prefix + key);
-    return this.run(() => this.client.mget(prefixed));
+    if (!this.cluster) {
+      return this.run(() => this.client.mget(prefixed));
+    }
+    // MGET across slots is CROSSSLOT on a cluster: one MGET per slot, sent together.
+    const groups = groupBySlot(prefixed);
+    const replies = await this.run(() =>
+      Promise.all(groups.map((group) => this.client.mget(group.map((index) => prefixed[index])))),
+    );
+    const values = new Array<string | null>(keys.length);
+    groups.forEach((group, g) => {
+      group.forEach((index, i) => {
+        values[index] = replies[g][i];
+      });
+    });
+    return values;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -443,10 +558,11 @@ export class RedisSecurityStore implements SecurityStore {
     const keys: string[] = [];
     const args: number[] = [];
     for (const request of requests) {
-      keys.push(this.prefix + request.key, this.prefix + request.key + BLOCK_SUFFIX);
+      const counter = this.prefix + request.key;
+      keys.push(counter, blockKeyOf(counter, this.cluster));
       args.push(request.cost, request.limit, request.windowMs, request.blockMs);
     }
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const reply = await this.run(() => client[CONSUME_COMMAND](keys.length, ...keys, ...args));
     const results: ConsumeResult[] = [];
     for (let i = 0; i < requests.length; i++) {
@@ -465,7 +581,7 @@ export class RedisSecurityStore implements SecurityStore {
     if (requests.length === 0) return { reserved: true, counters: [] };
     const keys = requests.map((request) => this.prefix + request.key);
     const args = requests.flatMap((request) => [request.cost, request.limit, request.windowMs]);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     const reply = await this.run(() => client[RESERVE_COMMAND](keys.length, ...keys, ...args));
     return {
       reserved: reply[0] === 1,
@@ -482,7 +598,7 @@ export class RedisSecurityStore implements SecurityStore {
     if (requests.length === 0) return;
     const keys = requests.map((request) => this.prefix + request.key);
     const args = requests.flatMap((request) => [request.cost, request.resetMs]);
-    const client = this.client as Redis & IncrementCommand;
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
     await this.run(() => client[RELEASE_COMMAND](keys.length, ...keys, ...args));
   }
 
@@ -541,6 +657,9 @@ export class RedisSecurityStore implements SecurityStore {
       if (isTimeout(error)) {
         this.dropConnection();
       }
+      if (error instanceof Error && error.name === 'ReplyError' && error.message.startsWith('CROSSSLOT')) {
+        throw new CrossSlotKeysError(error);
+      }
       if (isValueError(error)) {
         // Redis answered: this is the caller's data, not an outage, and failing open must not hide it.
         throw new TypeError(
@@ -583,16 +702,33 @@ export class RedisSecurityStore implements SecurityStore {
     await this.policyCheck;
   }
 
+  /**
+   * On a cluster every master holds a share of the keys, so each one is read: one evicting master
+   * is enough to lose revocations. (Replicas are not read: they copy their master's keys and only
+   * serve after a failover, when the next store started checks them as masters.)
+   */
   private async readPolicy(): Promise<void> {
-    let policy: string | undefined;
+    const servers = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const policies = await Promise.all(servers.map((server) => this.readPolicyOf(server)));
+    const unreadable = policies.includes(undefined);
+    const policy = policies.find((value) => value !== undefined && value !== 'noeviction');
+    if (unreadable || servers.length === 0) this.judgePolicy(undefined);
+    if (policy !== undefined) this.judgePolicy(policy);
+  }
+
+  private async readPolicyOf(server: Redis): Promise<string | undefined> {
     try {
-      const pending = this.client.config('GET', 'maxmemory-policy') as Promise<unknown>;
+      const pending = server.config('GET', 'maxmemory-policy') as Promise<unknown>;
       const reply = await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
-      policy = policyOf(reply);
+      return policyOf(reply);
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ReplyError')) throw error;
       // Redis answered but refused CONFIG (renamed or disabled, ACL without @admin): it cannot be checked.
+      return undefined;
     }
+  }
+
+  private judgePolicy(policy: string | undefined): void {
     if (policy === undefined) {
       this.logger.warn(
         'Could not read Redis maxmemory-policy (CONFIG GET is disabled or not permitted). Make sure it is ' +
@@ -623,7 +759,7 @@ export class RedisSecurityStore implements SecurityStore {
 }
 
 /** Resolves when the client has closed its socket, or after the disconnect timeout at the latest. */
-function endOf(client: Redis): Promise<void> {
+function endOf(client: Redis | Cluster): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -661,6 +797,82 @@ function refuse(problem: string | undefined): void {
 function checkPrefix(prefix: string | undefined): string {
   refuse(redisKeyPrefixProblem(prefix, bare));
   return prefix ?? DEFAULT_KEY_PREFIX;
+}
+
+interface CheckedCluster {
+  nodes: RedisNodeAddress[];
+  username?: string;
+  password?: string;
+  tls?: boolean | TlsConnectionOptions;
+  natMap?: Record<string, RedisNodeAddress>;
+}
+
+/** Validates the cluster option; messages name the problem but never echo a password. */
+/** Validates the sentinel option; messages name the problem but never echo a password. */
+function checkSentinel(sentinel: RedisSentinelConnectionOptions): RedisSentinelConnectionOptions & {
+  sentinels: RedisNodeAddress[];
+} {
+  const list: unknown = sentinel?.sentinels;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError('RedisSecurityStore: sentinel.sentinels must list at least one sentinel (host:port).');
+  }
+  const sentinels = list.map((entry: unknown, i) => {
+    const address = parseRedisAddress(entry);
+    if (address === undefined) {
+      throw new TypeError(
+        `RedisSecurityStore: sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+      );
+    }
+    return address;
+  });
+  if (typeof sentinel.name !== 'string' || sentinel.name.length === 0) {
+    throw new TypeError('RedisSecurityStore: sentinel.name must be the master group name the sentinels monitor.');
+  }
+  for (const name of ['username', 'password', 'sentinelUsername', 'sentinelPassword'] as const) {
+    const value: unknown = sentinel[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`RedisSecurityStore: sentinel.${name} must be a string.`);
+    }
+  }
+  return { ...sentinel, sentinels };
+}
+
+function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
+  const seeds: unknown = cluster?.nodes;
+  if (!Array.isArray(seeds) || seeds.length === 0) {
+    throw new TypeError('RedisSecurityStore: cluster.nodes must list at least one seed node (host:port).');
+  }
+  const nodes = seeds.map((seed: unknown, i) => {
+    const node = parseRedisAddress(seed);
+    if (node === undefined) {
+      throw new TypeError(
+        `RedisSecurityStore: cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+      );
+    }
+    return node;
+  });
+  for (const name of ['username', 'password'] as const) {
+    const value: unknown = cluster[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`RedisSecurityStore: cluster.${name} must be a string.`);
+    }
+  }
+  const tls: unknown = cluster.tls;
+  if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
+    throw new TypeError('RedisSecurityStore: cluster.tls must be true, false or TLS connection options.');
+  }
+  let natMap: Record<string, RedisNodeAddress> | undefined;
+  if (cluster.natMap !== undefined) {
+    natMap = {};
+    for (const [announced, target] of Object.entries(cluster.natMap)) {
+      const node = parseRedisAddress(target);
+      if (node === undefined) {
+        throw new TypeError(`RedisSecurityStore: cluster.natMap['${announced}'] must be { host, port }.`);
+      }
+      natMap[announced] = node;
+    }
+  }
+  return { ...cluster, nodes, ...(natMap !== undefined ? { natMap } : {}) };
 }
 
 function checkTimeout(name: string, value: number | undefined, fallback: number): number {

@@ -13,7 +13,7 @@ import type {
   ReserveResult,
   SecurityStore,
 } from './security-store';
-import { describeSecurityStoreConformance } from './security-store.conformance';
+import { describeSecurityStoreConformance } from '../testing/security-store.conformance';
 import { StoreFullError } from './store-full.error';
 import { StoreUnavailableError } from './store-unavailable.error';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';

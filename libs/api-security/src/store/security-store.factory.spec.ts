@@ -88,6 +88,35 @@ describe('createSecurityStore', () => {
     }
   });
 
+  it('builds a Redis Cluster store from seeds without connecting', async () => {
+    const store = createSecurityStore({
+      type: 'redis',
+      cluster: { nodes: ['127.0.0.1:7000', { host: 'redis-2.invalid', port: 7001 }, '[::1]:7002'], password: 'pw' },
+    });
+    await store.close();
+  });
+
+  it('refuses store.url with store.cluster, and neither, naming the options', () => {
+    expect(() =>
+      createSecurityStore({ type: 'redis', url: 'redis://127.0.0.1:6379', cluster: { nodes: ['127.0.0.1:7000'] } }),
+    ).toThrow(/store\.url and store\.cluster are exclusive/);
+    expect(() => createSecurityStore({ type: 'redis' })).toThrow(/store\.url must be .*or set store\.cluster/);
+  });
+
+  it.each([[[]], [['localhost']], [['host:0']], [['host:70000']], [[{ host: '', port: 1 }]], [['a b:1']]])(
+    'refuses cluster seeds %j, naming the option',
+    (nodes) => {
+      expect(() => createSecurityStore({ type: 'redis', cluster: { nodes, password: 's3cret' } })).toThrow(
+        /store\.cluster\.nodes/,
+      );
+      try {
+        createSecurityStore({ type: 'redis', cluster: { nodes, password: 's3cret' } });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('s3cret');
+      }
+    },
+  );
+
   it('rejects an unknown outage policy, naming the option', () => {
     expect(() => createSecurityStore({ type: 'memory', onUnavailable: 'ignore' as unknown as 'failOpen' })).toThrow(
       /store\.onUnavailable/,

@@ -1,5 +1,9 @@
 import { MemorySecurityStore, type CountersFullPolicy } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
+import {
+  type RedisClusterConnectionOptions,
+  type RedisSentinelConnectionOptions,
+} from './redis-connection.options';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';
@@ -46,11 +50,26 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
   whenCountersFull?: CountersFullPolicy;
 }
 
-/** Keeps security state in Redis, so that several instances behave as one. */
+/**
+ * Keeps security state in Redis, so that several instances behave as one: one Redis (`url`) or a
+ * Redis Cluster (`cluster`) or a Redis watched by Sentinel (`sentinel`), exactly one of them.
+ */
 export interface RedisStoreOptions extends CommonStoreOptions {
   type: 'redis';
   /** `redis://` or `rediss://` URL; may contain credentials and is never logged. */
-  url: string;
+  url?: string;
+  /**
+   * A Redis Cluster instead of `url`: seed nodes (`'host:port'` or `{ host, port }`), and the
+   * `username`, `password`, `tls` and `natMap` every node shares. The library's keys keep related
+   * records in one slot with hash tags; the eviction policy is checked on every master.
+   */
+  cluster?: RedisClusterConnectionOptions;
+  /**
+   * A Redis watched by Sentinel instead of `url`: the sentinels (`'host:port'` or `{ host, port }`),
+   * the monitored master `name`, and the credentials and `tls` of the servers and sentinels. The
+   * store follows failovers.
+   */
+  sentinel?: RedisSentinelConnectionOptions;
   /** @default 'api-security:' */
   keyPrefix?: string;
   /** @default 1000 */
@@ -95,7 +114,11 @@ export function createSecurityStore(options: SecurityStoreOptions): SecurityStor
         () => require('./redis.store') as typeof RedisStoreModule,
       );
       const redis = new RedisSecurityStore({
-        url: options.url,
+        ...(options.cluster !== undefined
+          ? { cluster: options.cluster }
+          : options.sentinel !== undefined
+            ? { sentinel: options.sentinel }
+            : { url: options.url }),
         keyPrefix: options.keyPrefix,
         connectTimeoutMs: options.connectTimeoutMs,
         commandTimeoutMs: options.commandTimeoutMs,

@@ -1,3 +1,4 @@
+import { parseRedisAddress } from './redis-connection.options';
 import { resolveOutagePolicy } from './store-outage.policy';
 
 /**
@@ -75,8 +76,8 @@ export function checkStoreOptions(store: unknown, problems: string[]): void {
   if (options.type === 'memory') {
     problems.push(...memoryStoreProblems(options, atBoot));
   } else if (options.type === 'redis') {
+    checkRedisConnectionOptions(options, problems);
     for (const problem of [
-      redisUrlProblem(options.url, atBoot),
       redisKeyPrefixProblem(options.keyPrefix, atBoot),
       redisTimeoutProblem(options.connectTimeoutMs, 'connectTimeoutMs', atBoot),
       redisTimeoutProblem(options.commandTimeoutMs, 'commandTimeoutMs', atBoot),
@@ -90,3 +91,62 @@ export function checkStoreOptions(store: unknown, problems: string[]): void {
   }
   resolveOutagePolicy(options.onUnavailable, problems);
 }
+
+/**
+ * Boot check of where a Redis store connects: exactly one of `store.url` and `store.cluster`, well
+ * formed. One sentence per problem; a URL or password is never echoed (a mistyped one may be real).
+ */
+export function checkRedisConnectionOptions(store: Record<string, unknown>, problems: string[]): void {
+  const { url, cluster, sentinel } = store as { url?: unknown; cluster?: Record<string, unknown> | null; sentinel?: unknown };
+  const set = (['url', 'cluster', 'sentinel'] as const).filter((name) => store[name] !== undefined);
+  if (set.length > 1) {
+    problems.push(
+      `${set.map((name) => `store.${name}`).join(' and ')} are exclusive: set store.url for one Redis, ` +
+        'store.cluster for a Redis Cluster, store.sentinel for a Redis watched by Sentinel.',
+    );
+    return;
+  }
+  if (sentinel !== undefined) {
+    const list: unknown = (sentinel as { sentinels?: unknown } | null)?.sentinels;
+    if (!Array.isArray(list) || list.length === 0) {
+      problems.push("store.sentinel.sentinels must list at least one sentinel, as 'host:port' or { host, port }.");
+    } else {
+      list.forEach((entry: unknown, i) => {
+        if (parseRedisAddress(entry) === undefined) {
+          problems.push(
+            `store.sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
+          );
+        }
+      });
+    }
+    const name: unknown = (sentinel as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string' || name === '') {
+      problems.push('store.sentinel.name must be the master group name the sentinels monitor.');
+    }
+    return;
+  }
+  if (cluster === undefined) {
+    const problem = redisUrlProblem(url, atBoot);
+    if (problem !== undefined) problems.push(problem);
+    return;
+  }
+  const nodes: unknown = (cluster as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) {
+    problems.push("store.cluster.nodes must list at least one seed node, as 'host:port' or { host, port }.");
+    return;
+  }
+  nodes.forEach((node: unknown, i) => {
+    if (parseRedisAddress(node) === undefined) {
+      problems.push(`store.cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`);
+    }
+  });
+  for (const name of ['username', 'password'] as const) {
+    const value: unknown = (cluster as Record<string, unknown> | null)?.[name];
+    if (value !== undefined && typeof value !== 'string') problems.push(`store.cluster.${name} must be a string.`);
+  }
+}
+
+/**
+ * Boot checks of the options that bound memory or decide what an evicting Redis does, one sentence
+ * per problem, naming the option.
+ */

@@ -42,3 +42,13 @@ export type { HttpResponseLike, HttpTarget, RequestHeaders } from './http-target
 
 // Sensitive flows
 export { solveProofOfWork, solvesProofOfWork } from '../flows/proof-of-work';
+
+// Stores
+export { describeSecurityStoreConformance } from './security-store.conformance';
+export type {
+  ConformanceClock,
+  ConformanceExpectation,
+  ConformanceMatchers,
+  ConformanceOptions,
+  ConformanceRunner,
+} from './security-store.conformance';
