@@ -36,6 +36,7 @@ import {
 import { StoreUnavailableError } from './store-unavailable.error';
 import {
   redisAllowEvictingProblem,
+  redisUrlProblem,
   redisKeyPrefixProblem,
   redisTimeoutProblem,
 } from './store-options.check';
@@ -435,13 +436,8 @@ export class RedisSecurityStore implements SecurityStore {
         });
         this.cluster = true;
       } else {
-        if (typeof options?.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-          // The URL itself is left out of the message: it may contain a password.
-          throw new TypeError(
-            'RedisSecurityStore: url must be a redis:// or rediss:// URL (or set cluster or sentinel).',
-          );
-        }
-        this.client = new Redis(options.url, {
+        refuse(redisUrlProblem(options?.url, bare));
+        this.client = new Redis(options.url as string, {
           ...nodeOptions,
           lazyConnect: true,
           enableOfflineQueue: false,

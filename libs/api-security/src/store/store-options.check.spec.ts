@@ -48,7 +48,7 @@ describe('checkStoreOptions', () => {
     expect(() => createSecurityStore({ type: 'redis', url })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_INVALID_OPTION', problems: [boot] }),
     );
-    expect(() => new RedisSecurityStore({ url })).toThrow(`RedisSecurityStore: ${boot.replace('store.url', 'url')}`);
+    expect(() => new RedisSecurityStore({ url })).toThrow(`RedisSecurityStore: ${boot.replaceAll('store.', '')}`);
 
     const options = { type: 'memory', maxEntries: 10, maxCounterEntries: 10 } as const;
     const [capacity] = problemsOf(options);

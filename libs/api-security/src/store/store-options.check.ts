@@ -43,7 +43,7 @@ export function memoryStoreProblems(
 export function redisUrlProblem(url: unknown, name: Namer): string | undefined {
   return typeof url === 'string' && /^rediss?:\/\//.test(url)
     ? undefined
-    : `${name('url')} must be a redis:// or rediss:// URL (for example redis://localhost:6379, or rediss://user:password@host:6380 for TLS).`;
+    : `${name('url')} must be a redis:// or rediss:// URL (for example redis://localhost:6379, or rediss://user:password@host:6380 for TLS), or set ${name('cluster')} (Redis Cluster) or ${name('sentinel')} (Sentinel).`;
 }
 
 /** Hash tags in the prefix would put every key of the library in one Cluster slot. */
