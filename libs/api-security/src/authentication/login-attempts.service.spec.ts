@@ -6,7 +6,7 @@ import { SecurityException } from '../errors/security.exception';
 import type { SecurityStore } from '../store/security-store';
 import { accountLockKey } from './login-attempts.keys';
 import { LoginAttemptsService } from './login-attempts.service';
-import { describeOnEachStore, memoryBackend, RecordingEventBus } from './testing/session-stores';
+import { describeOnEachStore, memoryBackend, RecordingEventBus } from '../../spec-support/session-stores';
 
 /** The service as the module builds it: the pseudonymizer from the same options. */
 function withOptions(

@@ -5,7 +5,7 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import { PRINCIPAL_CHECK, type PrincipalCheck } from './principal-check';
 import { PrincipalCheckService } from './principal-check.service';
 import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
-import { RecordingEventBus } from './testing/session-stores';
+import { RecordingEventBus } from '../../spec-support/session-stores';
 
 const request: SecurityRequest = { headers: {}, method: 'GET', url: '/me', ip: '203.0.113.7' };
 const principal = (id: string, authMethod = 'jwt'): SecurityPrincipal => ({

@@ -5,7 +5,7 @@ import type { SecurityStore } from '../store/security-store';
 import { RefreshTokenService } from './refresh-token.service';
 import { RevocationService } from './revocation.service';
 import { revokedSessionKey, userValidAfterKey } from './revocation.keys';
-import { describeOnEachStore, RecordingEventBus } from './testing/session-stores';
+import { describeOnEachStore, RecordingEventBus } from '../../spec-support/session-stores';
 
 const TOKEN_SHAPE = /^rt_[A-Za-z0-9_-]{43}$/;
 const SECOND = 1000;

@@ -1,5 +1,5 @@
 import type { SecurityPrincipal } from '../common/security-principal';
-import { describeOnEachStore } from '../authentication/testing/session-stores';
+import { describeOnEachStore } from '../../spec-support/session-stores';
 import type { RoutePlan } from '../pipeline/route-plan';
 import type { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import { MemorySecurityStore } from '../store/memory.store';

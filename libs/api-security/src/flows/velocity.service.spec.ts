@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeOnEachStore } from '../authentication/testing/session-stores';
+import { describeOnEachStore } from '../../spec-support/session-stores';
 import type { SecurityStore } from '../store/security-store';
 import { parseFlowLimit } from './flow-limit';
 import type { FlowCounting, FlowLimit, FlowPlan } from './flow-plan';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { SecurityEventBus } from '../../audit/security-event.bus';
-import type { SecurityEvent, SecurityEventType } from '../../audit/security-event';
-import { MemorySecurityStore } from '../../store/memory.store';
-import { RedisSecurityStore } from '../../store/redis.store';
-import type { CounterState, SecurityStore } from '../../store/security-store';
-import { describeWithServices } from '../../../../../test/support/services';
+import { SecurityEventBus } from '../src/audit/security-event.bus';
+import type { SecurityEvent, SecurityEventType } from '../src/audit/security-event';
+import { MemorySecurityStore } from '../src/store/memory.store';
+import { RedisSecurityStore } from '../src/store/redis.store';
+import type { CounterState, SecurityStore } from '../src/store/security-store';
+import { describeWithServices } from '../../../test/support/services';
 
 /** A wall clock that moves only when told. */
 export class ManualClock {
