@@ -4,7 +4,7 @@ import { AUTHENTICATORS, type Authenticator } from './authentication/authenticat
 import { JwtAuthenticator } from './authentication/jwt.authenticator';
 import { BUILT_IN_STEPS } from './pipeline/built-in-steps';
 import { assembleSteps, SECURITY_STEPS, stepClassOf, type SecurityStepEntry } from './pipeline/security-chain';
-import type { SecurityStep } from './pipeline/security-step';
+import type { SecurityStep } from './plan/security-step';
 
 /** Module-level settings that must be known when the module is built (classes become providers). */
 export interface ApiSecurityModuleExtras {

@@ -38,6 +38,7 @@ import { DeprecationStep } from './inventory/deprecation.step';
 import { RouteInventoryService } from './inventory/route-inventory.service';
 import { BootAudit } from './pipeline/boot-audit';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
+import { ROUTE_PLANS } from './plan/route-plans';
 import { SecurityGuard } from './pipeline/security.guard';
 import { FieldProjector } from './properties/field-projector';
 import { PROPERTIES_PROVIDERS } from './properties/properties.providers';
@@ -81,6 +82,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     AuditPseudonymizer,
     BootAudit,
     RoutePlanRegistry,
+    { provide: ROUTE_PLANS, useExisting: RoutePlanRegistry },
     AuthenticationStep,
     PrincipalCheckService,
     ...AUTHORIZATION_PROVIDERS,

@@ -8,7 +8,7 @@ export type { ApiSecurityModuleExtras } from './api-security.module-definition';
 export { API_SECURITY_OPTIONS, ApiSecurityConfigError } from './api-security.options';
 export { ConfigErrorCode } from './errors/config-codes';
 export { RouteAuditError } from './pipeline/route-audit.error';
-export type { AuditFinding } from './pipeline/route-plan';
+export type { AuditFinding } from './plan/route-plan';
 export type {
   ApiSecurityModuleOptions,
   AuditOptions,
@@ -25,7 +25,7 @@ export { MissingOptionalDependencyError } from './common/optional-dependency';
 
 // The security guard's chain of steps: add your own, or replace a built-in one with a subclass.
 // The built-in steps whose hooks are worth overriding are exported; the others can be replaced by name.
-export type { BuiltInStepName, SecurityStep, SecurityStepContext } from './pipeline/security-step';
+export type { BuiltInStepName, SecurityStep, SecurityStepContext } from './plan/security-step';
 export { SecurityStepError } from './pipeline/security-chain';
 export type {
   SecurityStepEntry,
@@ -38,14 +38,9 @@ export { RateLimitStep } from './consumption/rate-limit.step';
 export { RolesStep } from './authorization/roles.step';
 export { OwnershipStep } from './authorization/ownership.step';
 export type { OwnershipDenial } from './authorization/ownership.step';
-export type { DeprecationPlan, RateLimitPlan, RateLimitTierPlan, RoutePlan } from './pipeline/route-plan';
-export type {
-  OwnedResourcePlan,
-  OwnershipOptOutPlan,
-  OwnershipPlan,
-  RoleRequirement,
-} from './authorization/authorization-plan';
-export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './flows/flow-plan';
+export type { DeprecationPlan, RateLimitPlan, RateLimitTierPlan, RoutePlan } from './plan/route-plan';
+export type { OwnedResourcePlan, OwnershipOptOutPlan, OwnershipPlan, RoleRequirement } from './plan/authorization-plan';
+export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './plan/flow-plan';
 export type { BodyBinding, WritePolicy } from './properties/write-policy';
 
 // Authentication (OWASP API2)

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { UnauthenticatedException } from '../errors/security.exception';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
 import { PrincipalCheckService } from './principal-check.service';
 import { passCredentialGate, runsCredentialGate } from '../common/credential-gate';

@@ -1,7 +1,7 @@
 import type { SecurityRequest } from '../common/security-principal';
 import { eventContext } from '../audit/event-context';
 import type { SecurityEvent } from '../audit/security-event';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 
 /** Attacker-controlled values (ids) are cut short before they reach an event: they are evidence, not payload. */
 const MAX_DETAIL_LENGTH = 128;

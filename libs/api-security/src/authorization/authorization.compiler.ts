@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import { pathParams } from '../common/route-path';
-import type { AuthorizationPlan, OwnershipPlan } from './authorization-plan';
+import type { AuthorizationPlan, OwnershipPlan } from '../plan/authorization-plan';
 import type { OwnershipResolver } from './ownership-resolver';
 import { declaredOwnership } from './owns.decorator';
 import type { RoleGraph } from './role-graph';

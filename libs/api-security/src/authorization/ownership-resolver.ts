@@ -1,20 +1,8 @@
 import type { InjectionToken, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { SecurityPrincipal } from '../common/security-principal';
+import type { OwnershipResolver } from '../plan/authorization-plan';
 import { RESOURCE_NAME } from './name-list';
 
-/**
- * Answers "does this principal own the resource with this id?" for one resource type. Registered
- * with {@link provideOwnershipResolver} and looked up once at boot for every `@Owns(resource)`.
- *
- * Only a resolved `true` grants access. `false`, a throw or a rejected promise all deny (the error
- * is logged, the client gets 404 or 403), so an implementation can let database errors propagate.
- * `id` is the route parameter exactly as the framework decoded it: compare it as is, without
- * trimming, case folding or type coercion, so that no other spelling can reach the same row.
- * Resolvers must be singletons (default scope): they are resolved once at boot.
- */
-export interface OwnershipResolver {
-  owns(principal: SecurityPrincipal, id: string): Promise<boolean>;
-}
+export type { OwnershipResolver } from '../plan/authorization-plan';
 
 function checkedResource(resource: string): string {
   if (typeof resource !== 'string' || !RESOURCE_NAME.test(resource)) {

@@ -3,10 +3,10 @@ import type { SecurityPrincipal, SecurityRequest } from '../common/security-prin
 import { SecurityEventBus, sanitizeForLog } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { accessDeniedEvent, shortened } from './access-denied';
-import type { OwnedResourcePlan } from './authorization-plan';
+import type { OwnedResourcePlan } from '../plan/authorization-plan';
 
 /** Why a request failed the ownership check; recorded in the event, never sent to the client. */
 export type OwnershipDenial = 'no_principal' | 'missing_id' | 'not_owned' | 'resolver_error' | 'no_resolver';

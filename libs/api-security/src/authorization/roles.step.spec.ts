@@ -4,8 +4,8 @@ import type { SecurityEvent } from '../audit/security-event';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStep } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStep } from '../plan/security-step';
 import { RoleGraph } from './role-graph';
 import { RolesStep } from './roles.step';
 

@@ -3,8 +3,8 @@ import type { SecurityPrincipal, SecurityRequest } from '../common/security-prin
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { accessDeniedEvent } from './access-denied';
 
 /**

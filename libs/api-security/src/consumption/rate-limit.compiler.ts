@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
-import type { RateLimitPlan, RateLimitTierPlan } from '../pipeline/route-plan';
+import type { RateLimitPlan, RateLimitTierPlan } from '../plan/route-plan';
 import { RATE_LIMIT_METADATA, type RateLimitMetadata } from './rate-limit.decorator';
 import { GLOBAL_TIER, resolveTier, type ResolvedRateLimitOptions } from './rate-limit.options';
 

@@ -1,5 +1,5 @@
 import type { ConsumeResult } from '../store/security-store';
-import type { RateLimitPlan } from '../pipeline/route-plan';
+import type { RateLimitPlan } from '../plan/route-plan';
 import type { RateLimitHeaderStyle } from './rate-limit.options';
 
 /**

@@ -1,4 +1,4 @@
-import type { RateLimitTierPlan } from '../pipeline/route-plan';
+import type { RateLimitTierPlan } from '../plan/route-plan';
 import { parseDuration, parseRate, RATE_FORMAT_HINT } from '../common/rate.parse';
 
 /** A tier given with its block duration. */

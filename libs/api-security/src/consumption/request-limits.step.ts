@@ -3,8 +3,8 @@ import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-se
 import type { SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { jsonShapeViolation } from './json-shape';
 import type { ResolvedRequestLimits } from './request-limits.options';
 

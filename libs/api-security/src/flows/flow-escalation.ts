@@ -1,5 +1,5 @@
 import type { SecurityRequest } from '../common/security-principal';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import type { FlowRefusal } from './flow-refusal';
 
 /** `refuse`: answer the default refusal. `allow`: let this request through the flow check. */

@@ -1,5 +1,5 @@
 import { parseRate } from '../common/rate.parse';
-import type { FlowLimit } from './flow-plan';
+import type { FlowLimit } from '../plan/flow-plan';
 
 /** A flow limit may span a year (e.g. sign-ups per IP); longer is almost certainly a unit mistake. */
 const MAX_WINDOW_SECONDS = 31_536_000;

@@ -1,4 +1,4 @@
-import type { FlowPlan } from './flow-plan';
+import type { FlowPlan } from '../plan/flow-plan';
 import { FlowTicket, holdFlowTicket, takeFlowTicket, type FlowOutcome } from './flow-ticket';
 
 describe('FlowTicket ownership', () => {

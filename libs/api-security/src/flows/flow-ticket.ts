@@ -1,4 +1,4 @@
-import type { FlowPlan } from './flow-plan';
+import type { FlowPlan } from '../plan/flow-plan';
 
 /** How a request that passed the flow check ended. `cancelled`: refused before its handler ran. */
 export type FlowOutcome = 'success' | 'failure' | 'cancelled';

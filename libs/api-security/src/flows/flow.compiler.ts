@@ -1,6 +1,6 @@
 import type { Reflector } from '@nestjs/core';
 import { AmbiguousProviderError, type AppProviderIndex } from '../common/app-provider.index';
-import type { FlowPlan } from './flow-plan';
+import type { FlowPlan } from '../plan/flow-plan';
 import { flowPolicyToken } from './flow-policy.provider';
 import { declaredFlow } from './sensitive-flow.decorator';
 import { compileFlowPolicy, mergeFlowPolicies, type SensitiveFlowPolicy } from './sensitive-flow.policy';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FlowCounting } from './flow-plan';
+import type { FlowCounting } from '../plan/flow-plan';
 
 /**
  * Store keys of sensitive flows. Principals and IPs appear only as truncated SHA-256 hashes (IPs

@@ -1,9 +1,9 @@
 import type { SecurityPrincipal } from '../common/security-principal';
 import { describeOnEachStore } from '../../spec-support/session-stores';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import type { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import { MemorySecurityStore } from '../store/memory.store';
-import type { FlowPlan } from './flow-plan';
+import type { FlowPlan } from '../plan/flow-plan';
 import { proofOfWorkHash, solveProofOfWork, solvesProofOfWork } from './proof-of-work';
 import { ProofOfWorkService } from './proof-of-work.service';
 

@@ -2,11 +2,11 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { SecurityPrincipal } from '../common/security-principal';
 import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
-import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import { ROUTE_PLANS, type RoutePlans } from '../plan/route-plans';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { challengeKey, challengeUsedKey } from './flow.keys';
-import type { FlowChallengePlan } from './flow-plan';
+import type { FlowChallengePlan } from '../plan/flow-plan';
 import type { FlowRefusalReason } from './flow-refusal';
 import { CHALLENGE_PATTERN, MAX_CHALLENGE_FIELD_LENGTH, solvesProofOfWork } from './proof-of-work';
 
@@ -31,7 +31,7 @@ interface ChallengeRecord {
 }
 
 /** The routes the registry compiled, as far as issuing needs them. */
-type FlowPlans = Pick<RoutePlanRegistry, 'plans'>;
+type FlowPlans = RoutePlans;
 
 function parseRecord(text: string): ChallengeRecord | undefined {
   try {
@@ -67,7 +67,7 @@ export class ProofOfWorkService {
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
   constructor(
     @InjectSecurityStore('challenge') protected readonly store: SecurityStore,
-    private readonly registry: RoutePlanRegistry,
+    @Inject(ROUTE_PLANS) private readonly registry: RoutePlans,
     @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
   ) {
     this.now = clock ?? systemClock;

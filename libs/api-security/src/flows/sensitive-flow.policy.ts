@@ -1,5 +1,5 @@
 import { parseFlowLimit } from './flow-limit';
-import type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './flow-plan';
+import type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from '../plan/flow-plan';
 
 /** The proof-of-work part of a {@link SensitiveFlowPolicy}. */
 export interface ProofOfWorkPolicy {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeOnEachStore } from '../../spec-support/session-stores';
 import type { SecurityStore } from '../store/security-store';
 import { parseFlowLimit } from './flow-limit';
-import type { FlowCounting, FlowLimit, FlowPlan } from './flow-plan';
+import type { FlowCounting, FlowLimit, FlowPlan } from '../plan/flow-plan';
 import { VelocityService, type FlowCounter } from './velocity.service';
 
 const limit = (text: string): FlowLimit => parseFlowLimit(text) as FlowLimit;

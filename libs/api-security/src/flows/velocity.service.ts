@@ -4,7 +4,7 @@ import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { flowCooldownKey, flowCounterKey, type FlowScope } from './flow.keys';
-import type { FlowLimit, FlowPlan } from './flow-plan';
+import type { FlowLimit, FlowPlan } from '../plan/flow-plan';
 import { FlowTicket, type FlowOutcome, type FlowSettler, type FlowSlot as Slot } from './flow-ticket';
 
 /** One limit to count for one subject. */

@@ -1,5 +1,5 @@
 import { Reflector } from '@nestjs/core';
-import type { DeprecationPlan } from '../pipeline/route-plan';
+import type { DeprecationPlan } from '../plan/route-plan';
 
 /** What `@Deprecated` announces about a route. */
 export interface DeprecatedOptions {

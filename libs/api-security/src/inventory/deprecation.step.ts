@@ -3,8 +3,8 @@ import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../common/raw-http';
-import type { RoutePlan, DeprecationPlan } from '../pipeline/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan, DeprecationPlan } from '../plan/route-plan';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 
 /** The slice of a response the step writes to (Node's ServerResponse). */
 interface HeaderSink {

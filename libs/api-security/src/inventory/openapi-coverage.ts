@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import { openApiOperations, openApiPath } from './openapi.enricher';
 
 /** How the served routes and the documented operations differ; both empty when they match. */

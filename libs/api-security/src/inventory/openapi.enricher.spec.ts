@@ -2,7 +2,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ArrayMaxSize, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import { compileDeprecation } from './deprecated.decorator';
 import { enrichOpenApiDocument } from './openapi.enricher';
 

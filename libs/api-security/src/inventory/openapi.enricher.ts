@@ -8,7 +8,7 @@ import type {
   SchemaObject,
   SecurityRequirementObject,
 } from '@nestjs/swagger';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import type { ClassType } from '../properties/visibility.metadata';
 import { schemaFromValidation, validatedClasses } from './validation-schema';
 

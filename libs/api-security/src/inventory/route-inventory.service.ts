@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import type { OwnershipPlan } from '../authorization/authorization-plan';
-import type { RoutePlan } from '../pipeline/route-plan';
-import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
+import { Inject, Injectable } from '@nestjs/common';
+import type { OwnershipPlan } from '../plan/authorization-plan';
+import type { RoutePlan } from '../plan/route-plan';
+import { ROUTE_PLANS, type RoutePlans } from '../plan/route-plans';
 import type { WritePolicy } from '../properties/write-policy';
 
 /** A route's ownership decision as reported: the resource checked, an explicit opt-out, or none. */
@@ -118,7 +118,7 @@ function flattenWritePolicy(
 @Injectable()
 export class RouteInventoryService {
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
-  constructor(private readonly registry: RoutePlanRegistry) {}
+  constructor(@Inject(ROUTE_PLANS) private readonly registry: RoutePlans) {}
 
   /** Plain JSON-safe data (no resolver instances, no Sets), ready to serve from an admin endpoint. */
   list(): RouteInventoryEntry[] {

@@ -1,4 +1,4 @@
-import type { OwnedResourcePlan } from '../authorization/authorization-plan';
+import type { OwnedResourcePlan } from '../plan/authorization-plan';
 import type { OwnershipResolver } from '../authorization/ownership-resolver';
 import {
   BootAudit,
@@ -8,7 +8,7 @@ import {
   undecidedOwnershipRule,
   unknownRoleRule,
 } from './boot-audit';
-import type { AuditContext, RoutePlan } from './route-plan';
+import type { AuditContext, RoutePlan } from '../plan/route-plan';
 
 const route = (
   controller: string,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { pathParams } from '../common/route-path';
-import type { AuditContext, AuditFinding, RoutePlan } from './route-plan';
+import type { AuditContext, AuditFinding, RoutePlan } from '../plan/route-plan';
 
 /** One check over all routes; later capabilities add their own. */
 export type AuditRule = (routes: readonly RoutePlan[], context: AuditContext) => AuditFinding[];

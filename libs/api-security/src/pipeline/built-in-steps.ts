@@ -7,7 +7,7 @@ import { RequestLimitsStep } from '../consumption/request-limits.step';
 import { FlowStep } from '../flows/flow.step';
 import { DeprecationStep } from '../inventory/deprecation.step';
 import { WritePolicyStep } from '../properties/write-policy.step';
-import type { SecurityStep } from './security-step';
+import type { SecurityStep } from '../plan/security-step';
 
 /**
  * The built-in steps in the guard's order (see `BUILT_IN_STEP_NAMES`): the rate limit first, so a

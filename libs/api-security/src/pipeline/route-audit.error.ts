@@ -1,5 +1,5 @@
 import { ConfigErrorCode } from '../errors/config-codes';
-import type { AuditFinding } from './route-plan';
+import type { AuditFinding } from '../plan/route-plan';
 
 /**
  * Thrown at boot when routes cannot be secured as declared: `code` is `ERR_CONFIG_ROUTE_AUDIT` for

@@ -17,9 +17,9 @@ import { ConfigErrorCode } from '../errors/config-codes';
 import { BootAudit } from './boot-audit';
 import { RouteAuditError } from './route-audit.error';
 import { methodName, modulePathOf, RoutePaths } from '../common/route-path';
-import type { AuditFinding, RoutePlan } from './route-plan';
+import type { AuditFinding, RoutePlan } from '../plan/route-plan';
 import { compileChain } from './security-chain';
-import type { SecurityStep } from './security-step';
+import type { SecurityStep } from '../plan/security-step';
 
 type Handler = (...args: unknown[]) => unknown;
 

@@ -1,6 +1,6 @@
-import type { RoutePlan } from './route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import { assembleSteps, compileChain, SecurityStepError, type SecurityStepEntry } from './security-chain';
-import type { SecurityStep, SecurityStepContext } from './security-step';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 
 const plan = (overrides: Partial<RoutePlan> = {}): RoutePlan => ({
   key: 'GET /x',

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
-import type { RoutePlan } from './route-plan';
-import type { BuiltInStepName, SecurityStep } from './security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { BuiltInStepName, SecurityStep } from '../plan/security-step';
 
 /** DI token of the application's assembled chain (built-in and application steps, in order). */
 export const SECURITY_STEPS = Symbol('SECURITY_STEPS');

@@ -16,10 +16,10 @@ import { OwnershipStep } from '../authorization/ownership.step';
 import { RolesStep } from '../authorization/roles.step';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
-import type { RoutePlan } from './route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import type { RoutePlanRegistry } from './route-plan.registry';
 import { compileChain } from './security-chain';
-import type { SecurityStep } from './security-step';
+import type { SecurityStep } from '../plan/security-step';
 import { SecurityGuard } from './security.guard';
 
 class Controller {

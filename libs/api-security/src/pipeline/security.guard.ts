@@ -10,7 +10,7 @@ import type { SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { SECURITY_STEPS } from './security-chain';
-import type { SecurityStep, SecurityStepContext } from './security-step';
+import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { RoutePlanRegistry } from './route-plan.registry';
 
 /**

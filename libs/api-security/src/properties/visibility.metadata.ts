@@ -1,3 +1,4 @@
+import type { ClassType } from '../common/class-type';
 import { isPseudoRole, PSEUDO_ROLES } from '../authorization/role-expansion';
 
 /** Who may read a property of a response model. */
@@ -22,8 +23,7 @@ export interface ResponseModelOptions {
   defaultVisibility?: DefaultVisibility;
 }
 
-/** Any class; instances are what gets projected. */
-export type ClassType = abstract new (...args: never[]) => unknown;
+export type { ClassType } from '../common/class-type';
 
 const FIELDS = Symbol.for('api-security:field-visibility');
 const MODELS = new Set<ClassType>();

@@ -10,8 +10,8 @@ import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { WritableBy } from './writable-by.decorator';
 import { WritePolicyCompiler } from './write-policy.compiler';
 import { WritePolicyStep } from './write-policy.step';
-import type { RoutePlan } from '../pipeline/route-plan';
-import type { SecurityStepContext } from '../pipeline/security-step';
+import type { RoutePlan } from '../plan/route-plan';
+import type { SecurityStepContext } from '../plan/security-step';
 
 class RoleDto {
   @IsOptional() @IsString() name?: string;

@@ -1,9 +1,6 @@
 import { MemorySecurityStore, type CountersFullPolicy } from './memory.store';
 import { loadOptional } from '../common/optional-dependency';
-import {
-  type RedisClusterConnectionOptions,
-  type RedisSentinelConnectionOptions,
-} from './redis-connection.options';
+import { type RedisClusterConnectionOptions, type RedisSentinelConnectionOptions } from './redis-connection.options';
 import type * as RedisStoreModule from './redis.store';
 import { ResilientSecurityStore } from './resilient.store';
 import type { SecurityStore } from './security-store';

@@ -97,7 +97,11 @@ export function checkStoreOptions(store: unknown, problems: string[]): void {
  * formed. One sentence per problem; a URL or password is never echoed (a mistyped one may be real).
  */
 export function checkRedisConnectionOptions(store: Record<string, unknown>, problems: string[]): void {
-  const { url, cluster, sentinel } = store as { url?: unknown; cluster?: Record<string, unknown> | null; sentinel?: unknown };
+  const { url, cluster, sentinel } = store as {
+    url?: unknown;
+    cluster?: Record<string, unknown> | null;
+    sentinel?: unknown;
+  };
   const set = (['url', 'cluster', 'sentinel'] as const).filter((name) => store[name] !== undefined);
   if (set.length > 1) {
     problems.push(

@@ -1,5 +1,5 @@
-import type { OwnedResourcePlan } from '../authorization/authorization-plan';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { OwnedResourcePlan } from '../plan/authorization-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import { fillPath, httpMethod, send, type HttpTarget, type RequestHeaders } from './http-target';
 import { routePlans, type NestAppLike } from './route-discovery';
 

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PARAMTYPES_METADATA, ROUTE_ARGS_METADATA } from '@nest
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
-import type { RoutePlan } from '../pipeline/route-plan';
+import type { RoutePlan } from '../plan/route-plan';
 import { RoutePlanRegistry } from '../pipeline/route-plan.registry';
 import { expandRoles } from '../authorization/role-expansion';
 import type { WritePolicy } from '../properties/write-policy';

@@ -1,6 +1,6 @@
-import type { OwnershipPlan, RoleRequirement } from '../authorization/authorization-plan';
-import type { FlowPlan } from '../flows/flow-plan';
-import type { BodyBinding } from '../properties/write-policy';
+import type { OwnershipPlan, RoleRequirement } from './authorization-plan';
+import type { FlowPlan } from './flow-plan';
+import type { BodyBinding } from './write-policy.plan';
 
 /**
  * Everything the security guard needs to know about one route, computed once at boot so that

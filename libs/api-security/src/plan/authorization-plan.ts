@@ -1,4 +1,18 @@
-import type { OwnershipResolver } from './ownership-resolver';
+import type { SecurityPrincipal } from '../common/security-principal';
+
+/**
+ * Answers "does this principal own the resource with this id?" for one resource type. Registered
+ * with `provideOwnershipResolver` and looked up once at boot for every `@Owns(resource)`.
+ *
+ * Only a resolved `true` grants access. `false`, a throw or a rejected promise all deny (the error
+ * is logged, the client gets 404 or 403), so an implementation can let database errors propagate.
+ * `id` is the route parameter exactly as the framework decoded it: compare it as is, without
+ * trimming, case folding or type coercion, so that no other spelling can reach the same row.
+ * Resolvers must be singletons (default scope): they are resolved once at boot.
+ */
+export interface OwnershipResolver {
+  owns(principal: SecurityPrincipal, id: string): Promise<boolean>;
+}
 
 /** The roles a route requires, compiled at boot from `@Roles`. */
 export interface RoleRequirement {
