@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { ConfigErrorCode } from '../errors/config-codes';
 
 /** Two different providers registered under one token the library needs exactly one of. */
 export class AmbiguousProviderError extends Error {
-  readonly code = 'ERR_CONFIG_AMBIGUOUS_PROVIDER';
+  readonly code = ConfigErrorCode.AMBIGUOUS_PROVIDER;
 
   constructor(
     readonly token: string,

@@ -14,6 +14,8 @@ export const ConfigErrorCode = {
   ROUTE_AUDIT: 'ERR_CONFIG_ROUTE_AUDIT',
   /** A route's own declaration (rate-limit tier, body limit, flow) cannot be compiled. */
   INVALID_ROUTE_DECLARATION: 'ERR_CONFIG_INVALID_ROUTE_DECLARATION',
+  /** Two modules register different providers under one token the library needs exactly one of (a resolver, a policy, a check). */
+  AMBIGUOUS_PROVIDER: 'ERR_CONFIG_AMBIGUOUS_PROVIDER',
 } as const;
 
 /** One of the stable `ERR_CONFIG_*` codes carried by {@link ApiSecurityConfigError} and {@link RouteAuditError}. */

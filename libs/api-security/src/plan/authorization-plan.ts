@@ -52,6 +52,7 @@ export interface OwnershipOptOutPlan {
   readonly reason: string;
 }
 
+/** A route's ownership decision: a resource checked per request, or a declared opt-out. */
 export type OwnershipPlan = OwnedResourcePlan | OwnershipOptOutPlan;
 
 /** The authorization part of a route plan. Absent members mean "no requirement". */

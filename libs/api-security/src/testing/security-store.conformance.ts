@@ -45,6 +45,7 @@ export interface ConformanceRunner {
   expect(actual: unknown): ConformanceExpectation;
 }
 
+/** How {@link describeSecurityStoreConformance} declares its tests and which cases it runs. */
 export interface ConformanceOptions {
   /** The runner's functions; by default the `describe`/`it`/`expect`… globals of Jest or Vitest. */
   runner?: ConformanceRunner;
