@@ -1,3 +1,4 @@
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { Injectable } from '@nestjs/common';
 import { checkTokenEndpointsOptions, type TokenEndpointsOptions } from './token-endpoints.options';
 import type { StoredUser, UserStore } from './user-store';
@@ -31,6 +32,7 @@ describe('checkTokenEndpointsOptions', () => {
   it('refuses a missing store, an unknown option, a path with a parameter and an unknown route, all in one message', () => {
     expect(check(undefined)).toThrow(/needs an options object/);
     let message = '';
+    let caught: unknown;
     try {
       checkTokenEndpointsOptions({
         userStore: 'NoUsers',
@@ -40,11 +42,14 @@ describe('checkTokenEndpointsOptions', () => {
         rateLimit: { register: '5/60s' },
       } as unknown as TokenEndpointsOptions);
     } catch (error) {
+      caught = error;
       message = (error as Error).message;
     }
+    expect(caught).toBeInstanceOf(ApiSecurityConfigError);
+    expect(caught).toMatchObject({ code: 'ERR_CONFIG_UNKNOWN_OPTION' });
     expect(message).toMatch(/^Invalid TokenEndpointsModule options:/);
     expect(message).toMatch(/userStore must be a class implementing UserStore/);
-    expect(message).toMatch(/unknown option\(s\) pathh/);
+    expect(message).toContain('Unknown option "pathh"; did you mean "path"?');
     expect(message).toMatch(/path must be a route path/);
     expect(message).toMatch(/imports must be an array/);
     expect(message).toMatch(/rateLimit has unknown route\(s\) register/);

@@ -1,6 +1,9 @@
 import type { ControllerOptions, ModuleMetadata, Type } from '@nestjs/common';
 import type { RateLimitTierOptions } from '../consumption/rate-limit.options';
 import type { UserStore } from './user-store';
+import { closestMatch } from '../common/closest-match';
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { ConfigErrorCode } from '../errors/config-codes';
 
 /** A route's limits, as `@RateLimit()` takes them: a rate for the `default` tier, or named tiers. */
 export type TokenEndpointRateLimit = string | Readonly<Record<string, string | RateLimitTierOptions>>;
@@ -47,7 +50,8 @@ const OPTION_NAMES = ['userStore', 'imports', 'path', 'version', 'rateLimit'];
 /**
  * Checks what can be checked when the module is built; the limits themselves are checked at boot
  * with the other routes' limits.
- * @throws TypeError listing every problem
+ * @throws ApiSecurityConfigError listing every problem (`ERR_CONFIG_UNKNOWN_OPTION` when a key is
+ *   not an option, else `ERR_CONFIG_INVALID_OPTION`)
  */
 export function checkTokenEndpointsOptions(options: TokenEndpointsOptions): void {
   const problems: string[] = [];
@@ -55,7 +59,14 @@ export function checkTokenEndpointsOptions(options: TokenEndpointsOptions): void
     throw new TypeError('TokenEndpointsModule.forRoot needs an options object with at least { userStore }.');
   }
   const unknown = Object.keys(options).filter((key) => !OPTION_NAMES.includes(key));
-  if (unknown.length > 0) problems.push(`unknown option(s) ${unknown.join(', ')}; known: ${OPTION_NAMES.join(', ')}.`);
+  for (const key of unknown) {
+    const near = closestMatch(key, OPTION_NAMES);
+    problems.push(
+      near === undefined
+        ? `Unknown option "${key}"; valid options: ${OPTION_NAMES.join(', ')}.`
+        : `Unknown option "${key}"; did you mean "${near}"?`,
+    );
+  }
   if (typeof options.userStore !== 'function') {
     problems.push('userStore must be a class implementing UserStore (findByEmail, findById).');
   }
@@ -77,6 +88,7 @@ export function checkTokenEndpointsOptions(options: TokenEndpointsOptions): void
     }
   }
   if (problems.length > 0) {
-    throw new TypeError(`Invalid TokenEndpointsModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    const code = unknown.length > 0 ? ConfigErrorCode.UNKNOWN_OPTION : ConfigErrorCode.INVALID_OPTION;
+    throw new ApiSecurityConfigError(problems, code, 'TokenEndpointsModule');
   }
 }

@@ -9,8 +9,10 @@ export class ApiSecurityConfigError extends Error {
   constructor(
     readonly problems: readonly string[],
     readonly code: ConfigErrorCode = ConfigErrorCode.INVALID_OPTION,
+    /** Whose options these are, for the first line of the message. */
+    subject = 'ApiSecurityModule',
   ) {
-    super(`Invalid ApiSecurityModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid ${subject} options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ApiSecurityConfigError';
   }
 }
