@@ -5,15 +5,24 @@ import {
   Public,
   TokenService,
   UnauthenticatedException,
+  VisibleTo,
 } from '@api-security/nestjs';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './login.dto';
 
-/** What a successful login answers. */
-export interface AccessTokenResponse {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
+/**
+ * What a successful login answers. A token is a credential: it reaches the client only through a
+ * class that declares it visible, or the library refuses the response (credential tripwire).
+ */
+export class AccessTokenResponse {
+  @VisibleTo('public') readonly accessToken: string;
+  @VisibleTo('public') readonly tokenType = 'Bearer' as const;
+  @VisibleTo('public') readonly expiresIn: number;
+
+  constructor(accessToken: string, expiresIn: number) {
+    this.accessToken = accessToken;
+    this.expiresIn = expiresIn;
+  }
 }
 
 /**
@@ -41,6 +50,6 @@ export class AuthController {
     });
     if (!user) throw new UnauthenticatedException('bad credentials');
     const access = await this.tokens.issueAccessToken({ sub: user.id, role: user.role });
-    return { accessToken: access.token, tokenType: 'Bearer', expiresIn: access.expiresIn };
+    return new AccessTokenResponse(access.token, access.expiresIn);
   }
 }
