@@ -35,7 +35,7 @@ describe('RedisSecurityStore on Redis Cluster (no server needed)', () => {
   it('refuses url and cluster together, and malformed seeds, with a TypeError', () => {
     expect(
       () => new RedisSecurityStore({ url: 'redis://127.0.0.1:6379', cluster: { nodes: ['127.0.0.1:7000'] } }),
-    ).toThrow(/not url and cluster/);
+    ).toThrow(/^RedisSecurityStore: url and cluster are exclusive/);
     expect(() => new RedisSecurityStore({ cluster: { nodes: [] } })).toThrow(TypeError);
     expect(() => new RedisSecurityStore({ cluster: { nodes: ['127.0.0.1'] } })).toThrow(/cluster\.nodes\[0\]/);
   });

@@ -65,7 +65,7 @@ describe('RedisSecurityStore through Redis Sentinel', () => {
     expect(
       () =>
         new RedisSecurityStore({ url: 'redis://127.0.0.1:6379', sentinel: { sentinels: ['127.0.0.1:1'], name: 'm' } }),
-    ).toThrow(/not url and sentinel/);
+    ).toThrow(/^RedisSecurityStore: url and sentinel are exclusive/);
     expect(() => new RedisSecurityStore({ sentinel: { sentinels: ['127.0.0.1:1'], name: '' } })).toThrow(
       /sentinel\.name/,
     );

@@ -36,7 +36,7 @@ import {
 import { StoreUnavailableError } from './store-unavailable.error';
 import {
   redisAllowEvictingProblem,
-  redisUrlProblem,
+  redisConnectionProblems,
   redisKeyPrefixProblem,
   redisTimeoutProblem,
 } from './store-options.check';
@@ -391,10 +391,9 @@ export class RedisSecurityStore implements SecurityStore {
         // Keeps the handshake to the ready check alone, so a silent server is detected within one command timeout.
         disableClientInfo: true,
       };
-      const targets = (['url', 'cluster', 'sentinel'] as const).filter((name) => options?.[name] !== undefined);
-      if (targets.length > 1) {
-        throw new TypeError(`RedisSecurityStore: set one of url, cluster and sentinel, not ${targets.join(' and ')}.`);
-      }
+      // Checked once, with the boot's sentences; the parsing below can then trust the shapes.
+      const [connection] = redisConnectionProblems(options as unknown as Record<string, unknown>, bare);
+      refuse(connection);
       if (options?.sentinel !== undefined) {
         const sentinel = checkSentinel(options.sentinel);
         const tls =
@@ -436,7 +435,6 @@ export class RedisSecurityStore implements SecurityStore {
         });
         this.cluster = true;
       } else {
-        refuse(redisUrlProblem(options?.url, bare));
         this.client = new Redis(options.url as string, {
           ...nodeOptions,
           lazyConnect: true,
@@ -803,69 +801,21 @@ interface CheckedCluster {
   natMap?: Record<string, RedisNodeAddress>;
 }
 
-/** Validates the cluster option; messages name the problem but never echo a password. */
-/** Validates the sentinel option; messages name the problem but never echo a password. */
+/** The sentinel option, already checked by redisConnectionProblems, with its addresses parsed. */
 function checkSentinel(sentinel: RedisSentinelConnectionOptions): RedisSentinelConnectionOptions & {
   sentinels: RedisNodeAddress[];
 } {
-  const list: unknown = sentinel?.sentinels;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError('RedisSecurityStore: sentinel.sentinels must list at least one sentinel (host:port).');
-  }
-  const sentinels = list.map((entry: unknown, i) => {
-    const address = parseRedisAddress(entry);
-    if (address === undefined) {
-      throw new TypeError(
-        `RedisSecurityStore: sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
-      );
-    }
-    return address;
-  });
-  if (typeof sentinel.name !== 'string' || sentinel.name.length === 0) {
-    throw new TypeError('RedisSecurityStore: sentinel.name must be the master group name the sentinels monitor.');
-  }
-  for (const name of ['username', 'password', 'sentinelUsername', 'sentinelPassword'] as const) {
-    const value: unknown = sentinel[name];
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`RedisSecurityStore: sentinel.${name} must be a string.`);
-    }
-  }
-  return { ...sentinel, sentinels };
+  return { ...sentinel, sentinels: sentinel.sentinels.map((entry) => parseRedisAddress(entry) as RedisNodeAddress) };
 }
 
+/** The cluster option, already checked by redisConnectionProblems, with its addresses parsed. */
 function checkCluster(cluster: RedisClusterConnectionOptions): CheckedCluster {
-  const seeds: unknown = cluster?.nodes;
-  if (!Array.isArray(seeds) || seeds.length === 0) {
-    throw new TypeError('RedisSecurityStore: cluster.nodes must list at least one seed node (host:port).');
-  }
-  const nodes = seeds.map((seed: unknown, i) => {
-    const node = parseRedisAddress(seed);
-    if (node === undefined) {
-      throw new TypeError(
-        `RedisSecurityStore: cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
-      );
-    }
-    return node;
-  });
-  for (const name of ['username', 'password'] as const) {
-    const value: unknown = cluster[name];
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`RedisSecurityStore: cluster.${name} must be a string.`);
-    }
-  }
-  const tls: unknown = cluster.tls;
-  if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
-    throw new TypeError('RedisSecurityStore: cluster.tls must be true, false or TLS connection options.');
-  }
+  const nodes = cluster.nodes.map((seed) => parseRedisAddress(seed) as RedisNodeAddress);
   let natMap: Record<string, RedisNodeAddress> | undefined;
   if (cluster.natMap !== undefined) {
     natMap = {};
     for (const [announced, target] of Object.entries(cluster.natMap)) {
-      const node = parseRedisAddress(target);
-      if (node === undefined) {
-        throw new TypeError(`RedisSecurityStore: cluster.natMap['${announced}'] must be { host, port }.`);
-      }
-      natMap[announced] = node;
+      natMap[announced] = parseRedisAddress(target) as RedisNodeAddress;
     }
   }
   return { ...cluster, nodes, ...(natMap !== undefined ? { natMap } : {}) };

@@ -76,7 +76,7 @@ export function checkStoreOptions(store: unknown, problems: string[]): void {
   if (options.type === 'memory') {
     problems.push(...memoryStoreProblems(options, atBoot));
   } else if (options.type === 'redis') {
-    checkRedisConnectionOptions(options, problems);
+    problems.push(...redisConnectionProblems(options, atBoot));
     for (const problem of [
       redisKeyPrefixProblem(options.keyPrefix, atBoot),
       redisTimeoutProblem(options.connectTimeoutMs, 'connectTimeoutMs', atBoot),
@@ -93,61 +93,71 @@ export function checkStoreOptions(store: unknown, problems: string[]): void {
 }
 
 /**
- * Boot check of where a Redis store connects: exactly one of `store.url` and `store.cluster`, well
- * formed. One sentence per problem; a URL or password is never echoed (a mistyped one may be real).
+ * Where a Redis store connects: exactly one of `url`, `cluster` and `sentinel`, well formed. One
+ * sentence per problem; a URL or password is never echoed (a mistyped one may be real). Used at
+ * boot (`store.` names) and by `RedisSecurityStore` built by hand (bare names).
  */
-export function checkRedisConnectionOptions(store: Record<string, unknown>, problems: string[]): void {
-  const { url, cluster, sentinel } = store as {
-    url?: unknown;
-    cluster?: Record<string, unknown> | null;
-    sentinel?: unknown;
-  };
-  const set = (['url', 'cluster', 'sentinel'] as const).filter((name) => store[name] !== undefined);
+export function redisConnectionProblems(store: Record<string, unknown>, name: Namer): string[] {
+  const problems: string[] = [];
+  const set = (['url', 'cluster', 'sentinel'] as const).filter((key) => store[key] !== undefined);
   if (set.length > 1) {
-    problems.push(
-      `${set.map((name) => `store.${name}`).join(' and ')} are exclusive: set store.url for one Redis, ` +
-        'store.cluster for a Redis Cluster, store.sentinel for a Redis watched by Sentinel.',
-    );
-    return;
+    return [
+      `${set.map((key) => name(key)).join(' and ')} are exclusive: set ${name('url')} for one Redis, ` +
+        `${name('cluster')} for a Redis Cluster, ${name('sentinel')} for a Redis watched by Sentinel.`,
+    ];
   }
-  if (sentinel !== undefined) {
-    const list: unknown = (sentinel as { sentinels?: unknown } | null)?.sentinels;
+  const addresses = (list: unknown, field: string, what: string): void => {
     if (!Array.isArray(list) || list.length === 0) {
-      problems.push("store.sentinel.sentinels must list at least one sentinel, as 'host:port' or { host, port }.");
-    } else {
-      list.forEach((entry: unknown, i) => {
-        if (parseRedisAddress(entry) === undefined) {
-          problems.push(
-            `store.sentinel.sentinels[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`,
-          );
-        }
-      });
+      problems.push(`${name(field)} must list at least one ${what}, as 'host:port' or { host, port }.`);
+      return;
     }
-    const name: unknown = (sentinel as { name?: unknown } | null)?.name;
-    if (typeof name !== 'string' || name === '') {
-      problems.push('store.sentinel.name must be the master group name the sentinels monitor.');
+    list.forEach((entry: unknown, i) => {
+      if (parseRedisAddress(entry) === undefined) {
+        problems.push(`${name(field)}[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`);
+      }
+    });
+  };
+  const strings = (options: Record<string, unknown>, prefix: string, keys: readonly string[]): void => {
+    for (const key of keys) {
+      if (options[key] !== undefined && typeof options[key] !== 'string') {
+        problems.push(`${name(`${prefix}.${key}`)} must be a string.`);
+      }
     }
-    return;
-  }
-  if (cluster === undefined) {
-    const problem = redisUrlProblem(url, atBoot);
-    if (problem !== undefined) problems.push(problem);
-    return;
-  }
-  const nodes: unknown = (cluster as { nodes?: unknown } | null)?.nodes;
-  if (!Array.isArray(nodes) || nodes.length === 0) {
-    problems.push("store.cluster.nodes must list at least one seed node, as 'host:port' or { host, port }.");
-    return;
-  }
-  nodes.forEach((node: unknown, i) => {
-    if (parseRedisAddress(node) === undefined) {
-      problems.push(`store.cluster.nodes[${i}] must be 'host:port' or { host, port } with a port from 1 to 65535.`);
+  };
+  const tls = (value: unknown, field: string): void => {
+    if (value !== undefined && typeof value !== 'boolean' && (typeof value !== 'object' || value === null)) {
+      problems.push(`${name(field)} must be true, false or TLS connection options.`);
     }
-  });
-  for (const name of ['username', 'password'] as const) {
-    const value: unknown = (cluster as Record<string, unknown> | null)?.[name];
-    if (value !== undefined && typeof value !== 'string') problems.push(`store.cluster.${name} must be a string.`);
+  };
+  const objectAt = (value: unknown): Record<string, unknown> =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+
+  if (store.sentinel !== undefined) {
+    const sentinel = objectAt(store.sentinel);
+    addresses(sentinel.sentinels, 'sentinel.sentinels', 'sentinel');
+    if (typeof sentinel.name !== 'string' || sentinel.name === '') {
+      problems.push(`${name('sentinel.name')} must be the master group name the sentinels monitor.`);
+    }
+    strings(sentinel, 'sentinel', ['username', 'password', 'sentinelUsername', 'sentinelPassword']);
+    tls(sentinel.tls, 'sentinel.tls');
+    return problems;
   }
+  if (store.cluster === undefined) {
+    const problem = redisUrlProblem(store.url, name);
+    return problem === undefined ? [] : [problem];
+  }
+  const cluster = objectAt(store.cluster);
+  addresses(cluster.nodes, 'cluster.nodes', 'seed node');
+  strings(cluster, 'cluster', ['username', 'password']);
+  tls(cluster.tls, 'cluster.tls');
+  if (cluster.natMap !== undefined) {
+    for (const [announced, target] of Object.entries(objectAt(cluster.natMap))) {
+      if (parseRedisAddress(target) === undefined) {
+        problems.push(`${name('cluster.natMap')}['${announced}'] must be { host, port }.`);
+      }
+    }
+  }
+  return problems;
 }
 
 /**
