@@ -12,7 +12,7 @@ import { takeFlowTicket } from './flow-ticket';
 export class FlowOutcomeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // Taking the ticket makes this interceptor its one owner: the close fallback finds nothing.
-    const ticket = takeFlowTicket(context.switchToHttp().getRequest());
+    const ticket = takeFlowTicket(context.getArgByIndex(0));
     if (!ticket) return next.handle();
     return next.handle().pipe(
       concatMap(async (value: unknown) => {

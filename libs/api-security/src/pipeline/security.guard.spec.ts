@@ -32,6 +32,7 @@ function context(request: SecurityRequest, type = 'http'): ExecutionContext {
     getClass: () => Controller,
     getHandler: () => Controller.prototype.handler,
     switchToHttp: () => ({ getRequest: () => request }),
+    getArgByIndex: (index: number) => (index === 0 ? request : undefined),
   } as unknown as ExecutionContext;
 }
 

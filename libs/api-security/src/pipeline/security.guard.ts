@@ -39,7 +39,8 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
         reason: `unsupported context type ${context.getType()} for ${controller.name}.${handler.name}`,
       });
     }
-    const request = context.switchToHttp().getRequest<SecurityRequest>();
+    // The first handler argument is the request (HTTP context checked above); switchToHttp() would allocate.
+    const request = context.getArgByIndex<SecurityRequest>(0);
     const route = this.registry.routeFor(controller, handler, request);
     const chain = route?.steps;
     if (!route || !chain) {

@@ -23,6 +23,7 @@ function http(principal?: SecurityPrincipal): ExecutionContext {
     getHandler: () => function list() {},
     getClass: () => class CardsController {},
     switchToHttp: () => ({ getRequest: () => ({ principal }) }),
+    getArgByIndex: (index: number) => (index === 0 ? { principal } : undefined),
   } as unknown as ExecutionContext;
 }
 

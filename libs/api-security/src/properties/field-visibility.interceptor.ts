@@ -18,7 +18,7 @@ export class FieldVisibilityInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<SecurityRequest>();
+    const request = context.getArgByIndex<SecurityRequest>(0); // the HTTP request, without switchToHttp()'s allocation
     const route = this.routeOf(context);
     // Read when the value arrives, not now: the principal is the one the handler ran for.
     return next.handle().pipe(map((value: unknown) => this.projector.project(value, request[PRINCIPAL_KEY], route)));

@@ -68,7 +68,8 @@ const INTEGER = /^(?:0|-?[1-9]\d*)$/;
  * In-process {@link SecurityStore}: for a single instance, for tests, and as the fail-open
  * fallback. State is per process, so limits are per instance when the app is scaled out.
  *
- * Expiry is lazy (checked on access) plus a bounded sweep on every write; there is no timer,
+ * Expiry is lazy (checked on access) plus a bounded sweep on every insert (only inserts grow a
+ * space, so charging an existing counter, the hot path, sweeps nothing); there is no timer,
  * so the store never keeps the event loop alive and needs no cleanup beyond `close()`.
  *
  * Counters and security records live in two bounded spaces (see `maxCounterEntries`), told apart
@@ -128,7 +129,6 @@ export class MemorySecurityStore implements SecurityStore {
       throw new TypeError('SecurityStore: increment would overflow the counter.');
     }
     entry.count += by;
-    this.spaceOf(key).sweep(now);
     return { value: entry.count, ttlMs: msLeft(entry.expiresAt, now) };
   }
 
@@ -192,11 +192,14 @@ export class MemorySecurityStore implements SecurityStore {
     const now = this.now();
     // No await between reads and writes: the whole call is one step of the event loop, hence atomic.
     // Room for every new counter is checked first, so a refusal charges none of them.
-    this.ensureRoom(
-      requests.filter((request) => this.live(request.key, now) === undefined).map((request) => request.key),
-      now,
-    );
-    return requests.map((request) => this.consumeOne(request, now));
+    let fresh: string[] | undefined;
+    for (let i = 0; i < requests.length; i++) {
+      if (this.live(requests[i].key, now) === undefined) (fresh ??= []).push(requests[i].key);
+    }
+    if (fresh !== undefined) this.ensureRoom(fresh, now);
+    const results = new Array<ConsumeResult>(requests.length);
+    for (let i = 0; i < requests.length; i++) results[i] = this.consumeOne(requests[i], now);
+    return results;
   }
 
   async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
@@ -221,7 +224,6 @@ export class MemorySecurityStore implements SecurityStore {
         } else {
           entry.count = values[i] + request.cost;
           entry.value = null;
-          this.spaceOf(request.key).sweep(now);
         }
       }
       return {
@@ -278,7 +280,6 @@ export class MemorySecurityStore implements SecurityStore {
       entry = this.insert(request.key, null, request.cost, now + request.windowMs, now);
     } else {
       entry.count += request.cost;
-      this.spaceOf(request.key).sweep(now);
     }
     const resetMs = msLeft(entry.expiresAt, now);
     if (entry.count <= request.limit) {

@@ -9,12 +9,17 @@ export function assertKey(key: unknown, name = 'key'): asserts key is string {
   }
 }
 
+/** {@link assertKey} for `list[i]` (+ `suffix`): the name is only built for the error, never per call. */
+function assertKeyAt(key: unknown, list: string, i: number, suffix = ''): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) assertKey(key, `${list}[${i}]${suffix}`);
+}
+
 export function assertKeys(keys: unknown): asserts keys is readonly string[] {
   if (!Array.isArray(keys)) {
     throw new TypeError('SecurityStore: keys must be an array of non-empty strings.');
   }
   for (let i = 0; i < keys.length; i++) {
-    assertKey(keys[i], `keys[${i}]`);
+    assertKeyAt(keys[i], 'keys', i);
   }
 }
 
@@ -39,6 +44,12 @@ export function assertValue(value: unknown): asserts value is string {
   }
 }
 
+function assertCount(value: unknown, lowest: number, i: number, field: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < lowest) {
+    throw new TypeError(`SecurityStore: requests[${i}].${field} must be a positive integer, got ${String(value)}.`);
+  }
+}
+
 /** Counters per consume call: a request has a handful of tiers, never hundreds. */
 const MAX_CONSUME = 16;
 
@@ -50,19 +61,15 @@ export function assertConsumeRequests(requests: unknown): asserts requests is re
     if (typeof request !== 'object' || request === null) {
       throw new TypeError(`SecurityStore: consume requests[${i}] must be an object.`);
     }
-    assertKey(request.key, `requests[${i}].key`);
+    assertKeyAt(request.key, 'requests', i, '.key');
     const cost = request.cost;
     if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 0) {
       throw new TypeError(`SecurityStore: requests[${i}].cost must be an integer >= 0, got ${String(cost)}.`);
     }
     // A check (cost 0) may ask "is there room for n more?" as a limit lowered by n, down to 0.
     const lowest = cost === 0 ? 0 : 1;
-    for (const field of ['limit', 'windowMs'] as const) {
-      const value = request[field];
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (field === 'limit' ? lowest : 1)) {
-        throw new TypeError(`SecurityStore: requests[${i}].${field} must be a positive integer, got ${String(value)}.`);
-      }
-    }
+    assertCount(request.limit, lowest, i, 'limit');
+    assertCount(request.windowMs, 1, i, 'windowMs');
     const block = request.blockMs;
     if (typeof block !== 'number' || !Number.isSafeInteger(block) || block < 0) {
       throw new TypeError(`SecurityStore: requests[${i}].blockMs must be an integer >= 0, got ${String(block)}.`);
@@ -85,7 +92,7 @@ export function assertReserveRequests(requests: unknown): asserts requests is re
       throw new TypeError(`SecurityStore: reserve requests[${i}] must be an object.`);
     }
     const request = item as Partial<ReserveRequestShape>;
-    assertKey(request.key, `requests[${i}].key`);
+    assertKeyAt(request.key, 'requests', i, '.key');
     assertInteger(request.cost, `requests[${i}].cost`, 0);
     assertInteger(request.limit, `requests[${i}].limit`, 0);
     assertInteger(request.windowMs, `requests[${i}].windowMs`, 1);
@@ -100,7 +107,7 @@ export function assertReleaseRequests(requests: unknown): asserts requests is re
       throw new TypeError(`SecurityStore: release requests[${i}] must be an object.`);
     }
     const request = item as Partial<ReleaseRequestShape>;
-    assertKey(request.key, `requests[${i}].key`);
+    assertKeyAt(request.key, 'requests', i, '.key');
     assertInteger(request.cost, `requests[${i}].cost`, 1);
     assertInteger(request.resetMs, `requests[${i}].resetMs`, 0);
   });
