@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ApiSecurityModule, ErrorCode } from '@api-security/nestjs';
 import { StaticTokenAuthenticator } from './fixtures/foundation.fixture';
-import { BodyWalkController } from './fixtures/body-walk.fixture';
+import { BodySwapStep, BodyWalkController } from './fixtures/body-walk.fixture';
 import { ADAPTERS, createApp } from './utils/create-app';
 import { expectProblem } from './utils/problem';
 
@@ -39,7 +39,12 @@ describe.each(ADAPTERS)('one walk of the request body (%s)', (kind) => {
 
   beforeAll(async () => {
     app = await createApp(kind, {
-      imports: [ApiSecurityModule.forRoot({ authenticators: [StaticTokenAuthenticator] })],
+      imports: [
+        ApiSecurityModule.forRoot({
+          authenticators: [StaticTokenAuthenticator],
+          steps: [{ use: BodySwapStep, after: 'request-limits' }],
+        }),
+      ],
       controllers: [BodyWalkController],
     });
     controller = app.get(BodyWalkController);
@@ -241,6 +246,48 @@ describe.each(ADAPTERS)('one walk of the request body (%s)', (kind) => {
       expectProblem(res, 400, ErrorCode.VALIDATION);
       expect(fieldsOf(res)).toEqual(['extra']);
       expect(controller.calls).toBe(2);
+    });
+  });
+  describe('a body replaced inside the guard, after the walk', () => {
+    const swap = (body: unknown, sent: unknown = ORDER) =>
+      post('orders', JSON.stringify(sent), { 'x-swap': JSON.stringify(body) });
+
+    it('is looked at again by write-policy, which refuses its prototype key in its place', async () => {
+      const res = await swap({ ...ORDER, status: 'paid', a: { prototype: 1 } });
+      expectProblem(res, 400, ErrorCode.VALIDATION);
+      expect(fieldsOf(res)).toEqual(['a.prototype']);
+      expect(controller.calls).toBe(0);
+    });
+
+    it('answers for the body it holds, not the one walked', async () => {
+      expect((await swap(ORDER, { ...ORDER, a: { prototype: 1 } })).status).toBe(201);
+      const writes = await swap({ ...ORDER, status: 'paid' });
+      expectProblem(writes, 403, ErrorCode.FORBIDDEN);
+      expect(controller.calls).toBe(1);
+    });
+  });
+
+  describe('the pipe, when the body it gets has both a prototype key and another problem', () => {
+    const merge = (path: string, extra: unknown) =>
+      post(path, JSON.stringify(ORDER), { 'x-mutate': 'merge', 'x-merge': JSON.stringify(extra) });
+
+    it('names the prototype key, even inside an element it refuses as misshapen', async () => {
+      const res = await merge('orders', { lines: [[{ prototype: 1 }]] });
+      expectProblem(res, 400, ErrorCode.VALIDATION);
+      expect(fieldsOf(res)).toEqual(['lines[0][0].prototype']);
+    });
+
+    it('names the prototype key before a control character', async () => {
+      const res = await merge('orders', { lines: [{ sku: 'A\u0000', quantity: 1, constructor: 1 }] });
+      expectProblem(res, 400, ErrorCode.VALIDATION);
+      expect(fieldsOf(res)).toEqual(['lines[0].constructor']);
+    });
+
+    it('still reports integrity problems when there is no prototype key', async () => {
+      const res = await merge('orders', { lines: [[LINE]], note: 'a\u0001' });
+      expectProblem(res, 400, ErrorCode.VALIDATION);
+      expect(fieldsOf(res)).toEqual(['lines[0]', 'note']);
+      expect(controller.calls).toBe(0);
     });
   });
 });
