@@ -16,13 +16,17 @@ export interface BodyFacts {
   readonly prototypeKeys: boolean;
 }
 
-// Kept beside the request rather than on it: no property appears on the adapters' request objects,
-// and an entry goes with its request.
-const facts = new WeakMap<object, BodyFacts>();
+/**
+ * The facts ride on the request under a symbol no one else holds (not enumerable by JSON or
+ * `Object.keys`), rather than in a WeakMap: a WeakMap entry per request is an ephemeron the garbage
+ * collector must trace for every request.
+ */
+const FACTS = Symbol('api-security.bodyFacts');
+type FactsRequest = { [FACTS]?: BodyFacts };
 
-/** Records what the walk of `facts.body` found, for the rest of this request's guard chain. */
+/** Records what the walk of `found.body` found, for the rest of this request's guard chain. */
 export function recordBodyFacts(request: object, found: BodyFacts): void {
-  facts.set(request, found);
+  (request as FactsRequest)[FACTS] = found;
 }
 
 /**
@@ -31,6 +35,6 @@ export function recordBodyFacts(request: object, found: BodyFacts): void {
  * walk and its reader are guard steps; the validation pipe, after interceptors, never reads facts.
  */
 export function bodyFactsOf(request: object, body: object): BodyFacts | undefined {
-  const found = facts.get(request);
+  const found = (request as FactsRequest)[FACTS];
   return found?.body === body ? found : undefined;
 }
