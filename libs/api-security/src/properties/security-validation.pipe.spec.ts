@@ -239,6 +239,16 @@ describe('SecurityValidationPipe: one walk for prototype keys and integrity', ()
     }
   });
 
+  it('names a prototype key in a value another pipe already turned into class instances', async () => {
+    const line = new LineDto();
+    line.sku = 'A';
+    Object.defineProperty(line, 'constructor', { value: {}, enumerable: true });
+    const cart = Object.assign(new CartDto(), { lines: [line] });
+    const metadata: ArgumentMetadata = { type: 'body', metatype: CartDto };
+    expect(await after(cart, metadata)).toEqual(before(cart, metadata));
+    expect((await after(cart, metadata))?.map((e) => e.field)).toEqual(['lines[0].constructor']);
+  });
+
   it('names a prototype key hidden inside an element it refuses as misshapen', async () => {
     const value = JSON.parse('{"lines": [[{"__proto__": {}}]], "note": "a\\u0000"}') as unknown;
     const error = (await pipe.transform(value, { type: 'body', metatype: CartDto }).catch((e: unknown) => e)) as
