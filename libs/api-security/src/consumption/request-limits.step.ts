@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
+import { recordBodyFacts } from '../common/body-facts';
 import type { SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import type { RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
-import { jsonShapeViolation } from './json-shape';
+import { inspectJsonShape } from './json-shape';
 import type { ResolvedRequestLimits } from './request-limits.options';
 
 /** Methods whose body neither adapter parses (Fastify ignores it; a handler should too). */
@@ -14,7 +15,8 @@ const BODILESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /**
  * Body checks that need the route or the parsed body: a body that no parser read, a route's own
  * `@BodyLimit`, and the JSON shape limits. Runs in the guard, after the request has been counted
- * and before any pipe or controller sees the body.
+ * and before any pipe or controller sees the body. Its walk of the body is the guard's only one:
+ * what it finds about prototype keys is recorded for `write-policy` (see `common/body-facts.ts`).
  */
 @Injectable()
 export class RequestLimitsStep implements SecurityStep {
@@ -35,10 +37,13 @@ export class RequestLimitsStep implements SecurityStep {
     if (plan.bodyLimitBytes !== undefined) this.checkSize(request, plan.bodyLimitBytes);
     const body = (request as { body?: unknown }).body;
     if (body === undefined || body === null || typeof body !== 'object') return;
-    const violation = jsonShapeViolation(body, this.limits);
+    const { violation, prototypeKeys } = inspectJsonShape(body, this.limits);
     if (violation) {
       throw new SecurityException(400, ErrorCode.BODY_SHAPE, { reason: `JSON body exceeds the ${violation} limit` });
     }
+    // The same walk looked for prototype keys: `write-policy` refuses them in its place in the
+    // chain (after roles and ownership, as before) without walking the body again.
+    recordBodyFacts(request, { body, prototypeKeys });
   }
 
   /**

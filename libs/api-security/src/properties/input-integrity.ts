@@ -1,5 +1,6 @@
 import { getMetadataStorage } from 'class-validator';
 import { declaredTypeOf, isDto, typeMetadataOf, type TypeMetadata } from '../common/dto-metadata';
+import { PROTOTYPE_KEYS } from '../common/body-facts';
 import type { FieldError } from '../errors/security.exception';
 import { MULTILINE_TEXT_CONSTRAINT } from './multiline-text.decorator';
 import type { ClassType } from './visibility.metadata';
@@ -148,6 +149,18 @@ function join(path: string, key: string | number): string {
 
 type Pending = [value: unknown, path: string, type: ClassType | undefined, multiline: boolean];
 
+/** What one integrity walk found (see {@link inspectInput}). */
+export interface InputReport {
+  /** The integrity problems, as {@link findInputViolations} returns them. */
+  readonly errors: FieldError[];
+  /**
+   * Whether a `__proto__`, `constructor` or `prototype` key was met, when asked for with
+   * `prototypeKeys`. It covers every own key of every object in the value only when `errors` is
+   * empty: the walk does not descend into what it refuses, and stops at `limit` errors.
+   */
+  readonly prototypeKeys: boolean;
+}
+
 /**
  * Integrity problems of a raw request (or third-party) value, checked before class-transformer
  * sees it, up to `limit`:
@@ -162,21 +175,37 @@ type Pending = [value: unknown, path: string, type: ClassType | undefined, multi
  * Walks with an explicit stack, so a deeply nested value cannot overflow the call stack.
  */
 export function findInputViolations(value: unknown, type: unknown, options: InputIntegrityOptions): FieldError[] {
+  return inspectInput(value, type, options).errors;
+}
+
+/**
+ * {@link findInputViolations}, noting on the same walk whether a prototype key occurs (with
+ * `prototypeKeys` and `controlCharacters`, when every key is read anyway), so the validation pipe
+ * walks a value once for both checks.
+ */
+export function inspectInput(
+  value: unknown,
+  type: unknown,
+  options: InputIntegrityOptions & { prototypeKeys?: boolean },
+): InputReport {
   const { controlCharacters, path = '', rootName = 'value', limit = 10 } = options;
+  const watchKeys = options.prototypeKeys === true && controlCharacters;
+  let prototypeKeys = false;
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message: `${field} ${message}` });
-  const text = (item: string, field: string, multiline: boolean) => {
+  // The field's path is built only when it fails: most strings are clean.
+  const text = (item: string, at: string, key: string | number, multiline: boolean) => {
     if (!(multiline ? CONTROL_EXCEPT_LINE_LAYOUT : CONTROL).test(item)) return;
     fail(
-      field,
+      join(at, key),
       multiline
         ? 'must not contain control characters other than tab, line feed and carriage return'
         : 'must not contain control characters',
     );
   };
   if (controlCharacters && typeof value === 'string') {
-    text(value, path || rootName, false);
-    return errors;
+    if (CONTROL.test(value)) fail(path || rootName, 'must not contain control characters');
+    return { errors, prototypeKeys };
   }
   /** Checks a nested-DTO property's container and queues its objects with their classes. */
   const nested = (rule: NestedRule, parent: object, item: unknown, field: string, queue: Pending[]) => {
@@ -193,6 +222,7 @@ export function findInputViolations(value: unknown, type: unknown, options: Inpu
       ? item.map((element, index) => [index, element])
       : Object.entries(item as Record<string, unknown>);
     for (const [key, element] of entries) {
+      if (watchKeys && typeof key === 'string' && PROTOTYPE_KEYS.has(key)) prototypeKeys = true;
       const at = join(field, key);
       if (controlCharacters && typeof key === 'string' && CONTROL.test(key)) {
         fail(at, 'is not an accepted property name');
@@ -213,7 +243,7 @@ export function findInputViolations(value: unknown, type: unknown, options: Inpu
       if (!controlCharacters) continue;
       for (let i = 0; i < current.length; i++) {
         const item: unknown = current[i];
-        if (typeof item === 'string') text(item, join(at, i), multiline);
+        if (typeof item === 'string') text(item, at, i, multiline);
         else if (typeof item === 'object' && item !== null) queue.push([item, join(at, i), undefined, multiline]);
       }
     } else {
@@ -221,6 +251,7 @@ export function findInputViolations(value: unknown, type: unknown, options: Inpu
       const keys = controlCharacters ? Object.keys(current) : [...(shape?.nested.keys() ?? [])];
       for (const key of keys) {
         if (!Object.hasOwn(current, key)) continue;
+        if (watchKeys && PROTOTYPE_KEYS.has(key)) prototypeKeys = true;
         if (controlCharacters && CONTROL.test(key)) {
           fail(join(at, key), 'is not an accepted property name');
           continue;
@@ -230,7 +261,7 @@ export function findInputViolations(value: unknown, type: unknown, options: Inpu
         if (rule) {
           if (item !== undefined && item !== null) nested(rule, current, item, join(at, key), queue);
         } else if (typeof item === 'string') {
-          text(item, join(at, key), shape?.multiline.has(key) ?? false);
+          text(item, at, key, shape?.multiline.has(key) ?? false);
         } else if (typeof item === 'object' && item !== null) {
           queue.push([item, join(at, key), undefined, shape?.multiline.has(key) ?? false]);
         }
@@ -238,5 +269,5 @@ export function findInputViolations(value: unknown, type: unknown, options: Inpu
     }
     for (let i = queue.length - 1; i >= 0; i--) pending.push(queue[i] as Pending);
   }
-  return errors.slice(0, limit);
+  return { errors: errors.slice(0, limit), prototypeKeys };
 }

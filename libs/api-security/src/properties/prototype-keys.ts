@@ -1,5 +1,4 @@
-/** Keys that can reach an object's prototype when a body is merged or assigned into an object. */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+import { PROTOTYPE_KEYS } from '../common/body-facts';
 
 /** Longest path reported, so an attacker's key names cannot bloat the error response. */
 const MAX_PATH = 200;

@@ -1,7 +1,9 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, ValidateNested } from 'class-validator';
-import { ValidationProblemException } from '../errors/security.exception';
+import { ValidationProblemException, type FieldError } from '../errors/security.exception';
+import { findInputViolations } from './input-integrity';
+import { findPrototypeKeys } from './prototype-keys';
 import { MultilineText } from './multiline-text.decorator';
 import { flattenValidationErrors, SecurityValidationPipe } from './security-validation.pipe';
 
@@ -112,5 +114,145 @@ describe('SecurityValidationPipe input integrity', () => {
 
   it('leaves custom parameter decorators alone', async () => {
     await expect(pipe.transform('a\u0000', { type: 'custom', metatype: String })).resolves.toBe('a\u0000');
+  });
+});
+
+describe('SecurityValidationPipe: one walk for prototype keys and integrity', () => {
+  class LineDto {
+    @IsString() sku!: string;
+  }
+  class AddressDto {
+    @IsOptional() @IsString() city?: string;
+  }
+  class CartDto {
+    @ValidateNested({ each: true })
+    @Type(() => LineDto)
+    lines!: LineDto[];
+
+    @IsOptional() @ValidateNested() @Type(() => AddressDto) shipTo?: AddressDto;
+
+    @IsOptional() @IsString() @MultilineText() note?: string;
+
+    @IsOptional()
+    @ValidateNested({ each: true })
+    @Type(() => LineDto)
+    byId?: Map<string, LineDto>;
+  }
+  const pipe = new SecurityValidationPipe();
+
+  /** The pipe as it was: every prototype key first, on a walk of its own, then the integrity walk. */
+  function before(value: unknown, metadata: ArgumentMetadata): FieldError[] | undefined {
+    const data = typeof metadata.data === 'string' ? metadata.data : '';
+    if (typeof value === 'object' && value !== null) {
+      const poisoned = findPrototypeKeys(value);
+      const prefix = data ? `${data}.` : '';
+      if (poisoned.length > 0)
+        return poisoned.map((p) => ({
+          field: `${prefix}${p}`,
+          message: `${prefix}${p} is not an accepted property name`,
+        }));
+    }
+    const errors = findInputViolations(value, metadata.metatype, {
+      controlCharacters: true,
+      path: data,
+      rootName: metadata.type,
+    });
+    return errors.length > 0 ? errors : undefined;
+  }
+
+  async function after(value: unknown, metadata: ArgumentMetadata): Promise<FieldError[] | undefined> {
+    const error = await pipe.transform(value, metadata).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof ValidationProblemException)) return undefined;
+    // class-validator's own refusals come after both checks and carry no reason.
+    return error.reason === undefined ? undefined : [...(error.errors ?? [])];
+  }
+
+  it('refuses exactly what the two walks refused, in the same order, on 3,000 generated bodies', async () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const KEYS = [
+      'sku',
+      'city',
+      'lines',
+      'shipTo',
+      'note',
+      'byId',
+      'x',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'k\u0001',
+    ];
+    const STRINGS = ['A', 'two\nlines', 'nul\u0000', 'esc\u001b'];
+    const json = (depth: number): string => {
+      const pick = next(depth > 4 ? 3 : 7);
+      if (pick === 0) return JSON.stringify(STRINGS[next(STRINGS.length)]);
+      if (pick === 1) return String(next(9));
+      if (pick === 2) return 'null';
+      if (pick === 3) return `[${Array.from({ length: next(3) }, () => json(depth + 1)).join(',')}]`;
+      const members = Array.from(
+        { length: next(4) },
+        () => `${JSON.stringify(KEYS[next(KEYS.length)])}:${json(depth + 1)}`,
+      );
+      return `{${members.join(',')}}`;
+    };
+    const metadatas: ArgumentMetadata[] = [
+      { type: 'body', metatype: CartDto },
+      { type: 'body', metatype: CartDto, data: 'cart' },
+      { type: 'body', metatype: Object },
+      { type: 'query', metatype: Object },
+    ];
+    const outcomes = { clean: 0, poisoned: 0, misshapen: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const lines = next(2) === 0 ? json(1) : `[${json(2)},${json(2)}]`;
+      const extra = Array.from({ length: next(3) }, () => `${JSON.stringify(KEYS[next(KEYS.length)])}:${json(1)}`);
+      const byId = `{${Array.from({ length: next(3) }, () => `${JSON.stringify(KEYS[next(KEYS.length)])}:${json(2)}`)}}`;
+      const members = [`"lines":${lines}`, `"shipTo":${json(1)}`, `"byId":${byId}`, ...extra];
+      const value = JSON.parse(`{${members.join(',')}}`) as unknown;
+      const metadata = metadatas[i % metadatas.length] as ArgumentMetadata;
+      const expected = before(value, metadata);
+      expect(await after(value, metadata)).toEqual(expected);
+      if (!expected) outcomes.clean++;
+      else if (expected[0]?.message.endsWith('is not an accepted property name') && findPrototypeKeys(value).length)
+        outcomes.poisoned++;
+      else outcomes.misshapen++;
+    }
+    // The generator reaches every branch: clean bodies, prototype keys, integrity problems.
+    for (const count of Object.values(outcomes)) expect(count).toBeGreaterThan(100);
+    expect(({} as Record<string, unknown>).sku).toBeUndefined();
+  });
+
+  it('sees prototype keys among the keys of a Map of DTOs', async () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const value = JSON.parse(`{"lines": [], "byId": {"a": {"sku": "A"}, "${key}": {"sku": "B"}}}`) as unknown;
+      const error = (await pipe.transform(value, { type: 'body', metatype: CartDto }).catch((e: unknown) => e)) as
+        ValidationProblemException | undefined;
+      expect(error?.errors?.map((e) => e.field)).toEqual([`byId.${key}`]);
+    }
+  });
+
+  it('names a prototype key in a value another pipe already turned into class instances', async () => {
+    const line = new LineDto();
+    line.sku = 'A';
+    Object.defineProperty(line, 'constructor', { value: {}, enumerable: true });
+    const cart = Object.assign(new CartDto(), { lines: [line] });
+    const metadata: ArgumentMetadata = { type: 'body', metatype: CartDto };
+    expect(await after(cart, metadata)).toEqual(before(cart, metadata));
+    expect((await after(cart, metadata))?.map((e) => e.field)).toEqual(['lines[0].constructor']);
+  });
+
+  it('names a prototype key hidden inside an element it refuses as misshapen', async () => {
+    const value = JSON.parse('{"lines": [[{"__proto__": {}}]], "note": "a\\u0000"}') as unknown;
+    const error = (await pipe.transform(value, { type: 'body', metatype: CartDto }).catch((e: unknown) => e)) as
+      ValidationProblemException | undefined;
+    expect(error?.errors?.map((e) => e.field)).toEqual(['lines[0][0].__proto__']);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '../errors/security.exception';
 import { ValidationProblemException } from '../errors/security.exception';
-import { findInputViolations } from './input-integrity';
+import { inspectInput } from './input-integrity';
 import { findPrototypeKeys } from './prototype-keys';
 
 /** Flattens class-validator's error tree into `{ field: 'items[0].quantity', message }` entries. */
@@ -29,9 +29,10 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
  * this keeps the pipe safe on its own and covers query objects.
  *
  * Before class-transformer runs, every body, query and route parameter is checked for integrity
- * (see {@link findInputViolations}): a property declared as a nested DTO must hold a plain object
+ * (see `findInputViolations`): a property declared as a nested DTO must hold a plain object
  * (or an array of them), and no string or property name may contain a control character, except
  * tab, line feed and carriage return in a `@MultilineText()` property. Both are 400s naming the field.
+ * One walk of the value serves the prototype-key and the integrity checks.
  */
 @Injectable()
 export class SecurityValidationPipe extends ValidationPipe {
@@ -47,10 +48,25 @@ export class SecurityValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if ((metadata.type === 'body' || metadata.type === 'query') && typeof value === 'object' && value !== null) {
+    if (metadata.type !== 'body' && metadata.type !== 'query' && metadata.type !== 'param') {
+      return super.transform(value, metadata);
+    }
+    const data = typeof metadata.data === 'string' ? metadata.data : '';
+    const watchKeys = metadata.type !== 'param' && typeof value === 'object' && value !== null;
+    // One walk for both checks. It walks the value this pipe was given, never facts the guard
+    // recorded: an interceptor or another pipe may have replaced or changed the body since.
+    const { errors, prototypeKeys } = inspectInput(value, metadata.metatype, {
+      controlCharacters: true,
+      path: data,
+      rootName: metadata.type,
+      prototypeKeys: watchKeys,
+    });
+    // Prototype keys are refused first, as they always were. The walk's answer is complete when it
+    // found no integrity problem; otherwise (it skips what it refuses) the keys are looked for again.
+    if (watchKeys && (prototypeKeys || errors.length > 0)) {
       const poisoned = findPrototypeKeys(value);
       if (poisoned.length > 0) {
-        const prefix = typeof metadata.data === 'string' && metadata.data ? `${metadata.data}.` : '';
+        const prefix = data ? `${data}.` : '';
         throw new ValidationProblemException(
           poisoned.map((path) => ({
             field: `${prefix}${path}`,
@@ -60,16 +76,7 @@ export class SecurityValidationPipe extends ValidationPipe {
         );
       }
     }
-    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const data = typeof metadata.data === 'string' ? metadata.data : '';
-      const violations = findInputViolations(value, metadata.metatype, {
-        controlCharacters: true,
-        path: data,
-        rootName: metadata.type,
-      });
-      if (violations.length > 0)
-        throw new ValidationProblemException(violations, `input integrity of ${metadata.type}`);
-    }
+    if (errors.length > 0) throw new ValidationProblemException(errors, `input integrity of ${metadata.type}`);
     return super.transform(value, metadata);
   }
 }

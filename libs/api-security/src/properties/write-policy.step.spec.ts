@@ -2,6 +2,7 @@ import { Body, type ExecutionContext } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import type { SecurityEvent } from '../audit/security-event';
+import { recordBodyFacts } from '../common/body-facts';
 import type { SecurityPrincipal } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
@@ -100,5 +101,39 @@ describe('WritePolicyStep', () => {
   it('passes requests without a body or with a scalar body', () => {
     expect(() => step.run(context(undefined, user))).not.toThrow();
     expect(() => step.run(context('text', user))).not.toThrow();
+  });
+  describe('with the facts of the request-limits walk', () => {
+    it('takes "no prototype key" from them for the body they describe, and walks a replaced body again', () => {
+      const poisoned = JSON.parse('{"a": {"prototype": 1}}') as object;
+      const run = context(poisoned, user, Controller.prototype.free);
+      // Facts that say "none" for this very body are believed: nothing walks it again.
+      recordBodyFacts(run.request, { body: poisoned, prototypeKeys: false });
+      expect(() => step.run(run)).not.toThrow();
+      // The same facts for another object say nothing about this body: it is walked and refused.
+      recordBodyFacts(run.request, { body: {}, prototypeKeys: false });
+      expect(() => step.run(run)).toThrow(ValidationProblemException);
+    });
+
+    it('names the paths again when the walk saw a prototype key', () => {
+      const poisoned = JSON.parse('{"a": [{"x": 1}, {"constructor": {}}], "b": {"prototype": 1}}') as object;
+      const run = context(poisoned, admin);
+      recordBodyFacts(run.request, { body: poisoned, prototypeKeys: true });
+      const error = (() => {
+        try {
+          step.run(run);
+        } catch (e) {
+          return e as ValidationProblemException;
+        }
+        return undefined;
+      })();
+      expect(error?.errors?.map((e) => e.field)).toEqual(['a[1].constructor', 'b.prototype']);
+    });
+
+    it('takes a false alarm for what it is', () => {
+      const body = { name: 'x' };
+      const run = context(body, admin);
+      recordBodyFacts(run.request, { body, prototypeKeys: true });
+      expect(() => step.run(run)).not.toThrow();
+    });
   });
 });

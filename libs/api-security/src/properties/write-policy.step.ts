@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
+import { bodyFactsOf } from '../common/body-facts';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, ValidationProblemException } from '../errors/security.exception';
@@ -41,7 +42,10 @@ export class WritePolicyStep implements SecurityStep {
     const body = (request as SecurityRequest & { body?: unknown }).body;
     if (typeof body !== 'object' || body === null) return;
 
-    const poisoned = findPrototypeKeys(body);
+    // `request-limits` walked this very body and noted whether a prototype key occurs: only then
+    // (or when it did not run, or the body was replaced since) are the paths looked for here.
+    const facts = bodyFactsOf(request, body);
+    const poisoned = facts?.prototypeKeys === false ? [] : findPrototypeKeys(body);
     if (poisoned.length > 0) {
       throw new ValidationProblemException(
         poisoned.map((field) => ({ field, message: `${field} is not an accepted property name` })),
