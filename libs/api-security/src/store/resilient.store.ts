@@ -101,6 +101,8 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
       const failOpen = this.open.has(purpose as CounterPurpose);
       view = new PurposeView(
         (operation) => this.call(operation, failOpen),
+        // Reads of security records fail closed whatever the purpose: the stand-in does not know them.
+        (operation) => this.call(operation, false),
         () => this.ping(),
       );
       this.views.set(purpose, view);
@@ -184,6 +186,7 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
 class PurposeView extends DelegatingSecurityStore {
   constructor(
     private readonly runner: Runner,
+    private readonly recordsRunner: Runner,
     private readonly pinger: () => Promise<void>,
   ) {
     super();
@@ -191,6 +194,10 @@ class PurposeView extends DelegatingSecurityStore {
 
   protected run<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
     return this.runner(operation);
+  }
+
+  protected override runRecords<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+    return this.recordsRunner(operation);
   }
 
   ping(): Promise<void> {
