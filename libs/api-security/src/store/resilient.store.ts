@@ -80,6 +80,15 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
     this.logger = options.logger ?? new Logger('SecurityStore');
   }
 
+  /**
+   * The round trips of the primary store, when it counts them (`RedisSecurityStore.roundTrips`);
+   * calls served by the per-instance fallback make none. Undefined for a primary that does not count.
+   */
+  get roundTrips(): number | undefined {
+    const trips = (this.primary as { roundTrips?: unknown }).roundTrips;
+    return typeof trips === 'number' ? trips : undefined;
+  }
+
   /** True while the primary is known to be unavailable (since its last failure, until its next success). */
   get degraded(): boolean {
     return this.unavailable;
