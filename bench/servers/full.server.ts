@@ -1,7 +1,9 @@
 /**
  * The library's full chain on the same handler: hardening middleware, JWT (HS256) with the
- * revocation check in the store on every request, rate limit (one store call), roles, ownership
- * through a resolver, and field projection of the response class. `REDIS_URL` puts the store in Redis.
+ * revocation check in the store on every request, rate limit (read with the revocation records in
+ * one store call), roles, ownership through a resolver, and field projection of the response class.
+ * `REDIS_URL` puts the store in Redis. Started with an IPC channel, the process answers the message
+ * `'stats'` with `{ roundTrips }`: the store round trips made so far (Redis only; null on memory).
  */
 import 'reflect-metadata';
 import { Controller, Get, Module, NotFoundException, Param } from '@nestjs/common';
@@ -13,6 +15,7 @@ import {
   provideOwnershipResolver,
   Public,
   Roles,
+  SECURITY_STORE,
   TokenService,
 } from '@api-security/nestjs';
 import { BENCH_SECRET, ORDER_ID, BENCH_USER, ORDERS, PUBLIC_ORDER, userView, type BenchOrder, type PublicOrder } from './bench-data';
@@ -103,6 +106,14 @@ const store = process.env.REDIS_URL
 })
 class FullModule {}
 
-void serve(FullModule, async (app) => ({
-  token: (await app.get(TokenService).issueAccessToken({ sub: BENCH_USER, role: 'user' })).token,
-}));
+void serve(FullModule, async (app) => {
+  if (process.send) {
+    const store = app.get<{ roundTrips?: unknown }>(SECURITY_STORE);
+    process.on('message', (message) => {
+      if (message !== 'stats') return;
+      const roundTrips = typeof store.roundTrips === 'number' ? store.roundTrips : null;
+      process.send?.({ roundTrips });
+    });
+  }
+  return { token: (await app.get(TokenService).issueAccessToken({ sub: BENCH_USER, role: 'user' })).token };
+});
