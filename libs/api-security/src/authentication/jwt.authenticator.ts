@@ -65,7 +65,10 @@ export class JwtAuthenticator implements Authenticator {
   }
 
   /** A revoked token: the gate first (a failure event is costly), then the event and the 401. */
-  private async refuseRevoked(request: SecurityRequest, principal: SecurityPrincipal): Promise<UnauthenticatedException> {
+  private async refuseRevoked(
+    request: SecurityRequest,
+    principal: SecurityPrincipal,
+  ): Promise<UnauthenticatedException> {
     await passCredentialGate(request);
     return this.refuse(request, new JwtRefusal('revoked'), principal.id);
   }

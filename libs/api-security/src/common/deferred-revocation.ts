@@ -26,12 +26,17 @@ export interface DeferredRevocation {
   refuse(): Promise<unknown>;
 }
 
-const offered = new WeakSet<object>();
-const deferred = new WeakMap<object, DeferredRevocation>();
+/*
+ * Both ride on the request under a symbol no one else holds, rather than in a WeakMap: a WeakMap
+ * entry per request is an ephemeron the garbage collector must trace for every request.
+ */
+const OFFERED = Symbol('api-security.revocationDeferralOffered');
+const DEFERRED = Symbol('api-security.deferredRevocation');
+type DeferringRequest = { [OFFERED]?: boolean; [DEFERRED]?: DeferredRevocation };
 
 /** Called by the rate-limit step before authentication: it will read and settle a deferred check. */
 export function offerRevocationDeferral(request: object): void {
-  offered.add(request);
+  (request as DeferringRequest)[OFFERED] = true;
 }
 
 /**
@@ -39,15 +44,17 @@ export function offerRevocationDeferral(request: object): void {
  * (at most once per request); false when the caller must check revocation itself.
  */
 export function deferRevocation(request: object, check: () => DeferredRevocation): boolean {
-  if (!offered.has(request) || deferred.has(request)) return false;
-  deferred.set(request, check());
+  const deferring = request as DeferringRequest;
+  if (deferring[OFFERED] !== true || deferring[DEFERRED] !== undefined) return false;
+  deferring[DEFERRED] = check();
   return true;
 }
 
 /** The check deferred during authentication, if any; ends the offer. */
 export function takeDeferredRevocation(request: object): DeferredRevocation | undefined {
-  offered.delete(request);
-  const check = deferred.get(request);
-  deferred.delete(request);
+  const deferring = request as DeferringRequest;
+  const check = deferring[DEFERRED];
+  deferring[OFFERED] = false;
+  deferring[DEFERRED] = undefined;
   return check;
 }

@@ -12,8 +12,14 @@ export function stampVetoes(value: string | null, atMostMs: number): boolean {
 }
 
 /** Whether the values read by a `consumeIfClear` veto its charge. */
-export function vetoedBy(request: ConsumeIfClearRequest, stamp: string | null, marks: readonly (string | null)[]): boolean {
-  return marks.some((mark) => mark !== null) || (request.stamp !== undefined && stampVetoes(stamp, request.stamp.atMostMs));
+export function vetoedBy(
+  request: ConsumeIfClearRequest,
+  stamp: string | null,
+  marks: readonly (string | null)[],
+): boolean {
+  return (
+    marks.some((mark) => mark !== null) || (request.stamp !== undefined && stampVetoes(stamp, request.stamp.atMostMs))
+  );
 }
 
 /**
