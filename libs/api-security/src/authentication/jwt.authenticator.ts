@@ -7,6 +7,7 @@ import { callsCredentialGate, passCredentialGate } from '../common/credential-ga
 import { deferRevocation } from '../common/deferred-revocation';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
+import { revocationRecordsOf, revokedByRecords } from './revocation-records';
 import { RevocationService } from './revocation.service';
 import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
@@ -56,8 +57,8 @@ export class JwtAuthenticator implements Authenticator {
     // Where the rate limit charges this request, it reads the revocation records in the same store
     // call (one round trip) and refuses the request exactly as below when the token is revoked.
     const deferred = deferRevocation(request, () => ({
-      records: this.revocation.recordsOf(verified),
-      isRevoked: (stamp, marks) => this.revocation.revokedBy(verified, stamp, marks),
+      records: revocationRecordsOf(verified),
+      isRevoked: (stamp, marks) => revokedByRecords(verified, stamp, marks),
       refuse: () => this.refuseRevoked(request, verified),
     }));
     if (!deferred && (await this.revocation.isRevoked(verified))) throw await this.refuseRevoked(request, verified);

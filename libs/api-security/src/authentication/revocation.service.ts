@@ -5,6 +5,7 @@ import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
+import { revocationRecordsOf, revokedByRecords } from './revocation-records';
 
 /** What {@link RevocationService.isRevoked} needs to know about a credential. */
 export interface RevocablePrincipal {
@@ -121,49 +122,13 @@ export class RevocationService {
    * Store outages propagate (the request gets the store's 503, never a pass).
    */
   async isRevoked(principal: RevocablePrincipal): Promise<boolean> {
-    const check = this.recordsOf(principal);
-    const keys = check.stamp === undefined ? check.marks : [check.stamp.key, ...check.marks];
+    const records = revocationRecordsOf(principal);
+    const keys = records.stamp === undefined ? records.marks : [records.stamp.key, ...records.marks];
     const values = await this.store.getMany(keys);
-    return check.stamp === undefined
-      ? this.revokedBy(principal, null, values)
-      : this.revokedBy(principal, values[0] ?? null, values.slice(1));
+    return records.stamp === undefined
+      ? revokedByRecords(principal, null, values)
+      : revokedByRecords(principal, values[0] ?? null, values.slice(1));
   }
-
-  /**
-   * @internal The records {@link isRevoked} reads, for a store call that reads them together with
-   * something else (the rate limit's charge): the marks whose presence revokes, and the "valid
-   * after" stamp with the highest value that leaves the credential valid. Without a usable
-   * `issuedAt` the stamp is a mark: any stamp revokes.
-   */
-  recordsOf(principal: RevocablePrincipal): RevocationRecords {
-    const { id, tokenId, sessionId, issuedAt } = principal;
-    const marks: string[] = [];
-    if (tokenId !== undefined) marks.push(revokedJtiKey(id, tokenId));
-    if (sessionId !== undefined) marks.push(revokedSessionKey(id, sessionId));
-    if (typeof issuedAt !== 'number' || !Number.isFinite(issuedAt)) return { marks: [userValidAfterKey(id), ...marks] };
-    // Revoked when issuedAt * 1000 < stamp; stamps are whole milliseconds, so clear up to the floor.
-    return { marks, stamp: { key: userValidAfterKey(id), atMostMs: Math.floor(issuedAt * 1000) } };
-  }
-
-  /**
-   * @internal The decision of {@link isRevoked} on records already read ({@link recordsOf}'s keys:
-   * the stamp's value, null without one, and the marks' values in order).
-   */
-  revokedBy(principal: RevocablePrincipal, stamp: string | null, marks: readonly (string | null)[]): boolean {
-    const records = this.recordsOf(principal);
-    // Any mark present (whatever its value) revokes; a short answer from the store counts as one.
-    if (marks.length !== records.marks.length || marks.some((mark) => mark !== null && mark !== undefined)) return true;
-    if (records.stamp === undefined || stamp === null || stamp === undefined) return false;
-    const validAfterMs = Number(stamp);
-    if (!Number.isFinite(validAfterMs) || principal.issuedAt === undefined) return true;
-    return principal.issuedAt * 1000 < validAfterMs;
-  }
-}
-
-/** What {@link RevocationService.recordsOf} answers: the store keys that decide a revocation. */
-export interface RevocationRecords {
-  readonly marks: readonly string[];
-  readonly stamp?: { readonly key: string; readonly atMostMs: number };
 }
 
 function assertId(value: unknown, name: string): asserts value is string {
