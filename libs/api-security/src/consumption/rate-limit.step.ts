@@ -53,6 +53,13 @@ export type RateLimitPrecheck = 'clear' | 'charged';
  * there and refused with 429 without the credential being looked at. (The principal's own counters
  * cannot be read first: who the principal is is only known once the credential is verified.)
  *
+ * One round trip: the bearer-token authenticator leaves its revocation read to this step (see
+ * `common/deferred-revocation`), which reads the records in the script that charges the request
+ * (`consumeIfClear`) and charges nothing to a revoked token's principal; the request is then refused
+ * with the authenticator's own 401 and event, and charged to the address. On such routes the
+ * application's `PrincipalCheck` runs before the records are read (a revoked token of an inactive
+ * subject is refused as inactive: 401 `invalid_token` either way).
+ *
  * Subclass it, override the protected hooks to change the identity (`getTracker`), key layout
  * (`generateKey`) or refusal (`throwThrottlingException`), and `replace: 'rate-limit'`.
  */
