@@ -187,6 +187,8 @@ export type { BatchingEventWriterOptions } from './audit/batching-event.writer';
 // State shared across instances
 export { SECURITY_STORE } from './store/security-store';
 export type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
   ConsumeRequest,
   ConsumeResult,
   CounterState,

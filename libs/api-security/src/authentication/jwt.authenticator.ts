@@ -4,8 +4,10 @@ import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
 import { readBearerHeader } from './bearer-token';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
+import { deferRevocation } from '../common/deferred-revocation';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
+import { revocationRecordsOf, revokedByRecords } from './revocation-records';
 import { RevocationService } from './revocation.service';
 import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
@@ -17,7 +19,9 @@ import type { SecurityPrincipal, SecurityRequest } from '../common/security-prin
  * - a header that is not `Bearer <token>` with exactly one space (RFC 6750): 401 `invalid_request`;
  * - a bearer token that fails any check, or is revoked: 401 `invalid_token`.
  *
- * Verified tokens are cached until their `exp`; revocation is checked on every request.
+ * Verified tokens are cached until their `exp`; revocation is checked on every request, by the
+ * rate-limit step in its charge's store call where one applies (see `common/deferred-revocation`),
+ * here otherwise.
  * Every refusal emits `authentication.failure` with a short reason, never the token.
  */
 @Injectable()
@@ -49,11 +53,25 @@ export class JwtAuthenticator implements Authenticator {
         throw this.refuse(request, refusalOf(error));
       }
     }
-    if (await this.revocation.isRevoked(principal)) {
-      await passCredentialGate(request);
-      throw this.refuse(request, new JwtRefusal('revoked'), principal.id);
-    }
-    return principal;
+    const verified = principal;
+    // Where the rate limit charges this request, it reads the revocation records in the same store
+    // call (one round trip) and refuses the request exactly as below when the token is revoked.
+    const deferred = deferRevocation(request, () => ({
+      records: revocationRecordsOf(verified),
+      isRevoked: (stamp, marks) => revokedByRecords(verified, stamp, marks),
+      refuse: () => this.refuseRevoked(request, verified),
+    }));
+    if (!deferred && (await this.revocation.isRevoked(verified))) throw await this.refuseRevoked(request, verified);
+    return verified;
+  }
+
+  /** A revoked token: the gate first (a failure event is costly), then the event and the 401. */
+  private async refuseRevoked(
+    request: SecurityRequest,
+    principal: SecurityPrincipal,
+  ): Promise<UnauthenticatedException> {
+    await passCredentialGate(request);
+    return this.refuse(request, new JwtRefusal('revoked'), principal.id);
   }
 
   /** Reports the refusal (never the token) and returns the 401 to throw. */

@@ -5,6 +5,7 @@ import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import { revokedJtiKey, revokedSessionKey, userValidAfterKey } from './revocation.keys';
+import { revocationRecordsOf, revokedByRecords } from './revocation-records';
 
 /** What {@link RevocationService.isRevoked} needs to know about a credential. */
 export interface RevocablePrincipal {
@@ -121,17 +122,12 @@ export class RevocationService {
    * Store outages propagate (the request gets the store's 503, never a pass).
    */
   async isRevoked(principal: RevocablePrincipal): Promise<boolean> {
-    const { id, tokenId, sessionId } = principal;
-    const keys = [userValidAfterKey(id)];
-    if (tokenId !== undefined) keys.push(revokedJtiKey(id, tokenId));
-    if (sessionId !== undefined) keys.push(revokedSessionKey(id, sessionId));
-    const [validAfter, ...marks] = await this.store.getMany(keys);
-    // Any mark present (whatever its value) revokes; a short answer from the store counts as one.
-    if (marks.length !== keys.length - 1 || marks.some((mark) => mark !== null)) return true;
-    if (validAfter === null || validAfter === undefined) return false;
-    const validAfterMs = Number(validAfter);
-    if (!Number.isFinite(validAfterMs) || principal.issuedAt === undefined) return true;
-    return principal.issuedAt * 1000 < validAfterMs;
+    const records = revocationRecordsOf(principal);
+    const keys = records.stamp === undefined ? records.marks : [records.stamp.key, ...records.marks];
+    const values = await this.store.getMany(keys);
+    return records.stamp === undefined
+      ? revokedByRecords(principal, null, values)
+      : revokedByRecords(principal, values[0] ?? null, values.slice(1));
   }
 }
 

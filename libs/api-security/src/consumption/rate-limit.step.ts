@@ -10,6 +10,11 @@ import { rawResponse } from '../common/raw-http';
 import type { RateLimitPlan, RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { setCredentialGate } from '../common/credential-gate';
+import {
+  offerRevocationDeferral,
+  takeDeferredRevocation,
+  type DeferredRevocation,
+} from '../common/deferred-revocation';
 import { ANONYMOUS_OVERFLOW_TRACKER } from '../store/key-purpose';
 import type { ConsumeRequest, ConsumeResult } from '../store/security-store';
 import { StoreFullError } from '../store/store-full.error';
@@ -18,7 +23,7 @@ import { policyHeader, rateLimitHeaders } from './rate-limit.headers';
 import type { ResolvedRateLimitOptions } from './rate-limit.options';
 import { StoreThrottlerStorage } from './store-throttler.storage';
 
-/** Per-route values computed on a route's first request and reused (plans are immutable). */
+/** Per-route values computed at boot, when the chain asks {@link RateLimitStep.appliesTo} (plans are immutable). */
 interface CompiledLimits {
   readonly policy: string;
   /** Key suffix per tier: route tiers carry the route, principal-wide tiers do not. */
@@ -48,6 +53,13 @@ export type RateLimitPrecheck = 'clear' | 'charged';
  * there and refused with 429 without the credential being looked at. (The principal's own counters
  * cannot be read first: who the principal is is only known once the credential is verified.)
  *
+ * One round trip: the bearer-token authenticator leaves its revocation read to this step (see
+ * `common/deferred-revocation`), which reads the records in the script that charges the request
+ * (`consumeIfClear`) and charges nothing to a revoked token's principal; the request is then refused
+ * with the authenticator's own 401 and event, and charged to the address. On such routes the
+ * application's `PrincipalCheck` runs before the records are read (a revoked token of an inactive
+ * subject is refused as inactive: 401 `invalid_token` either way).
+ *
  * Subclass it, override the protected hooks to change the identity (`getTracker`), key layout
  * (`generateKey`) or refusal (`throwThrottlingException`), and `replace: 'rate-limit'`.
  */
@@ -58,6 +70,11 @@ export class RateLimitStep implements SecurityStep {
   readonly wraps: string = 'authentication';
   protected readonly limits: ResolvedRateLimitOptions;
   private readonly compiled = new WeakMap<RateLimitPlan, CompiledLimits>();
+  /**
+   * Whether a token's revocation check may be merged into the charge: not when a subclass changes
+   * {@link charge}, which then sees every charge as before (and authentication checks revocation).
+   */
+  private readonly mergesRevocation = this.charge === RateLimitStep.prototype.charge;
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
@@ -67,8 +84,11 @@ export class RateLimitStep implements SecurityStep {
     this.limits = options.rateLimit;
   }
 
+  /** Asked once per route at boot: the route's counter layout is compiled then, not on its first request. */
   appliesTo(plan: RoutePlan): boolean {
-    return plan.rateLimit !== undefined;
+    if (plan.rateLimit === undefined) return false;
+    this.limitsOf(plan.rateLimit, plan.key);
+    return true;
   }
 
   /** On a route without authentication (public): charges the address. */
@@ -99,11 +119,25 @@ export class RateLimitStep implements SecurityStep {
         },
       ),
     );
+    if (this.mergesRevocation) offerRevocationDeferral(request);
     let refused: unknown;
     try {
       await authentication.run(context);
     } catch (error) {
       refused = error;
+    }
+    // A token's revocation check left to this step: read with the charge, in one store call.
+    const revocation = takeDeferredRevocation(request);
+    if (revocation !== undefined && refused === undefined) {
+      if (await this.chargeUnlessRevoked(execution, request, plan, rateLimit, revocation)) return;
+      // Revoked: the request is refused like any other failed authentication, and charged to the address.
+      delete request.principal;
+      delete request.user;
+      try {
+        refused = await revocation.refuse();
+      } catch (error) {
+        refused = error;
+      }
     }
     // Refused by the pre-check: already charged, and authentication never ran.
     if (precheckRefusal !== undefined && refused === precheckRefusal) throw refused;
@@ -149,11 +183,58 @@ export class RateLimitStep implements SecurityStep {
   ): Promise<void> {
     const tracker = known ?? (await this.getTracker(request));
     const limits = this.limitsOf(rateLimit, plan.key);
+    const requests = this.requestsOf(context, tracker, limits);
+    const results = await this.consumeOrFallBack(requests, request, context, limits);
+    await this.report(context, request, plan, rateLimit, limits.policy, requests, results, tracker);
+  }
+
+  /**
+   * Charges an authenticated request and reads its token's revocation records in the same store
+   * call, which charges nothing when they revoke it (a stolen revoked token does not spend its
+   * victim's budget). True when the token stands and the request was charged (429 when over);
+   * false when it is revoked.
+   */
+  private async chargeUnlessRevoked(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+    revocation: DeferredRevocation,
+  ): Promise<boolean> {
+    const tracker = await this.getTracker(request);
+    const limits = this.limitsOf(rateLimit, plan.key);
+    const requests = this.requestsOf(context, tracker, limits);
+    const read = await this.storage.consumeIfClear({ ...revocation.records, counters: requests });
+    // The authenticator's own rule decides; the store's veto only decides what was charged.
+    if (revocation.isRevoked(read.stamp, read.marks)) return false;
+    if (read.vetoed) {
+      // A stamp the store's stricter reading vetoed but the token's rule accepts: charge it now.
+      await this.charge(context, request, plan, rateLimit, tracker);
+      return true;
+    }
+    await this.report(context, request, plan, rateLimit, limits.policy, requests, read.counters, tracker);
+    return true;
+  }
+
+  private requestsOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): ConsumeRequest[] {
     const requests: ConsumeRequest[] = new Array(limits.requests.length);
     for (let i = 0; i < requests.length; i++) {
       requests[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.requests[i] };
     }
-    const results = await this.consumeOrFallBack(requests, request, context, limits);
+    return requests;
+  }
+
+  /** Sets the RateLimit fields of a charge's results; reports a crossing and throws the 429 when over. */
+  private async report(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+    policy: string,
+    requests: readonly ConsumeRequest[],
+    results: readonly ConsumeResult[],
+    tracker: string,
+  ): Promise<void> {
     // The tier that refuses for longest decides Retry-After, and is the one the legacy fields report.
     let refused: number | undefined;
     for (let i = 0; i < results.length; i++) {
@@ -162,7 +243,7 @@ export class RateLimitStep implements SecurityStep {
       }
     }
     const response = rawResponse(context.switchToHttp().getResponse());
-    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, limits.policy, results, refused)) {
+    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused)) {
       response.setHeader(name, value);
     }
     if (refused === undefined) return;
@@ -218,9 +299,13 @@ export class RateLimitStep implements SecurityStep {
     }
   }
 
-  /** The authenticated principal, else the client address (IPv6 grouped by network). */
+  /**
+   * The authenticated principal, else the client address (IPv6 grouped by network). A principal's
+   * tracker `u:<id>` is the hash tag of its revocation records (`{u:<id>}`), so on Redis Cluster its
+   * counters and those records share a slot and one script reads and charges them together.
+   */
   protected async getTracker(request: SecurityRequest): Promise<string> {
-    if (request.principal) return `p:${request.principal.id}`;
+    if (request.principal) return `u:${request.principal.id}`;
     return `ip:${clientAddressKey(request.ip, this.limits.ipv6PrefixLength)}`;
   }
 

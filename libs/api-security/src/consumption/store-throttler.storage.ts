@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ConsumeRequest, ConsumeResult, SecurityStore } from '../store/security-store';
+import { consumeIfClearInParts } from '../store/consume-if-clear';
+import type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
+  ConsumeRequest,
+  ConsumeResult,
+  SecurityStore,
+} from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 
 /** The record @nestjs/throttler expects (its interface is not exported from the package root). */
@@ -39,5 +46,13 @@ export class StoreThrottlerStorage implements ThrottlerStorage {
   /** Charges several counters of one request atomically. */
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
     return this.store.consume(requests);
+  }
+
+  /**
+   * Reads revocation records and, unless they veto, charges the counters: one store call where the
+   * store implements it (one round trip on Redis), a read then a charge otherwise.
+   */
+  consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
+    return this.store.consumeIfClear ? this.store.consumeIfClear(request) : consumeIfClearInParts(this.store, request);
   }
 }

@@ -1,4 +1,7 @@
+import { consumeIfClearInParts } from './consume-if-clear';
 import type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
   ConsumeRequest,
   ConsumeResult,
   CounterState,
@@ -11,6 +14,15 @@ import type {
 /** A {@link SecurityStore} whose data operations all go through one `run` hook (to apply a policy around them). */
 export abstract class DelegatingSecurityStore implements SecurityStore {
   protected abstract run<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs an operation that reads security records (revocations) with whatever it charges: such an
+   * operation must never be answered by a stand-in that does not know the records. By default the
+   * same as {@link run}; a store whose `run` may fall back (an outage policy) overrides it.
+   */
+  protected runRecords<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+    return this.run(operation);
+  }
 
   abstract ping(): Promise<void>;
 
@@ -46,6 +58,14 @@ export abstract class DelegatingSecurityStore implements SecurityStore {
 
   consume(requests: readonly ConsumeRequest[]): Promise<ConsumeResult[]> {
     return this.run((store) => store.consume(requests));
+  }
+
+  /** One call on the store behind (one round trip when it implements it), two calls otherwise. */
+  consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
+    const reads = request.marks.length > 0 || request.stamp !== undefined;
+    const operation = (store: SecurityStore): Promise<ConsumeIfClearResult> =>
+      store.consumeIfClear ? store.consumeIfClear(request) : consumeIfClearInParts(store, request);
+    return reads ? this.runRecords(operation) : this.run(operation);
   }
 
   reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {

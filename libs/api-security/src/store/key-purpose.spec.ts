@@ -37,6 +37,7 @@ describe('classifyKey', () => {
     ['rl:{ip:2001:db8::/64}:global' + BLOCK_SUFFIX, 'rateLimit', 'anonymous'],
     ['rl:{anon-net:10.0.0.0/16}:global', 'rateLimit', 'anonymous'],
     ['rl:{p:user-1}:global', 'rateLimit', 'known'],
+    ['rl:{u:user-1}:global', 'rateLimit', 'known'],
     [flowCounterKey('a:b', 'ip', '10.0.0.1', 'attempts', 60), 'velocity', 'anonymous'],
     [flowCooldownKey('checkout', 'ip', '10.0.0.1'), 'velocity', 'anonymous'],
     ['alert:{ip:abc}:login.failed:5/60', 'alerts', 'known'],

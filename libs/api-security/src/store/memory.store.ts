@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
   ConsumeRequest,
   ConsumeResult,
   CounterState,
@@ -10,6 +12,7 @@ import type {
 } from './security-store';
 import {
   assertBy,
+  assertConsumeIfClearRequest,
   assertConsumeRequests,
   assertKey,
   assertKeys,
@@ -18,6 +21,7 @@ import {
   assertTtl,
   assertValue,
 } from './store-arguments.validator';
+import { vetoedBy } from './consume-if-clear';
 import { BLOCK_SUFFIX } from './consume.keys';
 import { classifyKey, isAnonymousOverflowKey } from './key-purpose';
 import { MemorySpace, type EntryOwner, type MemoryEntry } from './memory-space';
@@ -200,6 +204,21 @@ export class MemorySecurityStore implements SecurityStore {
     const results = new Array<ConsumeResult>(requests.length);
     for (let i = 0; i < requests.length; i++) results[i] = this.consumeOne(requests[i], now);
     return results;
+  }
+
+  async consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
+    assertConsumeIfClearRequest(request);
+    const now = this.now();
+    // One synchronous pass, like consume: the reads and the charge see the same state.
+    const stamp = request.stamp === undefined ? null : this.read(request.stamp.key, now);
+    const marks = request.marks.map((key) => this.read(key, now));
+    if (vetoedBy(request, stamp, marks)) return { stamp, marks, vetoed: true, counters: [] };
+    const { counters } = request;
+    this.ensureRoom(
+      counters.filter((counter) => this.live(counter.key, now) === undefined).map((counter) => counter.key),
+      now,
+    );
+    return { stamp, marks, vetoed: false, counters: counters.map((counter) => this.consumeOne(counter, now)) };
   }
 
   async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {

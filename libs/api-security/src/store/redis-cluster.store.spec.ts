@@ -101,6 +101,41 @@ describeWithRedisCluster('RedisSecurityStore on Redis Cluster', (nodes) => {
       await expect(store.getMany([a, b])).resolves.toEqual([null, null]);
     });
 
+    it('reads and charges in one round trip when every key of consumeIfClear shares a slot, in two otherwise', async () => {
+      const ns = randomUUID();
+      const counter = (tag: string) => ({ key: `rl:{${tag}}:default`, cost: 1, limit: 5, windowMs: 2000, blockMs: 0 });
+      const records = { marks: [`{u:${ns}}:jti:a`], stamp: { key: `{u:${ns}}:valid-after`, atMostMs: 1000 } };
+      let before = store.roundTrips;
+      await expect(store.consumeIfClear({ ...records, counters: [counter(`u:${ns}`)] })).resolves.toMatchObject({
+        vetoed: false,
+        counters: [{ hits: 1, blocked: false }],
+      });
+      expect(store.roundTrips - before).toBe(1);
+      // A custom key layout whose counters do not share the records' slot: a read, then the charge.
+      before = store.roundTrips;
+      await expect(store.consumeIfClear({ ...records, counters: [counter(`other:${ns}`)] })).resolves.toMatchObject({
+        vetoed: false,
+        counters: [{ hits: 1, blocked: false }],
+      });
+      expect(store.roundTrips - before).toBe(2);
+      // Revoked: the read alone, nothing charged.
+      await store.set(records.marks[0], '1', 2000);
+      before = store.roundTrips;
+      await expect(store.consumeIfClear({ ...records, counters: [counter(`other:${ns}`)] })).resolves.toMatchObject({
+        vetoed: true,
+        counters: [],
+      });
+      expect(store.roundTrips - before).toBe(1);
+      await expect(store.get(`rl:{other:${ns}}:default`)).resolves.toBe('1');
+    });
+
+    it('counts one round trip per slot of a getMany', async () => {
+      const ns = randomUUID();
+      const before = store.roundTrips;
+      await store.getMany([`{${ns}-a}:1`, `{${ns}-a}:2`, `{${ns}-b}:1`]);
+      expect(store.roundTrips - before).toBe(2);
+    });
+
     it('blocks an untagged counter (its block marker shares its slot)', async () => {
       const spec = { key: `${randomUUID()}:untagged`, cost: 1, limit: 1, windowMs: 2000, blockMs: 1500 };
       expect((await store.consume([spec]))[0].blocked).toBe(false);

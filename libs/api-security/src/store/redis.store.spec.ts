@@ -135,6 +135,20 @@ describeWithServices('RedisSecurityStore over Redis', ['redis'], ({ redis: redis
       await raw.quit();
     });
 
+    it('counts one round trip per operation, a consumeIfClear included, and none for closed or invalid calls', async () => {
+      const store = new RedisSecurityStore({ url: redisUrl });
+      stores.push(store);
+      expect(store.roundTrips).toBe(0);
+      await store.set(`{${ns}u}:jti`, '1', 1000);
+      await store.getMany([`{${ns}u}:jti`, `{${ns}other}:x`]);
+      const counters = [{ key: `rl:{${ns}u}:a`, cost: 1, limit: 5, windowMs: 1000, blockMs: 0 }];
+      await store.consumeIfClear({ marks: [`{${ns}u}:jti`], counters });
+      await store.consumeIfClear({ marks: [], stamp: { key: `{${ns}u}:va`, atMostMs: 1 }, counters });
+      expect(store.roundTrips).toBe(4);
+      await expect(store.consume([{ ...counters[0], cost: -1 }])).rejects.toThrow(TypeError);
+      expect(store.roundTrips).toBe(4);
+    });
+
     it('puts the default prefix outside the caller hash tag and sets TTLs', async () => {
       const store = new RedisSecurityStore({ url: redisUrl });
       stores.push(store);

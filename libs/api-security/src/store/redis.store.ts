@@ -7,7 +7,8 @@ import {
   type RedisNodeAddress,
   type RedisSentinelConnectionOptions,
 } from './redis-connection.options';
-import { blockKeyOf, groupBySlot } from './redis-key-slot';
+import { consumeIfClearInParts } from './consume-if-clear';
+import { blockKeyOf, groupBySlot, hashInputOf } from './redis-key-slot';
 
 export type {
   RedisClusterConnectionOptions,
@@ -15,6 +16,8 @@ export type {
   RedisSentinelConnectionOptions,
 } from './redis-connection.options';
 import type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
   ConsumeRequest,
   ConsumeResult,
   CounterState,
@@ -25,6 +28,7 @@ import type {
 } from './security-store';
 import {
   assertBy,
+  assertConsumeIfClearRequest,
   assertConsumeRequests,
   assertKey,
   assertKeys,
@@ -179,53 +183,89 @@ return { value, ttl }
 `;
 
 const CONSUME_COMMAND = 'apiSecurityConsume';
+const CONSUME_IF_CLEAR_COMMAND = 'apiSecurityConsumeIfClear';
 
 /*
- * KEYS: counter, block marker, counter, block marker, … ; ARGV: cost, limit, windowMs, blockMs per
- * counter. Returns hits, resetMs, blocked (0/1), retryAfterMs per counter. A blocked counter
- * refuses without counting; cost 0 only reads; the whole call runs atomically, which makes
- * admission exact.
+ * The counters of consume: KEYS from `first` on are counter, block marker, counter, block marker, … ;
+ * ARGV from `argv` on are cost, limit, windowMs, blockMs per counter. Appends hits, resetMs, blocked
+ * (0/1), retryAfterMs per counter to `out`. A blocked counter refuses without counting; cost 0 only
+ * reads; the whole script runs atomically, which makes admission exact.
  */
-const CONSUME_LUA = `
-local out = {}
-for i = 1, #KEYS, 2 do
-  local a = (i - 1) * 2
-  local cost = tonumber(ARGV[a + 1])
-  local limit = tonumber(ARGV[a + 2])
-  local window = tonumber(ARGV[a + 3])
-  local block = tonumber(ARGV[a + 4])
-  local blockTtl = redis.call('PTTL', KEYS[i + 1])
-  if blockTtl > 0 then
-    local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
-    local reset = redis.call('PTTL', KEYS[i])
-    if reset < 0 then reset = 0 end
-    table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, blockTtl)
-  elseif cost == 0 then
-    local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
-    local reset = redis.call('PTTL', KEYS[i])
-    if reset < 0 then reset = 0 end
-    if hits > limit then
-      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+const CONSUME_FUNCTION = `
+local function consume(out, first, argv)
+  for i = first, #KEYS, 2 do
+    local a = argv + (i - first) * 2
+    local cost = tonumber(ARGV[a + 1])
+    local limit = tonumber(ARGV[a + 2])
+    local window = tonumber(ARGV[a + 3])
+    local block = tonumber(ARGV[a + 4])
+    local blockTtl = redis.call('PTTL', KEYS[i + 1])
+    if blockTtl > 0 then
+      local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
+      local reset = redis.call('PTTL', KEYS[i])
+      if reset < 0 then reset = 0 end
+      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, blockTtl)
+    elseif cost == 0 then
+      local hits = tonumber(redis.call('GET', KEYS[i]) or '0')
+      local reset = redis.call('PTTL', KEYS[i])
+      if reset < 0 then reset = 0 end
+      if hits > limit then
+        table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+      else
+        table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
+      end
     else
-      table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
-    end
-  else
-    local hits = redis.call('INCRBY', KEYS[i], cost)
-    local reset = redis.call('PTTL', KEYS[i])
-    if reset < 0 then
-      redis.call('PEXPIRE', KEYS[i], window)
-      reset = window
-    end
-    if hits <= limit then
-      table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
-    elseif block > 0 then
-      redis.call('SET', KEYS[i + 1], '1', 'PX', block)
-      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, block)
-    else
-      table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+      local hits = redis.call('INCRBY', KEYS[i], cost)
+      local reset = redis.call('PTTL', KEYS[i])
+      if reset < 0 then
+        redis.call('PEXPIRE', KEYS[i], window)
+        reset = window
+      end
+      if hits <= limit then
+        table.insert(out, hits); table.insert(out, reset); table.insert(out, 0); table.insert(out, 0)
+      elseif block > 0 then
+        redis.call('SET', KEYS[i + 1], '1', 'PX', block)
+        table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, block)
+      else
+        table.insert(out, hits); table.insert(out, reset); table.insert(out, 1); table.insert(out, reset)
+      end
     end
   end
 end
+`;
+
+const CONSUME_LUA = `${CONSUME_FUNCTION}
+local out = {}
+consume(out, 1, 0)
+return out
+`;
+
+/*
+ * consumeIfClear. ARGV[1]: how many keys are read first (the stamp first when there is one), ARGV[2]:
+ * the stamp's highest clear value, '' without a stamp. Any read key present vetoes, except a stamp
+ * holding a decimal integer (at most 16 digits) <= ARGV[2]; a vetoed call charges nothing. Returns
+ * vetoed (0/1), the values read (nil when absent), then the counters as consume does (none when
+ * vetoed). KEYS after the read keys and ARGV from 3 on are consume's.
+ */
+const CONSUME_IF_CLEAR_LUA = `${CONSUME_FUNCTION}
+local reads = tonumber(ARGV[1])
+local atMost = ARGV[2]
+local out = { 0 }
+local vetoed = 0
+for i = 1, reads do
+  local v = redis.call('GET', KEYS[i])
+  out[i + 1] = v
+  if v then
+    if i == 1 and atMost ~= '' then
+      local digits = string.match(v, '^%-?(%d+)$')
+      if not (digits and #digits <= 16 and tonumber(v) <= tonumber(atMost)) then vetoed = 1 end
+    else
+      vetoed = 1
+    end
+  end
+end
+out[1] = vetoed
+if vetoed == 0 then consume(out, reads + 1, 2) end
 return out
 `;
 
@@ -298,6 +338,10 @@ return 0
 interface IncrementCommand {
   [INCREMENT_COMMAND](key: string, by: number, ttlMs: number): Promise<[number, number]>;
   [CONSUME_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+  [CONSUME_IF_CLEAR_COMMAND](
+    numberOfKeys: number,
+    ...keysAndArgs: (string | number)[]
+  ): Promise<(number | string | null)[]>;
   [RESERVE_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
   [RELEASE_COMMAND](numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
@@ -338,6 +382,7 @@ export class RedisSecurityStore implements SecurityStore {
   private readonly connectDeadlineMs: number;
   private connecting: Promise<void> | undefined;
   private closed = false;
+  private trips = 0;
   private lastErrorSeen: Error | undefined;
   private readonly allowEvictingPolicy: boolean;
   private readonly logger: RedisSecurityStoreLogger;
@@ -453,6 +498,7 @@ export class RedisSecurityStore implements SecurityStore {
     this.client.defineCommand(INCREMENT_COMMAND, { numberOfKeys: 1, lua: INCREMENT_LUA });
     // The number of keys varies per call (one pair per tier), so it is passed first on each call.
     this.client.defineCommand(CONSUME_COMMAND, { lua: CONSUME_LUA });
+    this.client.defineCommand(CONSUME_IF_CLEAR_COMMAND, { lua: CONSUME_IF_CLEAR_LUA });
     this.client.defineCommand(RESERVE_COMMAND, { lua: RESERVE_LUA });
     this.client.defineCommand(RELEASE_COMMAND, { lua: RELEASE_LUA });
   }
@@ -465,7 +511,7 @@ export class RedisSecurityStore implements SecurityStore {
    */
   async checkConfiguration(): Promise<void> {
     try {
-      await this.run(async () => undefined);
+      await this.run(async () => undefined, 0);
     } catch (error) {
       if (error instanceof StoreUnavailableError && this.refusal === undefined) {
         this.logger.warn(
@@ -475,6 +521,16 @@ export class RedisSecurityStore implements SecurityStore {
       }
       throw this.refusal ?? error;
     }
+  }
+
+  /**
+   * Round trips this store has sent to Redis for its operations since it was created: one per
+   * script call or command, one per slot for a getMany split across Redis Cluster slots (the
+   * connection's own handshake and the one-time eviction-policy check are not counted). For
+   * metrics, and for tests and benchmarks that count the store calls a request costs.
+   */
+  get roundTrips(): number {
+    return this.trips;
   }
 
   /** The most recent connection-level error reported by the client, for diagnostics. */
@@ -516,8 +572,9 @@ export class RedisSecurityStore implements SecurityStore {
     }
     // MGET across slots is CROSSSLOT on a cluster: one MGET per slot, sent together.
     const groups = groupBySlot(prefixed);
-    const replies = await this.run(() =>
-      Promise.all(groups.map((group) => this.client.mget(group.map((index) => prefixed[index])))),
+    const replies = await this.run(
+      () => Promise.all(groups.map((group) => this.client.mget(group.map((index) => prefixed[index])))),
+      groups.length,
     );
     const values = new Array<string | null>(keys.length);
     groups.forEach((group, g) => {
@@ -568,6 +625,44 @@ export class RedisSecurityStore implements SecurityStore {
       });
     }
     return results;
+  }
+
+  /**
+   * One script: the vetoing keys are read and the counters charged only when none vetoes. On Redis
+   * Cluster every key must then share one slot (the library's keys of one principal do, through the
+   * `{u:<id>}` hash tag); keys that do not are read, then charged, in two round trips.
+   */
+  async consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
+    assertConsumeIfClearRequest(request);
+    const reads = request.stamp === undefined ? [...request.marks] : [request.stamp.key, ...request.marks];
+    const keys = reads.map((key) => this.prefix + key);
+    const args: (string | number)[] = [reads.length, request.stamp === undefined ? '' : request.stamp.atMostMs];
+    for (const counter of request.counters) {
+      const key = this.prefix + counter.key;
+      keys.push(key, blockKeyOf(key, this.cluster));
+      args.push(counter.cost, counter.limit, counter.windowMs, counter.blockMs);
+    }
+    if (keys.length === 0) return { stamp: null, marks: [], vetoed: false, counters: [] };
+    if (this.cluster) {
+      const slot = hashInputOf(keys[0]);
+      if (keys.some((key) => hashInputOf(key) !== slot)) return consumeIfClearInParts(this, request);
+    }
+    const client = this.client as (Redis | Cluster) & IncrementCommand;
+    const reply = await this.run(() => client[CONSUME_IF_CLEAR_COMMAND](keys.length, ...keys, ...args));
+    const values = reply.slice(1, 1 + reads.length).map((value) => (value === null ? null : String(value)));
+    const stamp = request.stamp === undefined ? null : values[0];
+    const marks = request.stamp === undefined ? values : values.slice(1);
+    if (reply[0] === 1) return { stamp, marks, vetoed: true, counters: [] };
+    const counters: ConsumeResult[] = [];
+    for (let i = 0, at = 1 + reads.length; i < request.counters.length; i++, at += 4) {
+      counters.push({
+        hits: reply[at] as number,
+        resetMs: reply[at + 1] as number,
+        blocked: reply[at + 2] === 1,
+        retryAfterMs: reply[at + 3] as number,
+      });
+    }
+    return { stamp, marks, vetoed: false, counters };
   }
 
   async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {
@@ -632,7 +727,7 @@ export class RedisSecurityStore implements SecurityStore {
     await ended;
   }
 
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  private async run<T>(command: () => Promise<T>, trips = 1): Promise<T> {
     if (this.closed) {
       throw new StoreUnavailableError(new Error('The store has been closed.'));
     }
@@ -642,6 +737,7 @@ export class RedisSecurityStore implements SecurityStore {
     try {
       await this.connectOnFirstUse();
       await this.checkPolicyOnce();
+      this.trips += trips;
       const pending = command();
       return await (this.deadlineMs === undefined ? pending : withDeadline(pending, this.deadlineMs));
     } catch (error) {

@@ -102,6 +102,47 @@ describeSecurityStoreConformance('ResilientSecurityStore revocation view (failOp
   ),
 );
 
+describe('ResilientSecurityStore.consumeIfClear (revocation records read with a rate-limit charge)', () => {
+  const counters = [{ key: 'rl:{u:1}:default', cost: 1, limit: 10, windowMs: 60_000, blockMs: 0 }];
+  const records = { marks: ['{u:1}:jti:a'], stamp: { key: '{u:1}:valid-after', atMostMs: 1000 } };
+
+  it('fails closed during an outage through a failOpen rateLimit view: a stand-in would read "not revoked"', async () => {
+    const primary = new FlakyStore();
+    const store = new ResilientSecurityStore(primary, { policy: 'failOpen', logger: recordingLogger() });
+    const view = store.forPurpose('rateLimit');
+    const outage = new StoreUnavailableError(new Error('ECONNREFUSED'));
+    primary.failure = outage;
+    await expect(view.consumeIfClear?.({ ...records, counters })).rejects.toBe(outage);
+    // Without records to read it is a plain charge, which the policy may serve from memory.
+    await expect(view.consumeIfClear?.({ marks: [], counters })).resolves.toMatchObject({ vetoed: false });
+    await store.close();
+  });
+
+  it('makes one call on a primary that implements it, and reads then charges on one that does not', async () => {
+    const memory = new MemorySecurityStore();
+    const single = jest.spyOn(memory, 'consumeIfClear');
+    const getMany = jest.spyOn(memory, 'getMany');
+    const view = new ResilientSecurityStore(memory, { logger: recordingLogger() }).forPurpose('rateLimit');
+    await expect(view.consumeIfClear?.({ ...records, counters })).resolves.toMatchObject({ vetoed: false });
+    expect([single.mock.calls.length, getMany.mock.calls.length]).toEqual([1, 0]);
+
+    const flaky = new FlakyStore();
+    await flaky.set('{u:1}:jti:a', '1', 60_000);
+    const parts = new ResilientSecurityStore(flaky, { logger: recordingLogger() }).forPurpose('rateLimit');
+    await expect(parts.consumeIfClear?.({ ...records, counters })).resolves.toEqual({
+      stamp: null,
+      marks: ['1'],
+      vetoed: true,
+      counters: [],
+    });
+    await expect(flaky.inner.get('rl:{u:1}:default')).resolves.toBeNull();
+  });
+
+  it('reports the round trips of a primary that counts them, and none otherwise', () => {
+    expect(new ResilientSecurityStore(new MemorySecurityStore()).roundTrips).toBeUndefined();
+  });
+});
+
 describe('ResilientSecurityStore', () => {
   describe('failClosed (default)', () => {
     it('rethrows StoreUnavailableError and logs once per outage', async () => {

@@ -80,6 +80,15 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
     this.logger = options.logger ?? new Logger('SecurityStore');
   }
 
+  /**
+   * The round trips of the primary store, when it counts them (`RedisSecurityStore.roundTrips`);
+   * calls served by the per-instance fallback make none. Undefined for a primary that does not count.
+   */
+  get roundTrips(): number | undefined {
+    const trips = (this.primary as { roundTrips?: unknown }).roundTrips;
+    return typeof trips === 'number' ? trips : undefined;
+  }
+
   /** True while the primary is known to be unavailable (since its last failure, until its next success). */
   get degraded(): boolean {
     return this.unavailable;
@@ -101,6 +110,8 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
       const failOpen = this.open.has(purpose as CounterPurpose);
       view = new PurposeView(
         (operation) => this.call(operation, failOpen),
+        // Reads of security records fail closed whatever the purpose: the stand-in does not know them.
+        (operation) => this.call(operation, false),
         () => this.ping(),
       );
       this.views.set(purpose, view);
@@ -184,6 +195,7 @@ export class ResilientSecurityStore extends DelegatingSecurityStore {
 class PurposeView extends DelegatingSecurityStore {
   constructor(
     private readonly runner: Runner,
+    private readonly recordsRunner: Runner,
     private readonly pinger: () => Promise<void>,
   ) {
     super();
@@ -191,6 +203,10 @@ class PurposeView extends DelegatingSecurityStore {
 
   protected run<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
     return this.runner(operation);
+  }
+
+  protected override runRecords<T>(operation: (store: SecurityStore) => Promise<T>): Promise<T> {
+    return this.recordsRunner(operation);
   }
 
   ping(): Promise<void> {

@@ -74,6 +74,21 @@ export interface SecurityStore {
    */
   release(requests: readonly ReleaseRequest[]): Promise<void>;
 
+  /**
+   * Optional. Reads the keys that may veto a charge and, only when none does, charges every counter
+   * of one request, in one atomic step (one round trip on Redis; on Redis Cluster when every key
+   * shares one slot, else a read then a charge). The security guard uses it to read a token's
+   * revocation records and charge its rate limits together, and to charge nothing when the token is
+   * revoked (a stolen revoked token must not spend its victim's budget).
+   *
+   * Vetoes: any of `marks` present (whatever its value), or `stamp.key` present with a value that
+   * is not a number at most `stamp.atMostMs`. The answer carries what was read, so the caller
+   * decides from the values themselves; `counters` is empty when the charge was vetoed.
+   * Counters behave exactly as in {@link consume}. A store without it is called with
+   * {@link getMany} and {@link consume} instead.
+   */
+  consumeIfClear?(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult>;
+
   /** Resolves when the store can answer; throws {@link StoreUnavailableError} otherwise. */
   ping(): Promise<void>;
 
@@ -118,6 +133,28 @@ export interface ConsumeResult {
   readonly blocked: boolean;
   /** Milliseconds until the counter admits again; 0 unless blocked. */
   readonly retryAfterMs: number;
+}
+
+/** What {@link SecurityStore.consumeIfClear} reads and charges. */
+export interface ConsumeIfClearRequest {
+  /** Keys whose presence vetoes the charge (revocation marks). */
+  readonly marks: readonly string[];
+  /** A key holding epoch milliseconds; present with a value that is not a number `<= atMostMs`, it vetoes. */
+  readonly stamp?: { readonly key: string; readonly atMostMs: number };
+  /** The counters to charge, as in {@link SecurityStore.consume}. */
+  readonly counters: readonly ConsumeRequest[];
+}
+
+/** The answer of {@link SecurityStore.consumeIfClear}. */
+export interface ConsumeIfClearResult {
+  /** The value at `stamp.key` (null when absent, or when no stamp was asked). */
+  readonly stamp: string | null;
+  /** The values at `marks`, in the order asked (null for absent ones). */
+  readonly marks: readonly (string | null)[];
+  /** True when a mark or the stamp vetoed the charge: no counter was touched. */
+  readonly vetoed: boolean;
+  /** One state per counter, in the order asked; empty when vetoed. */
+  readonly counters: readonly ConsumeResult[];
 }
 
 /** One counter to reserve on in {@link SecurityStore.reserve}. */

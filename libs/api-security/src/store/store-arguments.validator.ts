@@ -145,3 +145,33 @@ interface ReleaseRequestShape {
   cost: number;
   resetMs: number;
 }
+
+/** Marks per consumeIfClear call: a credential has a handful of revocation records. */
+const MAX_MARKS = 16;
+
+export function assertConsumeIfClearRequest(request: unknown): asserts request is ConsumeIfClearShape {
+  if (typeof request !== 'object' || request === null) {
+    throw new TypeError('SecurityStore: consumeIfClear takes an object { marks, stamp?, counters }.');
+  }
+  const { marks, stamp, counters } = request as Partial<ConsumeIfClearShape>;
+  if (!Array.isArray(marks) || marks.length > MAX_MARKS) {
+    throw new TypeError(`SecurityStore: consumeIfClear marks must be an array of at most ${MAX_MARKS} keys.`);
+  }
+  marks.forEach((mark: unknown, i) => assertKey(mark, `marks[${i}]`));
+  if (stamp !== undefined) {
+    if (typeof stamp !== 'object' || stamp === null) {
+      throw new TypeError('SecurityStore: consumeIfClear stamp must be { key, atMostMs }.');
+    }
+    assertKey(stamp.key, 'stamp.key');
+    if (typeof stamp.atMostMs !== 'number' || !Number.isSafeInteger(stamp.atMostMs)) {
+      throw new TypeError(`SecurityStore: stamp.atMostMs must be an integer, got ${String(stamp.atMostMs)}.`);
+    }
+  }
+  assertConsumeRequests(counters);
+}
+
+interface ConsumeIfClearShape {
+  marks: readonly string[];
+  stamp?: { key: string; atMostMs: number };
+  counters: readonly ConsumeRequestShape[];
+}

@@ -3,7 +3,15 @@ import { accountFailuresKey, accountLockKey } from '../authentication/login-atte
 import { refreshFamilyKey } from '../authentication/refresh-token.keys';
 import { revokedJtiKey, userValidAfterKey } from '../authentication/revocation.keys';
 import { challengeUsedKey } from '../flows/flow.keys';
-import type { ConsumeRequest, ConsumeResult, ReserveRequest, SecurityStore } from '../store/security-store';
+import { consumeIfClearInParts } from '../store/consume-if-clear';
+import type {
+  ConsumeIfClearRequest,
+  ConsumeIfClearResult,
+  ConsumeRequest,
+  ConsumeResult,
+  ReserveRequest,
+  SecurityStore,
+} from '../store/security-store';
 
 /** Drives time for the suite. Without one, the suite waits in real time. */
 export interface ConformanceClock {
@@ -278,6 +286,87 @@ export function describeSecurityStoreConformance(
         await expect(store.consume(Array.from({ length: 17 }, (_, i) => request(`m${i}`, 1)))).rejects.toThrow(
           TypeError,
         );
+      });
+    });
+
+    describe('consumeIfClear (revocation records read with the charge)', () => {
+      // A store without the optional method is held to the same answers through the guard's fallback.
+      const call = (request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> =>
+        store.consumeIfClear ? store.consumeIfClear(request) : consumeIfClearInParts(store, request);
+      const counter = (suffix: string, limit: number): ConsumeRequest => ({
+        key: key(`{u}:rl:${suffix}`),
+        cost: 1,
+        limit,
+        windowMs: 2000,
+        blockMs: 0,
+      });
+      const hitsOf = async (suffix: string): Promise<number> =>
+        (await store.consume([{ ...counter(suffix, 1), cost: 0, limit: 0 }]))[0].hits;
+      const guarded = (suffix: string, limit: number, atMostMs?: number): ConsumeIfClearRequest => ({
+        marks: [key('{u}:jti'), key('{u}:sid')],
+        ...(atMostMs === undefined ? {} : { stamp: { key: key('{u}:valid-after'), atMostMs } }),
+        counters: [counter(`${suffix}:a`, limit), counter(`${suffix}:b`, limit + 1)],
+      });
+
+      it('charges every counter when no mark is present, and answers what it read', async () => {
+        const result = await call(guarded('clear', 2, 5000));
+        expect(result).toMatchObject({ stamp: null, marks: [null, null], vetoed: false });
+        expect(result.counters.map((r) => [r.hits, r.blocked])).toEqual([
+          [1, false],
+          [1, false],
+        ]);
+        await call(guarded('clear', 2, 5000));
+        const third = await call(guarded('clear', 2, 5000));
+        expect(third.counters.map((r) => [r.hits, r.blocked])).toEqual([
+          [3, true],
+          [3, false],
+        ]);
+      });
+
+      it('charges nothing when a mark is present, whatever its value', async () => {
+        await store.set(key('{u}:sid'), 'anything', 2000);
+        const result = await call(guarded('marked', 5, 5000));
+        expect(result).toMatchObject({ stamp: null, marks: [null, 'anything'], vetoed: true });
+        expect(result.counters).toHaveLength(0);
+        expect(await hitsOf('marked:a')).toBe(0);
+        expect(await hitsOf('marked:b')).toBe(0);
+      });
+
+      it('compares the stamp: at most atMostMs is clear, later or not an integer vetoes', async () => {
+        await store.set(key('{u}:valid-after'), '5000', 2000);
+        await expect(call(guarded('stamp-equal', 5, 5000))).resolves.toMatchObject({ stamp: '5000', vetoed: false });
+        await expect(call(guarded('stamp-later', 5, 4999))).resolves.toMatchObject({ stamp: '5000', vetoed: true });
+        expect(await hitsOf('stamp-later:a')).toBe(0);
+        for (const odd of ['5e3', '1.5', ' 1', 'x', '0x10']) {
+          await store.set(key('{u}:valid-after'), odd, 2000);
+          const result = await call(guarded(`stamp-odd`, 5, 10_000));
+          expect([odd, result.vetoed]).toEqual([odd, true]);
+        }
+        expect(await hitsOf('stamp-odd:a')).toBe(0);
+      });
+
+      it('without a stamp, reads only the marks', async () => {
+        await store.set(key('{u}:valid-after'), '99999999999999', 2000);
+        await expect(call(guarded('nostamp', 5))).resolves.toMatchObject({ stamp: null, vetoed: false });
+      });
+
+      it('is exact under concurrency: 60 parallel calls against a limit of 20 admit 20', async () => {
+        const all = await Promise.all(Array.from({ length: 60 }, () => call(guarded('race', 20, 5000))));
+        expect(all.filter((result) => !result.vetoed && !result.counters[0].blocked)).toHaveLength(20);
+      });
+
+      it('charges none of 30 parallel calls once a mark is present', async () => {
+        await store.set(key('{u}:jti'), '1', 2000);
+        const all = await Promise.all(Array.from({ length: 30 }, () => call(guarded('revoked', 100, 5000))));
+        expect(all.every((result) => result.vetoed && result.counters.length === 0)).toBe(true);
+        expect(await hitsOf('revoked:a')).toBe(0);
+      });
+
+      it('refuses malformed requests with a TypeError before any I/O', async () => {
+        const good = guarded('bad', 1, 5000);
+        await expect(call({ ...good, marks: [''] })).rejects.toThrow(TypeError);
+        await expect(call({ ...good, stamp: { key: key('{u}:s'), atMostMs: 1.5 } })).rejects.toThrow(TypeError);
+        await expect(call({ ...good, counters: [{ ...counter('bad', 1), cost: -1 }] })).rejects.toThrow(TypeError);
       });
     });
 
