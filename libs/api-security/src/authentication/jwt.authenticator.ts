@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
-import { readBearerHeader } from './bearer-token';
+import { readAccessTokenHeader } from './dpop-authorization';
+import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
@@ -29,6 +30,7 @@ export class JwtAuthenticator implements Authenticator {
     private readonly verifier: JwtVerifier,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventBus,
+    private readonly dpop: DpopProofVerifier,
   ) {
     callsCredentialGate(this);
   }
@@ -36,15 +38,18 @@ export class JwtAuthenticator implements Authenticator {
   async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
     const header = request.headers.authorization;
     if (header === undefined) return null;
-    const token = readBearerHeader(header);
+    const presented = readAccessTokenHeader(header);
+    if (presented instanceof JwtRefusal) {
+      await passCredentialGate(request);
+      throw this.refuse(request, presented);
+    }
     // A token this instance already verified costs a map lookup: only the other paths (signature
     // verification, refusals and their events) wait for the rate-limit pre-check.
-    let principal = typeof token === 'string' ? this.verifier.cached(token) : undefined;
+    let principal = this.verifier.cached(presented.token);
     if (principal === undefined) {
       await passCredentialGate(request);
-      if (token instanceof JwtRefusal) throw this.refuse(request, token);
       try {
-        principal = await this.verifier.verify(token);
+        principal = await this.verifier.verify(presented.token);
       } catch (error) {
         throw this.refuse(request, refusalOf(error));
       }
@@ -52,6 +57,11 @@ export class JwtAuthenticator implements Authenticator {
     if (await this.revocation.isRevoked(principal)) {
       await passCredentialGate(request);
       throw this.refuse(request, new JwtRefusal('revoked'), principal.id);
+    }
+    // RFC 9449: a bound token only with the DPoP scheme and a valid proof; the scheme only with a bound token.
+    if (presented.scheme === 'DPoP' || principal.keyThumbprint !== undefined) {
+      await passCredentialGate(request);
+      await this.dpop.check(request, presented, principal);
     }
     return principal;
   }

@@ -1,3 +1,5 @@
+import { DpopNonceService } from './dpop-nonce.service';
+import { DpopProofVerifier } from './dpop-proof.verifier';
 import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
@@ -61,8 +63,10 @@ async function server(algorithm: JwtAlgorithm): Promise<Server> {
   const keys = await JwtKeyService.load(options, silent);
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const revocation = new RevocationService(new MemorySecurityStore(), bus, options);
-  const authenticator = new JwtAuthenticator(new JwtVerifier(keys, options), revocation, bus);
+  const store = new MemorySecurityStore();
+  const revocation = new RevocationService(store, bus, options);
+  const dpop = new DpopProofVerifier(options, store, new DpopNonceService(options), bus);
+  const authenticator = new JwtAuthenticator(new JwtVerifier(keys, options), revocation, bus, dpop);
   const passportVerifier = new JwtVerifier(keys, options);
   // Constructing registers the strategy in Passport's process-wide registry under its name, so
   // the last one built is the one `AuthGuard(JWT_STRATEGY_NAME)` runs.
