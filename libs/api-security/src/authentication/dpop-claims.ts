@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { JwtRefusal } from './jwt-refusal';
 
@@ -17,4 +18,9 @@ export function confirmationThumbprint(claims: JWTPayload): string | undefined {
   const jkt: unknown = (cnf as Record<string, unknown>).jkt;
   if (typeof jkt !== 'string' || !JKT.test(jkt)) throw new JwtRefusal('invalid_claims', 'cnf');
   return jkt;
+}
+
+/** `ath`: base64url of the SHA-256 of the access token's ASCII (RFC 9449 §4.2). */
+export function accessTokenHash(token: string): string {
+  return createHash('sha256').update(token, 'ascii').digest('base64url');
 }

@@ -19,6 +19,7 @@ import type { SecurityException } from '../errors/security.exception';
 import type { SecurityStore } from '../store/security-store';
 import { InjectSecurityStore } from '../store/security-store.purpose';
 import type { PresentedAccessToken } from './dpop-authorization';
+import { accessTokenHash } from './dpop-claims';
 import { DpopNonceService } from './dpop-nonce.service';
 import { dpopException, DpopRefusal, dpopRefusalEvent, type DpopFailureReason } from './dpop-refusal';
 import type { ResolvedDpopOptions } from './dpop.options';
@@ -27,8 +28,8 @@ import type { ResolvedDpopOptions } from './dpop.options';
 export const MAX_DPOP_PROOF_LENGTH = 8 * 1024;
 /** Longest accepted `jti`: RFC 9449 asks for 96 bits of randomness; 256 characters leaves room for any encoding. */
 const MAX_JTI_LENGTH = 256;
-/** Three base64url segments and a signature (a `none` proof, empty signature, is malformed). */
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Three base64url segments; the signature may be empty so that `alg: none` is refused by the algorithm check. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** JWK members that only a private or symmetric key has: a proof header carries a public key only. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const ASYMMETRIC_KEY_TYPES: ReadonlySet<unknown> = new Set(['EC', 'RSA', 'OKP']);
@@ -36,11 +37,6 @@ const ASYMMETRIC_KEY_TYPES: ReadonlySet<unknown> = new Set(['EC', 'RSA', 'OKP'])
 /** The store key that marks a proof `jti` as used: the proof key's thumbprint as hash tag, the jti hashed. */
 export function dpopJtiKey(thumbprint: string, jti: string): string {
   return `{dpop:${thumbprint}}:jti:${createHash('sha256').update(jti).digest('base64url')}`;
-}
-
-/** `ath`: base64url of the SHA-256 of the access token's ASCII (RFC 9449 §4.2). */
-export function accessTokenHash(token: string): string {
-  return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
 
 /**
