@@ -18,6 +18,8 @@ export interface DpopAttackContext {
   boundToken(): Promise<string>;
   /** A fresh valid access token bound to no key. */
   unboundToken(): Promise<string>;
+  /** The server's nonce (`DPoP-Nonce`), put in every proof when the server asks for one. */
+  readonly nonce?: string;
 }
 
 /** One DPoP attack: its name, the reason the library records, and the headers to send. */
@@ -44,6 +46,7 @@ function proofFor(
     method: overrides.method ?? context.method,
     url: overrides.url ?? context.url,
     ...(accessToken !== undefined ? { accessToken } : {}),
+    ...(context.nonce !== undefined ? { nonce: context.nonce } : {}),
     ...(overrides.claims ? { claims: overrides.claims } : {}),
     ...(overrides.header ? { header: overrides.header } : {}),
   });
@@ -158,7 +161,12 @@ export const DPOP_ATTACKS: readonly DpopAttack[] = [
     reason: 'dpop_alg_not_allowed',
     build: async (context) => {
       const token = await context.boundToken();
-      const claims = context.key.claims({ method: context.method, url: context.url, accessToken: token });
+      const claims = context.key.claims({
+        method: context.method,
+        url: context.url,
+        accessToken: token,
+        nonce: context.nonce,
+      });
       const header = { alg: 'none', typ: 'dpop+jwt', jwk: context.key.publicJwk };
       const unsigned = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}.`;
       return { Authorization: `DPoP ${token}`, DPoP: unsigned };
@@ -170,7 +178,12 @@ export const DPOP_ATTACKS: readonly DpopAttack[] = [
     build: async (context) => {
       const token = await context.boundToken();
       const secret = randomBytes(32);
-      const claims = context.key.claims({ method: context.method, url: context.url, accessToken: token });
+      const claims = context.key.claims({
+        method: context.method,
+        url: context.url,
+        accessToken: token,
+        nonce: context.nonce,
+      });
       const header = { alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: secret.toString('base64url') } };
       return { Authorization: `DPoP ${token}`, DPoP: await signJws(header, claims, new Uint8Array(secret)) };
     },
@@ -187,7 +200,12 @@ export const DPOP_ATTACKS: readonly DpopAttack[] = [
     build: async (context) => {
       const token = await context.boundToken();
       const proof = await proofFor(context, token);
-      const claims = context.key.claims({ method: context.method, url: context.url, accessToken: token });
+      const claims = context.key.claims({
+        method: context.method,
+        url: context.url,
+        accessToken: token,
+        nonce: context.nonce,
+      });
       return { Authorization: `DPoP ${token}`, DPoP: replacePayload(proof, { ...claims, jti: 'changed' }) };
     },
   },

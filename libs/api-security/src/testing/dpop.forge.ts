@@ -17,8 +17,8 @@ export interface DpopProofOptions {
   url: string;
   /** The access token sent with the proof; its hash becomes `ath`. Absent: no `ath`. */
   accessToken?: string;
-  /** A server-provided nonce (`DPoP-Nonce`). */
-  nonce?: string;
+  /** A server-provided nonce (`DPoP-Nonce`); undefined: no `nonce` claim. */
+  nonce?: string | undefined;
   /** `iat`, epoch seconds. @default now */
   iat?: number;
   /** `jti`. @default a fresh UUID */

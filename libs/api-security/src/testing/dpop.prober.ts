@@ -1,6 +1,6 @@
 import { DPOP_ATTACKS, type DpopAttack, type DpopAttackContext } from './dpop.attacks';
 import { DpopKey } from './dpop.forge';
-import { httpMethod, send, type HttpTarget } from './http-target';
+import { headerValue, httpMethod, send, type HttpTarget } from './http-target';
 import type { JwtMembers } from './jwt.primitives';
 import type { TokenForge } from './token.forge';
 
@@ -48,7 +48,9 @@ export interface DpopReport {
 /**
  * Sends a legitimate DPoP request (the control, which must succeed) and every DPoP attack to one
  * route, each with fresh tokens and proofs, and reports the attacks that were not refused with 401.
- * A replay attack is sent twice: the first use must succeed and the second be refused.
+ * A replay attack is sent twice: the first use must succeed and the second be refused. When the
+ * server asks for a nonce (`dpop.nonce`), the nonce of its first answer goes into every proof, so
+ * each attack breaks exactly one thing.
  */
 export async function probeDpop(target: HttpTarget, options: DpopProbeOptions): Promise<DpopReport> {
   const method = httpMethod(options.method ?? 'GET');
@@ -56,7 +58,7 @@ export async function probeDpop(target: HttpTarget, options: DpopProbeOptions): 
   const origin = new URL(options.origin ?? 'http://dpop-probe.test');
   const url = new URL(options.path, origin).href.split('?')[0]!;
   const key = await DpopKey.generate();
-  const context: DpopAttackContext = {
+  const base = {
     key,
     attacker: await DpopKey.generate(),
     method: method.toUpperCase(),
@@ -70,11 +72,18 @@ export async function probeDpop(target: HttpTarget, options: DpopProbeOptions): 
     return send(target, method, options.path, { ...options.headers, Host: origin.host, ...headers }, options.body);
   };
   const findings: DpopFinding[] = [];
-  const controlToken = await context.boundToken();
-  const control = await request({
-    Authorization: `DPoP ${controlToken}`,
-    DPoP: await key.proof({ method: context.method, url, accessToken: controlToken }),
-  });
+  const controlRequest = async (nonce?: string) => {
+    const token = await base.boundToken();
+    return request({
+      Authorization: `DPoP ${token}`,
+      DPoP: await key.proof({ method: base.method, url, accessToken: token, nonce }),
+    });
+  };
+  let control = await controlRequest();
+  // A server that requires nonces answers the first proof with one (RFC 9449 §8), as a client learns it.
+  const nonce = control.status === 401 ? headerValue(control, 'dpop-nonce') : undefined;
+  if (nonce !== undefined) control = await controlRequest(nonce);
+  const context: DpopAttackContext = { ...base, ...(nonce !== undefined ? { nonce } : {}) };
   for (const attack of options.attacks ?? DPOP_ATTACKS) {
     const headers = await attack.build(context);
     if (attack.replay) {
