@@ -269,3 +269,51 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
     expectProblem(refused, 401, ErrorCode.DPOP_NONCE_REQUIRED);
   });
 });
+
+describe.each(ADAPTERS)('DPoP htu behind a reverse proxy (%s)', (kind) => {
+  const config = serverConfig('ES256');
+  const PUBLIC = 'https://api.public.test';
+  const forwarded = {
+    Host: 'backend.internal:3000',
+    'X-Forwarded-Proto': 'https',
+    'X-Forwarded-Host': 'api.public.test',
+  };
+  let forge: TokenForge;
+  let key: DpopKey;
+  let proxied: INestApplication;
+  let direct: INestApplication;
+  const call = async (app: INestApplication, htu: string) => {
+    const token = await forge.dpopBoundToken(key);
+    return request(app.getHttpServer())
+      .get(ONLY)
+      .set(forwarded)
+      .set({ Authorization: `DPoP ${token}`, DPoP: await key.proof({ method: 'GET', url: htu, accessToken: token }) });
+  };
+
+  beforeAll(async () => {
+    forge = await TokenForge.create({
+      algorithm: 'ES256',
+      key: config.signingKey,
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+    });
+    key = await DpopKey.generate();
+    // The adapter's own trust-proxy setting decides whether X-Forwarded-Proto/-Host are read.
+    proxied = await createApp(kind, dpopAppMetadata(config.jwt), undefined, { trustProxy: true });
+    direct = await createApp(kind, dpopAppMetadata(config.jwt));
+  });
+  afterAll(async () => {
+    await proxied?.close();
+    await direct?.close();
+  });
+
+  it('with the proxy trusted, htu is the public URL the client used (forwarded scheme and host)', async () => {
+    expect((await call(proxied, `${PUBLIC}${ONLY}`)).status).toBe(200);
+    expectProblem(await call(proxied, `http://backend.internal:3000${ONLY}`), 401, ErrorCode.DPOP_PROOF_INVALID);
+  });
+
+  it('without trusting the proxy, forwarded headers are ignored: a client cannot choose the URL it is checked against', async () => {
+    expectProblem(await call(direct, `${PUBLIC}${ONLY}`), 401, ErrorCode.DPOP_PROOF_INVALID);
+    expect((await call(direct, `http://backend.internal:3000${ONLY}`)).status).toBe(200);
+  });
+});

@@ -262,6 +262,21 @@ describe('JwtStrategy', () => {
     );
   });
 
+  it('refuses a DPoP-bound token as Bearer, like the guard (it reads no proof: a downgrade, RFC 9449 §7.2)', async () => {
+    const token = await sign(s, { cnf: { jkt: 'A'.repeat(43) } });
+    s.strategy();
+    const before = s.events.length;
+    await expect(new InfoGuard().canActivate(contextOf(request(`Bearer ${token}`)))).rejects.toMatchObject({
+      reason: 'dpop_bound_token_as_bearer',
+    });
+    expect(s.events.slice(before)).toEqual([
+      expect.objectContaining({ type: 'authentication.failure', reason: 'dpop_bound_token_as_bearer' }),
+    ]);
+    await expect(s.strategy().validate(token)).rejects.toMatchObject({ reason: 'dpop_bound_token_as_bearer' });
+    await expect(s.authenticator.authenticate(request(`Bearer ${token}`))).rejects.toMatchObject({ status: 401 });
+    expect(s.events.at(-1)).toMatchObject({ reason: 'dpop_bound_token_as_bearer' });
+  });
+
   it('validate(token) runs the same checks, revocation included', async () => {
     const strategy = s.strategy();
     const jti = randomUUID();
