@@ -136,6 +136,15 @@ describe.each(ADAPTERS)('DPoP-bound access tokens over HTTP (%s)', (kind) => {
       expect(lastFailure()).toMatchObject({ reason: 'malformed_header' });
     });
 
+    it('answers an invalid token sent with the DPoP scheme with a DPoP challenge (RFC 9449 §7.1)', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await forge.dpopBoundToken(key, { iat: now - 600, exp: now - 60 });
+      const res = await get(ONLY, { Authorization: `DPoP ${token}`, DPoP: await proof(ONLY, token) });
+      expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
+      expect(res.headers['www-authenticate']).toBe(`DPoP error="invalid_token", ${DEFAULT_ALGS}`);
+      expect(lastFailure()).toMatchObject({ reason: 'expired' });
+    });
+
     it('refuses two DPoP proof headers', async () => {
       const token = await forge.dpopBoundToken(key);
       const res = await request(app.getHttpServer())
@@ -223,6 +232,17 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
   });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
+  });
+
+  it.each([
+    [{ algorithms: ['HS256'] }],
+    [{ algorithms: [] }],
+    [{ proofMaxAgeSeconds: 0 }],
+    [{ proofMaxAgeSeconds: 301 }],
+  ])('refuses to boot with dpop %j (ERR_CONFIG_INVALID_OPTION)', async (dpop) => {
+    await expect(createApp(kind, dpopAppMetadata(config.jwt, dpop as never))).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID_OPTION',
+    });
   });
 
   it('dpop.required: an unbound Bearer token is refused on every route; a bound one with a proof passes', async () => {

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import { UnauthenticatedException } from '../errors/security.exception';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
-import { readAccessTokenHeader } from './dpop-authorization';
+import { readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
+import { dpopChallenge } from './dpop-refusal';
 import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
@@ -11,12 +13,16 @@ import { RevocationService } from './revocation.service';
 import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 /**
- * Authenticates `Authorization: Bearer <access token>` through {@link JwtVerifier}, the one
- * verification path (the Passport strategy `api-security-jwt` uses it too).
+ * Authenticates `Authorization: Bearer <access token>` and `Authorization: DPoP <access token>`
+ * through {@link JwtVerifier}, the one verification path (the Passport strategy `api-security-jwt`
+ * uses it too).
  *
  * - no Authorization header: not this authenticator's business (null);
- * - a header that is not `Bearer <token>` with exactly one space (RFC 6750): 401 `invalid_request`;
- * - a bearer token that fails any check, or is revoked: 401 `invalid_token`.
+ * - a header that is not `Bearer <token>` or `DPoP <token>` with exactly one space (RFC 6750,
+ *   RFC 9449): 401 `invalid_request`;
+ * - a token that fails any check, or is revoked: 401 `invalid_token` (in the scheme it came with);
+ * - a DPoP-bound token (`cnf.jkt`) needs the DPoP scheme and a valid proof, and the DPoP scheme a
+ *   bound token ({@link DpopProofVerifier}): 401 `invalid_dpop_proof` / `invalid_token`.
  *
  * Verified tokens are cached until their `exp`; revocation is checked on every request.
  * Every refusal emits `authentication.failure` with a short reason, never the token.
@@ -51,12 +57,12 @@ export class JwtAuthenticator implements Authenticator {
       try {
         principal = await this.verifier.verify(presented.token);
       } catch (error) {
-        throw this.refuse(request, refusalOf(error));
+        throw this.refuse(request, refusalOf(error), undefined, presented.scheme);
       }
     }
     if (await this.revocation.isRevoked(principal)) {
       await passCredentialGate(request);
-      throw this.refuse(request, new JwtRefusal('revoked'), principal.id);
+      throw this.refuse(request, new JwtRefusal('revoked'), principal.id, presented.scheme);
     }
     // RFC 9449: a bound token only with the DPoP scheme and a valid proof; the scheme only with a bound token.
     if (presented.scheme === 'DPoP' || principal.keyThumbprint !== undefined) {
@@ -66,10 +72,25 @@ export class JwtAuthenticator implements Authenticator {
     return principal;
   }
 
-  /** Reports the refusal (never the token) and returns the 401 to throw. */
-  private refuse(request: SecurityRequest, refusal: JwtRefusal, principalId?: string): UnauthenticatedException {
+  /**
+   * Reports the refusal (never the token) and returns the 401 to throw, challenging in the scheme
+   * the token came with (RFC 9449 §7.1: a DPoP request gets a `DPoP` challenge with `algs`).
+   */
+  private refuse(
+    request: SecurityRequest,
+    refusal: JwtRefusal,
+    principalId?: string,
+    scheme: AccessTokenScheme = 'Bearer',
+  ): SecurityException {
     this.events.emit(refusalEvent(request, refusal, principalId));
-    return new UnauthenticatedException(`bearer token refused: ${refusal.message}`, bearerError(refusal.reason));
+    const reason = `${scheme === 'DPoP' ? 'DPoP' : 'bearer'} token refused: ${refusal.message}`;
+    if (scheme === 'DPoP') {
+      return new SecurityException(401, ErrorCode.UNAUTHENTICATED, {
+        reason,
+        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, 'invalid_token') },
+      });
+    }
+    return new UnauthenticatedException(reason, bearerError(refusal.reason));
   }
 }
 
