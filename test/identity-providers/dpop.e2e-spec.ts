@@ -255,6 +255,33 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
     expect((await get(app, ANY, { Authorization: `DPoP ${token}`, DPoP: valid })).status).toBe(200);
   });
 
+  it('CORS: a browser may send the DPoP header and read DPoP-Nonce and WWW-Authenticate', async () => {
+    const origin = 'https://spa.dpop.test';
+    const app = await createApp(
+      kind,
+      dpopAppMetadata(config.jwt, { nonce: true }, { type: 'memory' }, { hardening: { cors: { origins: [origin] } } }),
+    );
+    apps.push(app);
+    const preflight = await request(app.getHttpServer())
+      .options(ONLY)
+      .set({
+        Origin: origin,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization, dpop',
+      });
+    expect(preflight.status).toBe(204);
+    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toContain('dpop');
+    const token = await forge.dpopBoundToken(key);
+    const res = await get(app, ONLY, {
+      Origin: origin,
+      Authorization: `DPoP ${token}`,
+      DPoP: await key.proof({ method: 'GET', url: `${DPOP_ORIGIN}${ONLY}`, accessToken: token }),
+    });
+    expectProblem(res, 401, ErrorCode.DPOP_NONCE_REQUIRED);
+    const exposed = String(res.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['dpop-nonce', 'www-authenticate']));
+  });
+
   it('dpop.algorithms: a proof signed with an algorithm left out is refused, and algs lists the allowed ones', async () => {
     const app = await boot({ algorithms: ['EdDSA'] });
     const token = await forge.dpopBoundToken(key);

@@ -4,6 +4,7 @@ import {
   CurrentPrincipal,
   JwtAuthenticator,
   RequireDpop,
+  type ApiSecurityModuleOptions,
   type DpopOptions,
   type JwtOptions,
   type SecurityPrincipal,
@@ -40,6 +41,7 @@ export function dpopAppMetadata(
   jwt: JwtOptions,
   dpop: DpopOptions = {},
   store: SecurityStoreOptions = { type: 'memory' },
+  extra: Pick<ApiSecurityModuleOptions, 'hardening'> = {},
 ): ModuleMetadata {
   return {
     imports: [
@@ -49,6 +51,7 @@ export function dpopAppMetadata(
         store,
         rateLimit: { enabled: false },
         authenticators: [JwtAuthenticator],
+        ...extra,
       }),
     ],
     controllers: [DpopProbeController],

@@ -56,7 +56,6 @@ import {
 
 export { ApiSecurityConfigError } from './errors/api-security-config.error';
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
-export { DPOP_ALGORITHMS, type DpopAlgorithm, type DpopOptions } from './authentication/dpop.options';
 
 /** An older public key that still verifies access tokens after a key rotation. */
 export interface JwtVerificationKey {
