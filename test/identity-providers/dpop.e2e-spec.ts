@@ -262,13 +262,11 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
       dpopAppMetadata(config.jwt, { nonce: true }, { type: 'memory' }, { hardening: { cors: { origins: [origin] } } }),
     );
     apps.push(app);
-    const preflight = await request(app.getHttpServer())
-      .options(ONLY)
-      .set({
-        Origin: origin,
-        'Access-Control-Request-Method': 'GET',
-        'Access-Control-Request-Headers': 'authorization, dpop',
-      });
+    const preflight = await request(app.getHttpServer()).options(ONLY).set({
+      Origin: origin,
+      'Access-Control-Request-Method': 'GET',
+      'Access-Control-Request-Headers': 'authorization, dpop',
+    });
     expect(preflight.status).toBe(204);
     expect(String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/)).toContain('dpop');
     const token = await forge.dpopBoundToken(key);
