@@ -36,7 +36,9 @@ interface PassportAttempt {
  * form), verifies it through the same {@link JwtVerifier}, and checks revocation the same way, so
  * a token gets the same answer from both. A refusal reaches Passport as `fail(refusal, 401)`: the
  * `info` of `AuthGuard#handleRequest` is a typed refusal with its `reason`. A store that cannot
- * answer the revocation check is an `error` (the request fails, it never passes).
+ * answer the revocation check is an `error` (the request fails, it never passes). It reads Bearer
+ * tokens only, so a DPoP-bound token (`cnf.jkt`) is refused here (`DpopRefusal`
+ * `dpop_bound_token_as_bearer`): DPoP requests go through the security guard.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
