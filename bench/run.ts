@@ -19,6 +19,8 @@ import { ORDER_ID } from './servers/bench-data';
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
+/** Connection counts of the latency-under-load comparison (full against floor). */
+const LATENCY_CONNECTIONS = [32, 256] as const;
 const ADAPTERS = ['express', 'fastify'] as const;
 const REDIS_URL = process.env.REDIS_URL;
 const OUT = join(__dirname, '..', '..', 'bench');
@@ -29,19 +31,35 @@ interface Target {
   token?: string;
 }
 
+interface ServerStats {
+  cpu: NodeJS.CpuUsage;
+  roundTrips?: number;
+}
+
+/** One sample: autocannon's view and the server's own CPU time over the same requests. */
 interface Sample {
   rps: number;
+  p50: number;
   p99: number;
+  /** Server CPU (user + system) per request served, µs. */
+  cpuMicros: number;
+  /** Store round trips per request, where the server counts them. */
+  roundTrips?: number;
 }
 
 interface Measured {
   requestsPerSecond: number;
   p99Ms: number;
+  /** Median of the samples' server CPU per request, µs. */
+  cpuMicros: number;
+  /** Lowest and highest sample of the same figure: the spread between rounds. */
+  cpuMicrosRange: [number, number];
+  roundTripsPerRequest?: number;
 }
 
 async function start(server: string, adapter: string, env: Record<string, string | undefined> = {}): Promise<Target> {
   const child = spawn(process.execPath, [join(__dirname, 'servers', `${server}.server.js`), adapter], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -51,31 +69,74 @@ async function start(server: string, adapter: string, env: Record<string, string
   return { child, ...(JSON.parse(line) as { port: number; token?: string }) };
 }
 
-async function load(target: Target, path: string, durationS = DURATION_S): Promise<Sample> {
+/** The server's CPU time and counters so far, asked over its IPC channel. */
+function stats(target: Target): Promise<ServerStats> {
+  return new Promise((resolve) => {
+    target.child.once('message', (message) => resolve(message as ServerStats));
+    target.child.send('stats');
+  });
+}
+
+async function load(target: Target, path: string, durationS = DURATION_S, connections = CONNECTIONS): Promise<Sample> {
+  const before = await stats(target);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}${path}`,
-    connections: CONNECTIONS,
+    connections,
     duration: durationS,
     headers: target.token ? { authorization: `Bearer ${target.token}` } : {},
   });
+  const after = await stats(target);
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
       `${path}: ${result.non2xx} non-2xx answers and ${result.errors} errors; the figures would be meaningless`,
     );
   }
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  // Every request autocannon sent was answered (no errors), so the server served exactly this many.
+  const served = result.requests.total;
+  const cpu = after.cpu.user + after.cpu.system - (before.cpu.user + before.cpu.system);
+  const trips =
+    after.roundTrips !== undefined && before.roundTrips !== undefined
+      ? (after.roundTrips - before.roundTrips) / served
+      : undefined;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMicros: cpu / served,
+    ...(trips !== undefined ? { roundTrips: trips } : {}),
+  };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
 function summarise(samples: Sample[]): Measured {
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const cpu = samples.map((s) => s.cpuMicros);
+  const trips = samples.map((s) => s.roundTrips).filter((t): t is number => t !== undefined);
   return {
-    requestsPerSecond: Math.round(mean(samples.map((s) => s.rps))),
-    p99Ms: Math.round(mean(samples.map((s) => s.p99)) * 10) / 10,
+    requestsPerSecond: Math.round(median(samples.map((s) => s.rps))),
+    p99Ms: round1(median(samples.map((s) => s.p99))),
+    cpuMicros: round1(median(cpu)),
+    cpuMicrosRange: [round1(Math.min(...cpu)), round1(Math.max(...cpu))],
+    ...(trips.length ? { roundTripsPerRequest: Math.round(median(trips) * 1000) / 1000 } : {}),
   };
 }
 
 const ratio = (a: Measured, b: Measured): number =>
   Math.round((a.requestsPerSecond / b.requestsPerSecond) * 1000) / 1000;
+
+/** Ablations: the library installed, one protection doing work (see AblationController). */
+const ABLATIONS = {
+  headers: '/bench/ablation/headers',
+  authentication: '/bench/ablation/authentication',
+  rateLimit: '/bench/ablation/rate-limit',
+  projection: '/bench/ablation/projection',
+} as const;
 
 /** The interleaved HTTP comparison on one adapter. */
 async function httpRound(adapter: string): Promise<Record<string, unknown>> {
@@ -84,14 +145,17 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
   const stop: Target[] = [];
   try {
     const bare = await start('bare', adapter);
+    const floor = await start('floor', adapter);
     const full = await start('full', adapter, { REDIS_URL: undefined });
     const usual = await start('usual', adapter);
-    stop.push(bare, full, usual);
+    stop.push(bare, floor, full, usual);
     targets.push(
       ['bare', bare, order],
+      ['floor', floor, order],
       ['full', full, order],
       ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
       ['usual', usual, order],
+      ...Object.entries(ABLATIONS).map(([name, path]): [string, Target, string] => [`ablation.${name}`, full, path]),
     );
     if (REDIS_URL) {
       const redis = await start('full', adapter, { REDIS_URL });
@@ -108,11 +172,64 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       }
     }
     const m = Object.fromEntries([...samples].map(([name, s]) => [name, summarise(s)])) as Record<string, Measured>;
+    // Tail latency under load: full against floor, at each connection count, interleaved.
+    const latency: Record<string, Record<string, { p50Ms: number; p99Ms: number; requestsPerSecond: number }>> = {};
+    for (const connections of LATENCY_CONNECTIONS) {
+      const runs: Record<string, Sample[]> = { floor: [], full: [] };
+      for (let round = 0; round < 2; round++) {
+        for (const [name, target] of round % 2
+          ? ([
+              ['full', full],
+              ['floor', floor],
+            ] as const)
+          : ([
+              ['floor', floor],
+              ['full', full],
+            ] as const)) {
+          runs[name].push(await load(target, order, DURATION_S, connections));
+        }
+      }
+      latency[`connections${connections}`] = Object.fromEntries(
+        Object.entries(runs).map(([name, s]) => [
+          name,
+          {
+            p50Ms: round1(median(s.map((x) => x.p50))),
+            p99Ms: round1(median(s.map((x) => x.p99))),
+            requestsPerSecond: Math.round(median(s.map((x) => x.rps))),
+          },
+        ]),
+      );
+    }
+    const ablations = Object.fromEntries(
+      Object.keys(ABLATIONS).map((name) => {
+        const a = m[`ablation.${name}`];
+        return [name, { ...a, addedCpuMicrosOverFloor: round1(a.cpuMicros - m.floor.cpuMicros) }];
+      }),
+    );
     return {
-      ...m,
+      bare: m.bare,
+      floor: m.floor,
+      full: m.full,
+      fullUnlimited: m.fullUnlimited,
+      usual: m.usual,
+      ...(m.fullRedis ? { fullRedis: m.fullRedis, fullRedisUnlimited: m.fullRedisUnlimited } : {}),
+      cpuMicros: {
+        bare: m.bare.cpuMicros,
+        floor: m.floor.cpuMicros,
+        full: m.full.cpuMicros,
+        usual: m.usual.cpuMicros,
+        ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
+      },
+      addedCpuMicrosOverFloor: round1(m.full.cpuMicros - m.floor.cpuMicros),
+      ablations,
+      latency,
+      ...(m.fullRedis?.roundTripsPerRequest !== undefined
+        ? { redisRoundTripsPerRequest: m.fullRedis.roundTripsPerRequest }
+        : {}),
       fullOverBare: ratio(m.full, m.bare),
       fullOverUsual: ratio(m.full, m.usual),
       usualOverBare: ratio(m.usual, m.bare),
+      floorOverBare: ratio(m.floor, m.bare),
       rateLimitedOverUnlimited: ratio(m.full, m.fullUnlimited),
       ...(m.fullRedis
         ? {
@@ -207,6 +324,7 @@ async function main(): Promise<void> {
     express: http.express,
     fastify: http.fastify,
     projectionOverClassSerializer: projection.items1000.ratio,
+    projectionOverClassSerializer10k: projection.items10000.ratio,
     projection,
     admission: admitted,
     store,
@@ -256,14 +374,71 @@ function markdown(r: any): string {
         `| ${Number(n).toLocaleString('en')} | ${v.oursOpsPerSec.toLocaleString('en')} | ${v.throttlerOpsPerSec.toLocaleString('en')} |`,
     )
     .join('\n');
+  const cpu = (m: Measured) => `${m.cpuMicros} (${m.cpuMicrosRange[0]}–${m.cpuMicrosRange[1]})`;
+  const cpuRow = (adapter: string): string => {
+    const a = r[adapter];
+    return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** |`;
+  };
+  const ablationRow = (adapter: string): string => {
+    const a = r[adapter].ablations;
+    return `| ${adapter} | ${['headers', 'authentication', 'rateLimit', 'projection'].map((k) => `${a[k].addedCpuMicrosOverFloor}`).join(' | ')} | ${r[adapter].addedCpuMicrosOverFloor} |`;
+  };
+  const latencyRows = (adapter: string): string[] =>
+    Object.entries(
+      r[adapter].latency as Record<string, Record<string, { p50Ms: number; p99Ms: number; requestsPerSecond: number }>>,
+    ).map(
+      ([k, v]) =>
+        `| ${adapter} | ${k.replace('connections', '')} | ${v.floor.p50Ms} / ${v.floor.p99Ms} (${v.floor.requestsPerSecond} req/s) | ${v.full.p50Ms} / ${v.full.p99Ms} (${v.full.requestsPerSecond} req/s) |`,
+    );
+  const tripsRow = (adapter: string): string => {
+    const a = r[adapter];
+    return a.fullRedis
+      ? `| ${adapter} | ${a.redisRoundTripsPerRequest ?? 'not counted'} | ${cpu(a.fullRedis)} |`
+      : `| ${adapter} | not run (no REDIS_URL) | |`;
+  };
   return [
     '# Benchmark results',
     '',
     `Measured ${r.meta.date} on ${r.meta.cpus}, ${r.meta.memoryGiB} GiB, Node ${r.meta.node}, in ${r.meta.elapsedSeconds} s.`,
-    `autocannon on 127.0.0.1 from a separate process, ${r.meta.connections} connections, ${r.meta.durationSeconds} s per sample, ${r.meta.rounds} interleaved rounds.`,
+    `autocannon on 127.0.0.1 from a separate process, ${r.meta.connections} connections, ${r.meta.durationSeconds} s per sample, ${r.meta.rounds} interleaved rounds; medians.`,
     `Versions: ${Object.entries(r.meta.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
+    '',
+    '## Server CPU per request (µs, median and range of the rounds)',
+    '',
+    "The server process's own CPU time (user + system, `process.cpuUsage()`) over a sample, divided by the",
+    'requests it served in that sample. *floor*: the bare handler behind a no-op global guard and a no-op',
+    "global interceptor, which is what Nest itself costs a guarded route. *full − floor* is the library's own cost.",
+    '',
+    '| adapter | bare | floor | full | usual | full − floor |',
+    '| --- | --- | --- | --- | --- | --- |',
+    cpuRow('express'),
+    cpuRow('fastify'),
+    '',
+    'Ablations, CPU over floor (µs): the library installed, one protection doing work (headers are set on every',
+    'response, so each column includes them).',
+    '',
+    '| adapter | headers | authentication | rate limit | projection | full |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ablationRow('express'),
+    ablationRow('fastify'),
+    '',
+    '## Latency under load (p50 / p99 ms)',
+    '',
+    '| adapter | connections | floor | full |',
+    '| --- | --- | --- | --- |',
+    ...latencyRows('express'),
+    ...latencyRows('fastify'),
+    '',
+    '## Store round trips per request on Redis',
+    '',
+    'Counted by the Redis store over the sample, on the protected, rate-limited route.',
+    '',
+    '| adapter | round trips per request | CPU per request (µs) |',
+    '| --- | --- | --- |',
+    tripsRow('express'),
+    tripsRow('fastify'),
     '',
     '## One route, three stacks (req/s / p99 ms)',
     '',

@@ -42,6 +42,25 @@ export const ORDERS = new Map<string, BenchOrder>(
   ]),
 );
 
+/** The same order with every field public: prices the projection alone, on a route with no principal. */
+export class PublicOrder {
+  @VisibleTo('public') id!: string;
+  @VisibleTo('public') sku!: string;
+  @VisibleTo('public') quantity!: number;
+  @VisibleTo('public') total!: number;
+  @VisibleTo('public') status!: string;
+  @Hidden() costPrice!: number;
+}
+
+export const PUBLIC_ORDER = Object.assign(new PublicOrder(), {
+  id: ORDER_ID,
+  sku: 'SKU-123',
+  quantity: 2,
+  total: 84,
+  status: 'paid',
+  costPrice: 31.5,
+});
+
 /** What a user is sent: the same fields the projection and the serializer produce. */
 export function userView(order: BenchOrder): Record<string, unknown> {
   return { id: order.id, sku: order.sku, quantity: order.quantity, total: order.total, status: order.status };

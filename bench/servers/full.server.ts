@@ -11,10 +11,11 @@ import {
   JwtAuthenticator,
   Owns,
   provideOwnershipResolver,
+  Public,
   Roles,
   TokenService,
 } from '@api-security/nestjs';
-import { BENCH_SECRET, BENCH_USER, ORDERS, type BenchOrder } from './bench-data';
+import { BENCH_SECRET, ORDER_ID, BENCH_USER, ORDERS, PUBLIC_ORDER, userView, type BenchOrder, type PublicOrder } from './bench-data';
 import { serve } from './serve';
 
 @Controller('bench')
@@ -38,6 +39,43 @@ class FullController {
   }
 }
 
+/**
+ * Ablations: the library installed, one protection doing work per route. Hardening headers are set
+ * on every response, so each of the others is priced on top of `headers`.
+ */
+@Controller('bench/ablation')
+class AblationController {
+  /** Headers (and the guard and interceptor with nothing to do): public, not rate-limited, plain object. */
+  @Public()
+  @SkipThrottle()
+  @Get('headers')
+  headers(): Record<string, unknown> {
+    return userView(ORDERS.get(ORDER_ID) as BenchOrder);
+  }
+
+  /** Authentication alone: the bearer token and its revocation check; no roles, no rate limit. */
+  @SkipThrottle()
+  @Get('authentication')
+  authentication(): Record<string, unknown> {
+    return userView(ORDERS.get(ORDER_ID) as BenchOrder);
+  }
+
+  /** The rate limit alone: public, charged to the client address. */
+  @Public()
+  @Get('rate-limit')
+  rateLimit(): Record<string, unknown> {
+    return userView(ORDERS.get(ORDER_ID) as BenchOrder);
+  }
+
+  /** Field projection alone: public, not rate-limited, a decorated class instance. */
+  @Public()
+  @SkipThrottle()
+  @Get('projection')
+  projection(): PublicOrder {
+    return PUBLIC_ORDER;
+  }
+}
+
 const limit = process.env.BENCH_RATE_LIMIT ?? '999999999/60s';
 const store = process.env.REDIS_URL
   ? ({
@@ -56,7 +94,7 @@ const store = process.env.REDIS_URL
       authenticators: [JwtAuthenticator],
     }),
   ],
-  controllers: [FullController],
+  controllers: [FullController, AblationController],
   providers: [
     provideOwnershipResolver('order', {
       useValue: { owns: async (principal, id) => ORDERS.get(id)?.ownerId === principal.id },

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { ApiSecurityConfigurableModule, API_SECURITY_MODULE_OPTIONS } from './api-security.module-definition';
 import {
   API_SECURITY_OPTIONS,
@@ -76,6 +76,7 @@ import { SECURITY_STORE_PURPOSE_PROVIDERS } from './store/security-store.purpose
     AppProviderIndex,
     SecurityHeadersService,
     HttpServerHardener,
+    HardeningMiddleware,
     GlobalFilterCheck,
     SecurityEventBus,
     ThresholdAlerts,
@@ -121,7 +122,10 @@ export class ApiSecurityModule
   implements NestModule, OnModuleInit, OnApplicationShutdown
 {
   /** @internal Created by the module's dependency injection; inject it, do not construct it. */
-  constructor(@Inject(SECURITY_STORE) private readonly store: SecurityStore) {
+  constructor(
+    @Inject(SECURITY_STORE) private readonly store: SecurityStore,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     super();
   }
 
@@ -137,6 +141,9 @@ export class ApiSecurityModule
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // On Fastify the same middleware runs as an onRequest hook (HttpServerHardener), so that an
+    // application without middleware of its own never pays for @fastify/middie.
+    if (this.adapterHost.httpAdapter?.getType() === 'fastify') return;
     consumer.apply(HardeningMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 

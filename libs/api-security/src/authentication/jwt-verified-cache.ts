@@ -4,13 +4,16 @@ interface Entry {
   readonly principal: SecurityPrincipal;
   /** Epoch seconds after which the entry is dead (the token's `exp`). */
   readonly expiresAt: number;
+  /** Read since it last reached the eviction end: it gets a second chance instead of being evicted. */
+  used: boolean;
 }
 
 /**
  * Remembers tokens that already passed signature and claim checks, so a client reusing its token
  * costs a map lookup instead of a signature verification. Keyed by the exact token string (any
  * changed byte is a miss and goes through full verification); an entry is never returned at or
- * after the token's `exp`; bounded, least recently used evicted first. It caches verification
+ * after the token's `exp`; bounded, evicting the least recently used first (approximately: a
+ * second-chance clock, so a hit costs a flag write instead of a map reorder). It caches verification
  * only: revocation is still checked on every request by the caller. Per instance, in memory.
  */
 export class VerifiedTokenCache {
@@ -27,9 +30,12 @@ export class VerifiedTokenCache {
   get(token: string, nowSeconds: number): SecurityPrincipal | undefined {
     const entry = this.entries.get(token);
     if (entry === undefined) return undefined;
-    this.entries.delete(token);
-    if (!(nowSeconds < entry.expiresAt)) return undefined;
-    this.entries.set(token, entry);
+    if (!(nowSeconds < entry.expiresAt)) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    // A hit only marks the entry (no Map delete and re-insert per request); eviction reorders.
+    entry.used = true;
     return entry.principal;
   }
 
@@ -38,12 +44,19 @@ export class VerifiedTokenCache {
     const expiresAt = principal.expiresAt;
     if (this.maxEntries === 0 || expiresAt === undefined || !(nowSeconds < expiresAt)) return;
     this.entries.delete(token);
+    // Second chance (CLOCK): the oldest entry goes unless it was read since it was last here, in
+    // which case it moves to the young end unmarked. Ends after at most size + 1 looks.
     while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
+      const oldest = this.entries.entries().next();
       if (oldest.done) break;
-      this.entries.delete(oldest.value);
+      const [key, entry] = oldest.value;
+      this.entries.delete(key);
+      if (entry.used) {
+        entry.used = false;
+        this.entries.set(key, entry);
+      }
     }
-    this.entries.set(token, { principal, expiresAt });
+    this.entries.set(token, { principal, expiresAt, used: false });
   }
 
   /** Number of cached tokens (expired ones included until touched or evicted). */

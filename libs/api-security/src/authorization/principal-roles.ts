@@ -17,6 +17,11 @@ const MAX_CACHED = 1024;
 export class PrincipalRoles {
   private readonly hierarchy: Readonly<Record<string, readonly string[]>>;
   private readonly cache = new Map<string, ReadonlySet<string>>();
+  /**
+   * Single-role lists (the common case) keyed by the role itself, with no JSON per request. A map
+   * of its own: a role literally named like another list's JSON must never share its entry.
+   */
+  private readonly single = new Map<string, ReadonlySet<string>>();
 
   constructor(@Inject(API_SECURITY_OPTIONS) options: Pick<ResolvedApiSecurityOptions, 'roles'>) {
     this.hierarchy = options.roles.hierarchy;
@@ -25,13 +30,14 @@ export class PrincipalRoles {
   /** The expanded roles of `principal`; empty when there is none (anonymous request). */
   of(principal: SecurityPrincipal | undefined): ReadonlySet<string> {
     if (!principal || !Array.isArray(principal.roles) || principal.roles.length === 0) return NO_ROLES;
-    const key = JSON.stringify(principal.roles);
-    let roles = this.cache.get(key);
+    const only: unknown = principal.roles.length === 1 ? principal.roles[0] : undefined;
+    const [cache, key] = typeof only === 'string' ? [this.single, only] : [this.cache, JSON.stringify(principal.roles)];
+    let roles = cache.get(key);
     if (!roles) {
       const claimed = principal.roles.filter((role) => typeof role === 'string' && !isPseudoRole(role));
       roles = expandRoles(claimed, this.hierarchy);
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(key, roles);
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(key, roles);
     }
     return roles;
   }

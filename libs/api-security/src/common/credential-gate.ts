@@ -8,19 +8,26 @@
 
 type Gate = () => Promise<void>;
 
-const gates = new WeakMap<object, Gate>();
+/**
+ * The gate rides on the request under a symbol no one else holds, rather than in a WeakMap: a
+ * WeakMap entry per request is an ephemeron the garbage collector must trace for every request.
+ */
+const GATE = Symbol('api-security.credentialGate');
+type GatedRequest = { [GATE]?: Gate };
+
 const gated = new WeakSet<object>();
+const OPEN: Promise<void> = Promise.resolve();
 
 /** Sets the request's gate, run at most once however many authenticators reach it. */
 export function setCredentialGate(request: object, gate: Gate): void {
   let pending: Promise<void> | undefined;
-  gates.set(request, () => (pending ??= gate()));
+  (request as GatedRequest)[GATE] = () => (pending ??= gate());
 }
 
 /** Resolves when the request may go on to its costly checks; rejects (e.g. 429) otherwise. */
 export function passCredentialGate(request: object): Promise<void> {
-  const gate = gates.get(request);
-  return gate === undefined ? Promise.resolve() : gate();
+  const gate = (request as GatedRequest)[GATE];
+  return gate === undefined ? OPEN : gate();
 }
 
 /** Marks an authenticator that calls {@link passCredentialGate} itself, before its costly work. */

@@ -1,12 +1,21 @@
 import { Injectable, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HardeningMiddleware } from './hardening.middleware';
 import { SecurityHeadersService } from './security-headers.service';
 
 /** The part of Node's HTTP server (http, https or http2 compat) the hardener attaches to. */
 interface RequestEmitter {
   prependListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
   removeListener(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+}
+
+/** The part of a Fastify instance the hardener configures. */
+interface FastifyHooks {
+  addHook(
+    name: 'onRequest',
+    hook: (request: { raw: IncomingMessage }, reply: { raw: ServerResponse }, done: (error?: unknown) => void) => void,
+  ): unknown;
 }
 
 /** The part of an Express application the hardener configures. */
@@ -46,6 +55,7 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly headers: SecurityHeadersService,
+    private readonly middleware: HardeningMiddleware,
   ) {}
 
   onModuleInit(): void {
@@ -56,6 +66,19 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationShutdown {
     if (isRequestEmitter(server)) {
       server.prependListener('request', this.applyHeaders);
       this.server = server;
+    }
+    if (adapter.getType() === 'fastify') {
+      // The module's middleware as a plain Fastify hook: as Nest middleware it would make every
+      // request go through @fastify/middie, which costs more than the checks themselves (see
+      // ApiSecurityModule.configure). A refusal goes to done(error), i.e. to Nest's exception layer.
+      const middleware = this.middleware;
+      adapter.getInstance<FastifyHooks>().addHook('onRequest', (request, reply, done) => {
+        try {
+          middleware.use(request.raw, reply.raw, done);
+        } catch (error) {
+          done(error);
+        }
+      });
     }
     if (adapter.getType() === 'express') {
       adapter.getInstance<ExpressSettings>().disable('x-powered-by');

@@ -64,14 +64,16 @@ export class SecurityHeadersService {
     const requestId = assignRequestId(req);
     if (res.headersSent) return requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    const url = requestPath(req);
-    const isDocs = this.docPaths.length > 0 && this.docPaths.some((p) => url === p || url.startsWith(`${p}/`));
-    const headers = isDocs ? this.docs : this.api;
+    const headers = this.docPaths.length > 0 && this.isDocs(requestPath(req)) ? this.docs : this.api;
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
     res.removeHeader('X-Powered-By');
     res.setHeader('Cache-Control', 'no-store');
     (res as MarkedResponse)[APPLIED] = true;
     return requestId;
+  }
+
+  private isDocs(url: string): boolean {
+    return this.docPaths.some((p) => url === p || url.startsWith(`${p}/`));
   }
 
   /** {@link apply}, unless this response already has the headers (the hot path sets them once). */

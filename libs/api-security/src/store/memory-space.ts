@@ -86,7 +86,10 @@ export class MemorySpace {
 
   /** Checks up to SWEEP_BATCH entries from the rotating cursor and drops the expired ones. */
   sweep(now: number): void {
-    for (let i = 0; i < SWEEP_BATCH; i++) {
+    // Never more checks than entries: a small space would otherwise wrap around (and allocate a
+    // fresh iterator) several times per write, looking at the same few entries again.
+    const batch = Math.min(SWEEP_BATCH, this.entries.size);
+    for (let i = 0; i < batch; i++) {
       let next = this.cursor.next();
       if (next.done === true) {
         // A finished Map iterator stays finished, so wrap around with a fresh one.
