@@ -11,6 +11,7 @@ import type {
 import type { IpTruncation } from './audit/audit-privacy.options';
 import type { ThresholdAlertRule } from './audit/threshold-alert.options';
 import type { ApiKeyOptions } from './authentication/api-key.options';
+import type { DpopOptions } from './authentication/dpop.options';
 import type { Argon2Options, SessionOptions } from './authentication/session.options';
 import type { RateLimitOptions, RateLimitTierOptions } from './consumption/rate-limit.options';
 import type { RequestLimitOptions } from './consumption/request-limits.options';
@@ -116,6 +117,14 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
     accessTokenTtlSeconds: positiveSeconds('jwt.accessTokenTtlSeconds'),
     refreshTokenTtlSeconds: positiveSeconds('jwt.refreshTokenTtlSeconds'),
     clockToleranceSeconds: wholeNumberFrom('jwt.clockToleranceSeconds', 0, 60),
+  }),
+  // Values are checked with their cross-checks in resolveDpopOptions (one sentence each).
+  dpop: objectOf<DpopOptions>({
+    required: value,
+    algorithms: value,
+    proofMaxAgeSeconds: value,
+    nonce: value,
+    nonceLifetimeSeconds: value,
   }),
   sessions: objectOf<SessionOptions>({
     refreshIdleSeconds: value,

@@ -1,6 +1,7 @@
 import { API_SECURITY_OPTIONS_SCHEMA } from './api-security-options.schema';
 import { findInvalidOptionValues, findUnknownOptions } from './api-security-options.check';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
+import { resolveDpopOptions, type DpopOptions, type ResolvedDpopOptions } from './authentication/dpop.options';
 import { ApiSecurityConfigError } from './errors/api-security-config.error';
 import { ConfigErrorCode } from './errors/config-codes';
 import type { SecurityStoreOptions } from './store/security-store.factory';
@@ -210,6 +211,12 @@ export interface AuditOptions {
 export interface ApiSecurityModuleOptions {
   /** Access-token settings. */
   jwt?: JwtOptions;
+  /**
+   * DPoP, sender-constrained access tokens (RFC 9449): which proofs are accepted, and whether
+   * every route requires them. Tokens bound with `cnf.jkt` need a proof whatever this says.
+   * @default { required: false, proofMaxAgeSeconds: 60, nonce: false }
+   */
+  dpop?: DpopOptions;
   /** Refresh-token sessions, passwords and login protection. */
   sessions?: SessionOptions;
   /** API keys (`X-API-Key`). */
@@ -274,6 +281,7 @@ export interface ResolvedApiSecurityOptions {
     verificationKeys: readonly JwtVerificationKey[];
     jwksUrl?: string;
   };
+  dpop: ResolvedDpopOptions;
   sessions: ResolvedSessionOptions;
   apiKeys: ResolvedApiKeyOptions;
   store: SecurityStoreOptions;
@@ -389,6 +397,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     };
   }
 
+  const dpop = resolveDpopOptions(options.dpop, problems);
   const sessions = resolveSessionOptions(options.sessions, problems);
   const apiKeys = resolveApiKeyOptions(options.apiKeys, problems);
 
@@ -418,6 +427,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       refreshTokenTtlSeconds: jwt.refreshTokenTtlSeconds ?? 604800,
       clockToleranceSeconds: tolerance,
     },
+    dpop,
     sessions,
     apiKeys,
     store,

@@ -45,6 +45,7 @@ export type { BodyBinding, WritePolicy } from './properties/write-policy';
 
 // Authentication (OWASP API2)
 export { Public } from './authentication/public.decorator';
+export { RequireDpop } from './authentication/require-dpop.decorator';
 export { CurrentPrincipal } from './authentication/current-principal.decorator';
 export type { Authenticator } from './authentication/authenticator';
 export { PRINCIPAL_KEY } from './common/security-principal';
@@ -69,6 +70,8 @@ export type { DisplayNameOptions } from './authentication/is-display-name.decora
 export type { Argon2Options, SessionOptions } from './authentication/session.options';
 export { JwtRefusal } from './authentication/jwt-refusal';
 export type { JwtFailureReason } from './authentication/jwt-refusal';
+export type { DpopAlgorithm, DpopOptions } from './authentication/dpop.options';
+export type { DpopFailureReason } from './authentication/dpop-refusal';
 export { JwtVerifier } from './authentication/jwt.verifier';
 export { JWT_STRATEGY_NAME } from './authentication/jwt-strategy-name';
 export { ApiKeyAuthenticator } from './authentication/api-key.authenticator';

@@ -1,9 +1,11 @@
-import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
 import { UnauthenticatedException } from '../errors/security.exception';
 import type { RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { AUTHENTICATORS, type Authenticator } from './authenticator';
 import { PrincipalCheckService } from './principal-check.service';
+import { DpopProofVerifier } from './dpop-proof.verifier';
+import { DpopRequirement } from './dpop-requirement';
 import { passCredentialGate, runsCredentialGate } from '../common/credential-gate';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../common/security-principal';
 
@@ -23,6 +25,9 @@ export class AuthenticationStep implements SecurityStep {
   constructor(
     @Inject(AUTHENTICATORS) protected readonly authenticators: readonly Authenticator[],
     protected readonly principals: PrincipalCheckService,
+    // Optional so that subclasses written before DPoP keep compiling; the module always provides them.
+    @Optional() protected readonly dpopRequirement?: DpopRequirement,
+    @Optional() protected readonly dpopProofs?: DpopProofVerifier,
   ) {}
 
   appliesTo(plan: RoutePlan): boolean {
@@ -31,6 +36,11 @@ export class AuthenticationStep implements SecurityStep {
 
   async run({ request, execution }: SecurityStepContext): Promise<void> {
     const principal = await this.authenticate(request, execution);
+    // A route that requires DPoP takes only a principal whose bound token came with a valid proof
+    // (the JWT authenticator refuses a bound token without one), whatever authenticator answered.
+    if (this.dpopProofs && this.dpopRequirement?.requiredFor(execution) && principal?.keyThumbprint === undefined) {
+      throw this.dpopProofs.required(request, principal?.id);
+    }
     if (!principal) throw new UnauthenticatedException('no credentials presented');
     await this.principals.assertActive(principal, request);
     request[PRINCIPAL_KEY] = principal;

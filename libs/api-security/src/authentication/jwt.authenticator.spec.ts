@@ -1,3 +1,5 @@
+import { DpopNonceService } from './dpop-nonce.service';
+import { DpopProofVerifier } from './dpop-proof.verifier';
 import { Logger } from '@nestjs/common';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { resolveApiSecurityOptions } from '../api-security.options';
@@ -27,7 +29,8 @@ async function setup() {
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
   const verifier = new JwtVerifier(keys, options);
   const revocation = new RevocationService(store, bus, options);
-  const authenticator = new JwtAuthenticator(verifier, revocation, bus);
+  const dpop = new DpopProofVerifier(options, store, new DpopNonceService(options), bus);
+  const authenticator = new JwtAuthenticator(verifier, revocation, bus, dpop);
   const tokens = new TokenService(keys, store, options);
   // Asked once per signature verification (never on a cache hit).
   const verifications = jest.spyOn(keys, 'verificationKey');

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import { UnauthenticatedException } from '../errors/security.exception';
+import { ErrorCode } from '../errors/codes';
+import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
-import { readBearerHeader } from './bearer-token';
+import { readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
+import { dpopChallenge } from './dpop-refusal';
+import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { deferRevocation } from '../common/deferred-revocation';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
@@ -12,12 +15,16 @@ import { RevocationService } from './revocation.service';
 import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 
 /**
- * Authenticates `Authorization: Bearer <access token>` through {@link JwtVerifier}, the one
- * verification path (the Passport strategy `api-security-jwt` uses it too).
+ * Authenticates `Authorization: Bearer <access token>` and `Authorization: DPoP <access token>`
+ * through {@link JwtVerifier}, the one verification path (the Passport strategy `api-security-jwt`
+ * uses it too).
  *
  * - no Authorization header: not this authenticator's business (null);
- * - a header that is not `Bearer <token>` with exactly one space (RFC 6750): 401 `invalid_request`;
- * - a bearer token that fails any check, or is revoked: 401 `invalid_token`.
+ * - a header that is not `Bearer <token>` or `DPoP <token>` with exactly one space (RFC 6750,
+ *   RFC 9449): 401 `invalid_request`;
+ * - a token that fails any check, or is revoked: 401 `invalid_token` (in the scheme it came with);
+ * - a DPoP-bound token (`cnf.jkt`) needs the DPoP scheme and a valid proof, and the DPoP scheme a
+ *   bound token ({@link DpopProofVerifier}): 401 `invalid_dpop_proof` / `invalid_token`.
  *
  * Verified tokens are cached until their `exp`; revocation is checked on every request, by the
  * rate-limit step in its charge's store call where one applies (see `common/deferred-revocation`),
@@ -33,6 +40,7 @@ export class JwtAuthenticator implements Authenticator {
     private readonly verifier: JwtVerifier,
     private readonly revocation: RevocationService,
     private readonly events: SecurityEventBus,
+    private readonly dpop: DpopProofVerifier,
   ) {
     callsCredentialGate(this);
   }
@@ -40,28 +48,39 @@ export class JwtAuthenticator implements Authenticator {
   async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
     const header = request.headers.authorization;
     if (header === undefined) return null;
-    const token = readBearerHeader(header);
+    const presented = readAccessTokenHeader(header);
+    if (presented instanceof JwtRefusal) {
+      await passCredentialGate(request);
+      throw this.refuse(request, presented);
+    }
     // A token this instance already verified costs a map lookup: only the other paths (signature
     // verification, refusals and their events) wait for the rate-limit pre-check.
-    let principal = typeof token === 'string' ? this.verifier.cached(token) : undefined;
+    let principal = this.verifier.cached(presented.token);
     if (principal === undefined) {
       await passCredentialGate(request);
-      if (token instanceof JwtRefusal) throw this.refuse(request, token);
       try {
-        principal = await this.verifier.verify(token);
+        principal = await this.verifier.verify(presented.token);
       } catch (error) {
-        throw this.refuse(request, refusalOf(error));
+        throw this.refuse(request, refusalOf(error), undefined, presented.scheme);
       }
     }
     const verified = principal;
+    const scheme = presented.scheme;
     // Where the rate limit charges this request, it reads the revocation records in the same store
     // call (one round trip) and refuses the request exactly as below when the token is revoked.
     const deferred = deferRevocation(request, () => ({
       records: revocationRecordsOf(verified),
       isRevoked: (stamp, marks) => revokedByRecords(verified, stamp, marks),
-      refuse: () => this.refuseRevoked(request, verified),
+      refuse: () => this.refuseRevoked(request, verified, scheme),
     }));
-    if (!deferred && (await this.revocation.isRevoked(verified))) throw await this.refuseRevoked(request, verified);
+    if (!deferred && (await this.revocation.isRevoked(verified))) {
+      throw await this.refuseRevoked(request, verified, scheme);
+    }
+    // RFC 9449: a bound token only with the DPoP scheme and a valid proof; the scheme only with a bound token.
+    if (scheme === 'DPoP' || verified.keyThumbprint !== undefined) {
+      await passCredentialGate(request);
+      await this.dpop.check(request, presented, verified);
+    }
     return verified;
   }
 
@@ -69,15 +88,31 @@ export class JwtAuthenticator implements Authenticator {
   private async refuseRevoked(
     request: SecurityRequest,
     principal: SecurityPrincipal,
-  ): Promise<UnauthenticatedException> {
+    scheme: AccessTokenScheme,
+  ): Promise<SecurityException> {
     await passCredentialGate(request);
-    return this.refuse(request, new JwtRefusal('revoked'), principal.id);
+    return this.refuse(request, new JwtRefusal('revoked'), principal.id, scheme);
   }
 
-  /** Reports the refusal (never the token) and returns the 401 to throw. */
-  private refuse(request: SecurityRequest, refusal: JwtRefusal, principalId?: string): UnauthenticatedException {
+  /**
+   * Reports the refusal (never the token) and returns the 401 to throw, challenging in the scheme
+   * the token came with (RFC 9449 §7.1: a DPoP request gets a `DPoP` challenge with `algs`).
+   */
+  private refuse(
+    request: SecurityRequest,
+    refusal: JwtRefusal,
+    principalId?: string,
+    scheme: AccessTokenScheme = 'Bearer',
+  ): SecurityException {
     this.events.emit(refusalEvent(request, refusal, principalId));
-    return new UnauthenticatedException(`bearer token refused: ${refusal.message}`, bearerError(refusal.reason));
+    const reason = `${scheme === 'DPoP' ? 'DPoP' : 'bearer'} token refused: ${refusal.message}`;
+    if (scheme === 'DPoP') {
+      return new SecurityException(401, ErrorCode.UNAUTHENTICATED, {
+        reason,
+        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, 'invalid_token') },
+      });
+    }
+    return new UnauthenticatedException(reason, bearerError(refusal.reason));
   }
 }
 

@@ -1,5 +1,8 @@
 import type { Provider } from '@nestjs/common';
 import { JwtAuthenticator } from './jwt.authenticator';
+import { DpopNonceService } from './dpop-nonce.service';
+import { DpopProofVerifier } from './dpop-proof.verifier';
+import { DpopRequirement } from './dpop-requirement';
 import { JWT_KEY_SERVICE_PROVIDER } from './jwt-key.service';
 import { JwtStrategy } from './jwt.strategy';
 import { JwtVerifier } from './jwt.verifier';
@@ -18,4 +21,7 @@ export const JWT_PROVIDERS: Provider[] = [
   JwtVerifier,
   JwtStrategy,
   JwtAuthenticator,
+  DpopNonceService,
+  DpopProofVerifier,
+  DpopRequirement,
 ];

@@ -1,3 +1,5 @@
+import { DpopNonceService } from './dpop-nonce.service';
+import { DpopProofVerifier } from './dpop-proof.verifier';
 import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
@@ -61,8 +63,10 @@ async function server(algorithm: JwtAlgorithm): Promise<Server> {
   const keys = await JwtKeyService.load(options, silent);
   const events: SecurityEvent[] = [];
   const bus = { emit: (event: SecurityEvent) => events.push(event) } as unknown as SecurityEventBus;
-  const revocation = new RevocationService(new MemorySecurityStore(), bus, options);
-  const authenticator = new JwtAuthenticator(new JwtVerifier(keys, options), revocation, bus);
+  const store = new MemorySecurityStore();
+  const revocation = new RevocationService(store, bus, options);
+  const dpop = new DpopProofVerifier(options, store, new DpopNonceService(options), bus);
+  const authenticator = new JwtAuthenticator(new JwtVerifier(keys, options), revocation, bus, dpop);
   const passportVerifier = new JwtVerifier(keys, options);
   // Constructing registers the strategy in Passport's process-wide registry under its name, so
   // the last one built is the one `AuthGuard(JWT_STRATEGY_NAME)` runs.
@@ -256,6 +260,21 @@ describe('JwtStrategy', () => {
     await expect(guard.canActivate(contextOf(request(`Bearer ${await sign(s)}`)))).rejects.toBeInstanceOf(
       StoreUnavailableError,
     );
+  });
+
+  it('refuses a DPoP-bound token as Bearer, like the guard (it reads no proof: a downgrade, RFC 9449 §7.2)', async () => {
+    const token = await sign(s, { cnf: { jkt: 'A'.repeat(43) } });
+    s.strategy();
+    const before = s.events.length;
+    await expect(new InfoGuard().canActivate(contextOf(request(`Bearer ${token}`)))).rejects.toMatchObject({
+      reason: 'dpop_bound_token_as_bearer',
+    });
+    expect(s.events.slice(before)).toEqual([
+      expect.objectContaining({ type: 'authentication.failure', reason: 'dpop_bound_token_as_bearer' }),
+    ]);
+    await expect(s.strategy().validate(token)).rejects.toMatchObject({ reason: 'dpop_bound_token_as_bearer' });
+    await expect(s.authenticator.authenticate(request(`Bearer ${token}`))).rejects.toMatchObject({ status: 401 });
+    expect(s.events.at(-1)).toMatchObject({ reason: 'dpop_bound_token_as_bearer' });
   });
 
   it('validate(token) runs the same checks, revocation included', async () => {

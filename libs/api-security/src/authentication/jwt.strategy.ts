@@ -4,6 +4,7 @@ import { Strategy, type JwtFromRequestFunction, type SecretOrKeyProvider } from 
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { bearerTokenOf, readBearerHeader } from './bearer-token';
 import { JwtRefusal, refusalEvent } from './jwt-refusal';
+import { DpopRefusal, dpopRefusalEvent } from './dpop-refusal';
 import { JWT_STRATEGY_NAME } from './jwt-strategy-name';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
@@ -35,7 +36,9 @@ interface PassportAttempt {
  * form), verifies it through the same {@link JwtVerifier}, and checks revocation the same way, so
  * a token gets the same answer from both. A refusal reaches Passport as `fail(refusal, 401)`: the
  * `info` of `AuthGuard#handleRequest` is a typed refusal with its `reason`. A store that cannot
- * answer the revocation check is an `error` (the request fails, it never passes).
+ * answer the revocation check is an `error` (the request fails, it never passes). It reads Bearer
+ * tokens only, so a DPoP-bound token (`cnf.jkt`) is refused here (`DpopRefusal`
+ * `dpop_bound_token_as_bearer`): DPoP requests go through the security guard.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
@@ -61,14 +64,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
       this.events.emit(refusalEvent(request as unknown as SecurityRequest, refusal, principalId));
       attempt.fail(refusal, 401);
     };
+    const refusedBound = (principalId: string) => {
+      const refusal = new DpopRefusal('dpop_bound_token_as_bearer');
+      this.events.emit(dpopRefusalEvent(request as unknown as SecurityRequest, refusal, principalId));
+      attempt.fail(refusal, 401);
+    };
     const token = readBearerHeader(header);
     if (token instanceof JwtRefusal) return refused(token);
     this.verifier.verify(token).then(
       (principal) =>
-        this.revocation.isRevoked(principal).then(
-          (revoked) => (revoked ? refused(new JwtRefusal('revoked'), principal.id) : attempt.success(principal)),
-          (error: unknown) => attempt.error(error),
-        ),
+        // This strategy reads Bearer only, and a DPoP-bound token as Bearer is a downgrade (RFC 9449 §7.2).
+        principal.keyThumbprint !== undefined
+          ? refusedBound(principal.id)
+          : this.revocation.isRevoked(principal).then(
+              (revoked) => (revoked ? refused(new JwtRefusal('revoked'), principal.id) : attempt.success(principal)),
+              (error: unknown) => attempt.error(error),
+            ),
       (error: unknown) => refused(error instanceof JwtRefusal ? error : new JwtRefusal('invalid')),
     );
   }
@@ -80,6 +91,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
    */
   async validate(token: string): Promise<SecurityPrincipal> {
     const principal = await this.verifier.verify(token);
+    if (principal.keyThumbprint !== undefined) throw new DpopRefusal('dpop_bound_token_as_bearer');
     if (await this.revocation.isRevoked(principal)) throw new JwtRefusal('revoked');
     return principal;
   }

@@ -7,6 +7,7 @@ import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
 import { JwtKeyService } from './jwt-key.service';
 import { isExpectedRefusal, JwtRefusal, refusalOf } from './jwt-refusal';
 import { VerifiedTokenCache } from './jwt-verified-cache';
+import { confirmationThumbprint } from './dpop-claims';
 import type { SecurityPrincipal } from '../common/security-principal';
 
 /** How many verified tokens each instance remembers (about 1 KB each for our tokens). */
@@ -153,6 +154,7 @@ export class JwtVerifier {
     const exp = requiredSeconds(claims, 'exp');
     const role = optionalString(claims, 'role');
     const sid = optionalString(claims, 'sid');
+    const keyThumbprint = confirmationThumbprint(claims);
     // An iat in the future would outlive a later "revoke everything" (issuedAt >= validAfter). Our
     // own iat can be up to a second ahead (rounded up past a revocation stamp), hence the +1.
     if (iat > this.now() / 1000 + this.clockToleranceSeconds + 1) throw new JwtRefusal('invalid_claims', 'iat');
@@ -166,6 +168,7 @@ export class JwtVerifier {
       ...(sid !== undefined ? { sessionId: sid } : {}),
       issuedAt: iat,
       expiresAt: exp,
+      ...(keyThumbprint !== undefined ? { keyThumbprint } : {}),
     });
   }
 }

@@ -16,6 +16,11 @@ export interface SecurityPrincipal {
   readonly issuedAt?: number;
   /** Credential expiry, epoch seconds (`exp`). */
   readonly expiresAt?: number;
+  /**
+   * RFC 7638 thumbprint of the key the token is bound to (`cnf.jkt`, RFC 9449). Set only for
+   * DPoP-bound tokens, which the library accepts only with a valid proof of that key.
+   */
+  readonly keyThumbprint?: string;
 }
 
 /** Request property that carries the principal (Passport's `user` is set to the same object). */

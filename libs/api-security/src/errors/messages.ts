@@ -13,6 +13,14 @@ export const ErrorMessages: Readonly<Record<ErrorCode, { title: string; detail: 
   },
   [ErrorCode.MALFORMED_JSON]: { title: 'Bad Request', detail: 'The request body is not valid JSON.' },
   [ErrorCode.UNAUTHENTICATED]: { title: 'Unauthorized', detail: 'Authentication is required to access this resource.' },
+  [ErrorCode.DPOP_PROOF_INVALID]: {
+    title: 'Unauthorized',
+    detail: 'A valid DPoP proof for this request is required.',
+  },
+  [ErrorCode.DPOP_NONCE_REQUIRED]: {
+    title: 'Unauthorized',
+    detail: 'The DPoP proof must carry the nonce given in the DPoP-Nonce header.',
+  },
   [ErrorCode.FORBIDDEN]: { title: 'Forbidden', detail: 'You are not allowed to perform this action.' },
   [ErrorCode.NOT_FOUND]: { title: 'Not Found', detail: 'The requested resource was not found.' },
   [ErrorCode.METHOD_NOT_ALLOWED]: { title: 'Method Not Allowed', detail: 'This method is not allowed here.' },

@@ -35,7 +35,9 @@ describe('CorsPolicy', () => {
     expect(policy.handle(req, res)).toBe(true);
     expect(res.statusCode).toBe(204);
     expect(res.getHeader('access-control-max-age')).toBe('60');
-    expect(res.getHeader('access-control-allow-headers')).toBe('Authorization, Content-Type, x-api-key, X-Request-Id');
+    expect(res.getHeader('access-control-allow-headers')).toBe(
+      'Authorization, Content-Type, x-api-key, DPoP, X-Request-Id',
+    );
   });
 
   it('allows the configured API-key header in a preflight, not a fixed one', () => {

@@ -4,7 +4,7 @@ import type { ResolvedApiSecurityOptions } from '../api-security.options';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 const EXPOSED_HEADERS =
   'X-Request-Id, Retry-After, RateLimit, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, ' +
-  'Deprecation, Sunset, Link';
+  'Deprecation, Sunset, Link, WWW-Authenticate, DPoP-Nonce';
 
 /**
  * CORS from an exact-origin allowlist. Never `*`, so credentials can be allowed safely, and
@@ -16,14 +16,14 @@ export class CorsPolicy {
 
   /**
    * @param apiKeyHeader the header API keys travel in (`apiKeys.header`), which browsers may send
-   *   alongside `Authorization`, `Content-Type` and `X-Request-Id`.
+   *   alongside `Authorization`, `Content-Type`, `DPoP` (RFC 9449 proofs) and `X-Request-Id`.
    */
   constructor(
     private readonly options: NonNullable<ResolvedApiSecurityOptions['hardening']['cors']>,
     apiKeyHeader: string,
   ) {
     this.origins = new Set(options.origins);
-    this.allowedHeaders = ['Authorization', 'Content-Type', apiKeyHeader, 'X-Request-Id'].join(', ');
+    this.allowedHeaders = ['Authorization', 'Content-Type', apiKeyHeader, 'DPoP', 'X-Request-Id'].join(', ');
   }
 
   /** Adds CORS headers. Returns true when it answered a preflight itself. */

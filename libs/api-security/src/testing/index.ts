@@ -10,6 +10,12 @@ export { TOKEN_ATTACKS } from './token.attacks';
 export type { TokenAttack, TokenAttackContext, TokenPlacement } from './token.attacks';
 export { accessTokenClaims, decodePayload, replacePayload, signJws, unsignedJws } from './jwt.primitives';
 export type { JwtMembers } from './jwt.primitives';
+export { DpopKey } from './dpop.forge';
+export type { DpopKeyAlgorithm, DpopProofOptions } from './dpop.forge';
+export { DPOP_ATTACKS } from './dpop.attacks';
+export type { DpopAttack, DpopAttackContext } from './dpop.attacks';
+export { probeDpop } from './dpop.prober';
+export type { DpopFinding, DpopProbeOptions, DpopReport } from './dpop.prober';
 
 // Authorization probers
 export { probeBola } from './bola.prober';

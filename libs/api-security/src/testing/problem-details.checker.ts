@@ -36,7 +36,7 @@ export const PROBLEM_LEAKS: readonly { name: string; pattern: RegExp }[] = [
  * exactly `type, title, status, detail, instance, requestId, code` (plus `errors: [{ field,
  * message }]` on validation failures), `status` equal to the HTTP status, `requestId` equal to the
  * `X-Request-Id` header, `code` like `ERR_…`, nothing leaked (stack, SQL, path, library names),
- * `WWW-Authenticate: Bearer…` on 401 and `Retry-After` on 429. Empty when all is well.
+ * `WWW-Authenticate: Bearer…` (or `DPoP…`, RFC 9449) on 401 and `Retry-After` on 429. Empty when all is well.
  */
 export function checkProblemDetails(response: HttpResponseLike, options: ProblemDetailsCheckOptions = {}): string[] {
   const problems: string[] = [];
@@ -50,8 +50,8 @@ export function checkProblemDetails(response: HttpResponseLike, options: Problem
   }
   const text = response.text ?? '';
   for (const leak of PROBLEM_LEAKS) if (leak.pattern.test(text)) problems.push(`the body leaks ${leak.name}`);
-  if (status === 401 && !/^Bearer\b/.test(headerValue(response, 'www-authenticate') ?? '')) {
-    problems.push('a 401 must carry WWW-Authenticate: Bearer');
+  if (status === 401 && !/^(?:Bearer|DPoP)\b/.test(headerValue(response, 'www-authenticate') ?? '')) {
+    problems.push('a 401 must carry WWW-Authenticate: Bearer (or DPoP)');
   }
   if (status === 429) {
     const retryAfter = headerValue(response, 'retry-after');

@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import type { JwtAlgorithm } from '../api-security.options';
 import type { JwtFailureReason } from '../authentication/jwt-refusal';
 import { accessTokenClaims, signJws, type JwtMembers } from './jwt.primitives';
+import type { DpopKey } from './dpop.forge';
 import { TOKEN_ATTACKS, type TokenAttack, type TokenAttackContext } from './token.attacks';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -139,6 +140,15 @@ export class TokenForge {
   /** `{ Authorization: 'Bearer <valid token>' }` for these claims. */
   async bearer(claims: JwtMembers = {}): Promise<Record<string, string>> {
     return { Authorization: `Bearer ${await this.accessToken(claims)}` };
+  }
+
+  /**
+   * A valid access token bound to a DPoP key (RFC 9449 `cnf.jkt`, the key's thumbprint): the app
+   * must accept it only as `Authorization: DPoP <token>` with a proof signed by that key.
+   */
+  dpopBoundToken(key: DpopKey | string, claims: JwtMembers = {}): Promise<string> {
+    const jkt = typeof key === 'string' ? key : key.thumbprint;
+    return this.sign({ ...claims, cnf: { jkt } });
   }
 
   /** A fresh key of the server's kind (generated once per forge), which the app must never trust. */

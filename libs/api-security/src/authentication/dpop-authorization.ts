@@ -1,0 +1,35 @@
+import { MAX_ACCESS_TOKEN_LENGTH, readBearerHeader } from './bearer-token';
+import { JwtRefusal } from './jwt-refusal';
+
+/** The scheme an access token was presented with. */
+export type AccessTokenScheme = 'Bearer' | 'DPoP';
+
+/** An access token and the scheme of its `Authorization` header. */
+export interface PresentedAccessToken {
+  readonly scheme: AccessTokenScheme;
+  readonly token: string;
+}
+
+/**
+ * `Authorization: DPoP <token>` (RFC 9449 §7.1), read with the strictness of `Bearer`: the scheme
+ * case-insensitive (RFC 9110 §11.1), exactly one space, one token68, nothing before or after.
+ */
+const DPOP_AUTHORIZATION = /^DPoP ([A-Za-z0-9\-._~+/]+=*)$/i;
+/** Cheap test of the scheme, so that a `Bearer` header never runs the DPoP pattern. */
+const DPOP_SCHEME = /^dpop\s/i;
+
+/**
+ * Reads an `Authorization` header as `Bearer <token>` or `DPoP <token>`, or says why it is neither
+ * (the same refusals as {@link readBearerHeader}, so a malformed DPoP header is `malformed_header`).
+ */
+export function readAccessTokenHeader(header: string | readonly string[]): PresentedAccessToken | JwtRefusal {
+  if (typeof header === 'string' && DPOP_SCHEME.test(header)) {
+    if (header.length > MAX_ACCESS_TOKEN_LENGTH + 64) return new JwtRefusal('too_large');
+    const token = DPOP_AUTHORIZATION.exec(header)?.[1];
+    if (token === undefined) return new JwtRefusal('malformed_header');
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH) return new JwtRefusal('too_large');
+    return { scheme: 'DPoP', token };
+  }
+  const token = readBearerHeader(header);
+  return token instanceof JwtRefusal ? token : { scheme: 'Bearer', token };
+}
