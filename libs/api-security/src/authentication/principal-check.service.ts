@@ -51,7 +51,7 @@ export class PrincipalCheckService implements OnModuleInit {
     });
     throw new UnauthenticatedException(
       'the subject of the credential no longer exists or is inactive',
-      principal.authMethod === 'jwt' ? 'invalid_token' : undefined,
+      principal.authMethod === 'jwt' || principal.authMethod === 'oidc' ? 'invalid_token' : undefined,
     );
   }
 
