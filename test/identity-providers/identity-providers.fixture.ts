@@ -69,12 +69,15 @@ function clockModule(clock: TestClock): DynamicModule {
 
 export function identityProviderApp(options: ApiSecurityModuleOptions, clock: TestClock): ModuleMetadata {
   return {
-    imports: [clockModule(clock), ApiSecurityModule.forRoot({
+    imports: [
+      clockModule(clock),
+      ApiSecurityModule.forRoot({
         // The suites send thousands of requests from one address; rate limiting is not under test here.
         rateLimit: { tiers: { default: '1000000/60s' } },
         ...options,
         authenticators: [JwtAuthenticator],
-      }),],
+      }),
+    ],
     controllers: [IdentityProviderProbeController],
   };
 }

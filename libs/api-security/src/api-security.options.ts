@@ -60,6 +60,7 @@ import {
 
 export { ApiSecurityConfigError } from './errors/api-security-config.error';
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
+export type { ResolvedTrustedIssuer, TrustedIssuerOptions } from './authentication/trusted-issuer.options';
 
 /** An older public key that still verifies access tokens after a key rotation. */
 export interface JwtVerificationKey {

@@ -30,7 +30,9 @@ export interface ProviderSpec {
 }
 
 /** A fresh RS256 key pair: the private JWK for the provider, kept by the test to forge tokens too. */
-export async function rsaKey(kid: string): Promise<{ jwk: PrivateJwk; privateKey: CryptoKey }> {
+export async function rsaKey(
+  kid: string,
+): Promise<{ jwk: PrivateJwk; privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'] }> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
   return { jwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' }, privateKey };
 }
@@ -81,14 +83,17 @@ export class OidcProviderHarness {
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`oidc-provider child exited (${code}): ${this.stderr}`)));
-      child.on('message', (message: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: string }) => {
-        if (message.ready) return resolve();
-        const waiter = message.id !== undefined ? this.pending.get(message.id) : undefined;
-        if (!waiter) return;
-        this.pending.delete(message.id as number);
-        if (message.ok) waiter.resolve(message.result);
-        else waiter.reject(new Error(message.error));
-      });
+      child.on(
+        'message',
+        (message: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: string }) => {
+          if (message.ready) return resolve();
+          const waiter = message.id !== undefined ? this.pending.get(message.id) : undefined;
+          if (!waiter) return;
+          this.pending.delete(message.id as number);
+          if (message.ok) waiter.resolve(message.result);
+          else waiter.reject(new Error(message.error));
+        },
+      );
     });
     this.issuers = (await this.call('start', { providers })) as Record<string, string>;
     return this.issuers;

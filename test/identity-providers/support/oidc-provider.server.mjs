@@ -8,6 +8,7 @@
 // interaction API (interactionDetails / interactionFinished / Grant), logging in the account named
 // by login_hint and granting what was asked. Everything else is the provider's own handler.
 import { createServer } from 'node:http';
+import { URL } from 'node:url';
 import Provider from 'oidc-provider';
 
 /** @type {Map<string, ReturnType<typeof hostProvider>>} */

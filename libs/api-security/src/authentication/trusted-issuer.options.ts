@@ -25,7 +25,7 @@ export interface TrustedIssuerOptions {
    * Signature algorithms accepted from this issuer; a key of another type never verifies.
    * @default ['RS256']
    */
-  algorithms?: readonly AsymmetricJwtAlgorithm[];
+  algorithms?: readonly ('RS256' | 'ES256' | 'EdDSA')[];
   /**
    * Dotted path of the claim holding role names (an array of strings, or one string), e.g.
    * `realm_access.roles` (Keycloak), `roles` (Entra ID app roles), `https://example.com/roles`
@@ -84,17 +84,29 @@ export interface TrustedIssuerOptions {
 
 /** A trusted issuer after validation, with every default filled in. */
 export interface ResolvedTrustedIssuer {
+  /** The exact issuer identifier. */
   readonly issuer: string;
+  /** The required `aud`. */
   readonly audience: string;
-  readonly algorithms: readonly AsymmetricJwtAlgorithm[];
+  /** Accepted signature algorithms. */
+  readonly algorithms: readonly ('RS256' | 'ES256' | 'EdDSA')[];
+  /** Claim (or dotted path) holding role names. */
   readonly rolesClaim?: string;
+  /** Issuer role → library roles (an allowlist when present). */
   readonly roleMap?: Readonly<Record<string, readonly string[]>>;
+  /** Claim holding the scopes. */
   readonly scopeClaim: string;
+  /** Claim naming the client. */
   readonly clientIdClaim: string;
+  /** Claim holding the token id. */
   readonly tokenIdClaim: string;
+  /** Whether `typ: at+jwt` is required. */
   readonly requireAccessTokenType: boolean;
+  /** Lifetime of fetched keys, seconds. */
   readonly jwksCacheSeconds: number;
+  /** Shortest time between two key-set fetches, seconds. */
   readonly jwksCooldownSeconds: number;
+  /** How long the last good keys outlive their lifetime while the provider fails, seconds. */
   readonly maxStaleSeconds: number;
   /** Plain http to a loopback host (allowed outside production only). */
   readonly loopback: boolean;

@@ -58,7 +58,12 @@ export class TrustedIssuers implements OnApplicationBootstrap {
       const fetcher = issuerFetcher(http, config, options.outbound.allowCidrs);
       this.sets.set(
         config.issuer,
-        new IssuerKeySet(config, fetcher, () => this.now(), (message) => this.logger.error(message)),
+        new IssuerKeySet(
+          config,
+          fetcher,
+          () => this.now(),
+          (message) => this.logger.error(message),
+        ),
       );
     }
   }
