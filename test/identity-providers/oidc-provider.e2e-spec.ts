@@ -183,6 +183,8 @@ describe.each(ADAPTERS)('external identity providers: oidc-provider (%s)', (kind
     const token = await clientCredentialsToken(issuers.main as string, OTHER_API, 'orders:read');
     await call('me', token).expect(401);
     expect(lastFailure()).toBe('wrong_audience');
+    const event = events.filter((e) => e.type === 'authentication.failure').at(-1);
+    expect(event?.details).toEqual({ authMethod: 'oidc', issuer: issuers.main });
   });
 
   it("refuses tokens claiming one trusted issuer but signed with another trusted provider's key (401)", async () => {

@@ -145,7 +145,9 @@ export class TrustedIssuers implements OnApplicationBootstrap {
       return this.principalOf(payload, config);
     } catch (error) {
       if (!isExpectedRefusal(error)) this.logger.warn('External access-token verification failed unexpectedly.');
-      throw refusalOf(error);
+      const refusal = refusalOf(error);
+      // The issuer goes into the failure event, so operators see which provider's tokens fail.
+      throw new JwtRefusal(refusal.reason, refusal.claim, config.issuer);
     }
   }
 
