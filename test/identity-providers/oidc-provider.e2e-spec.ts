@@ -279,6 +279,38 @@ describe.each(ADAPTERS)('external identity providers: oidc-provider (%s)', (kind
     await call('me', token).expect(200);
   });
 
+  it('fetches keys only through the SSRF-safe client: an https issuer on a loopback address is refused', async () => {
+    // Same listener, but configured as https: only plain-http loopback issuers (outside production)
+    // open the loopback range; anything else meets the address policy of SafeHttpClient.
+    const issuer = (issuers.main as string).replace('http://', 'https://');
+    const other = await createApp(
+      kind,
+      identityProviderApp({ jwt: { trustedIssuers: [{ issuer, audience: API }] } }, clock),
+    );
+    const seen: SecurityEvent[] = [];
+    const bus = other.get(SecurityEventBus);
+    const emit = bus.emit.bind(bus);
+    jest.spyOn(bus, 'emit').mockImplementation((event) => {
+      seen.push(event);
+      emit(event);
+    });
+    try {
+      const before = await harness.stats('main');
+      await request(other.getHttpServer())
+        .get('/api/idp/me')
+        .set('Authorization', `Bearer ${await forge(main1, { iss: issuer })}`)
+        .expect(401);
+      expect(seen.find((e) => e.type === 'authentication.failure')?.reason).toBe('jwks_unavailable');
+      expect(seen.find((e) => e.type === 'outbound.refused')).toMatchObject({
+        reason: 'address',
+        details: { host: '127.0.0.1' },
+      });
+      expect(await harness.stats('main')).toEqual(before);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses to start when the provider metadata names another issuer (trailing slash)', async () => {
     const boot = createApp(
       kind,
