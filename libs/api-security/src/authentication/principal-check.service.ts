@@ -40,7 +40,9 @@ export class PrincipalCheckService implements OnModuleInit {
   async assertActive(principal: SecurityPrincipal, request: SecurityRequest): Promise<void> {
     const check = this.currentCheck();
     if (check === null) return;
-    const active = await this.cache.get(principal.id, (id) => check.isActive(id));
+    // An external provider's `sub` is another namespace than local ids: cached under its issuer.
+    const key = principal.issuer !== undefined ? `\u0000${principal.issuer}\u0000${principal.id}` : principal.id;
+    const active = await this.cache.get(key, () => check.isActive(principal.id, principal));
     if (active === true) return;
     this.events.emit({
       type: 'authentication.failure',
