@@ -281,7 +281,7 @@ describe.each(ADAPTERS)('external identity providers: oidc-provider (%s)', (kind
   it('keeps the last good keys while the key set cannot be served, for a bounded time, then fails closed', async () => {
     const token = await clientCredentialsToken(issuers.main as string, API, 'orders:read');
     await call('me', token).expect(200);
-    await harness.serveJwks('main', false);
+    await harness.jwksMode('main', 'down');
     clock.advance(CACHE + 1);
     const failedBefore = (await harness.stats('main')).jwksFetches;
     await call('me', token).expect(200); // refresh failed: stale keys within maxStaleSeconds
@@ -289,7 +289,27 @@ describe.each(ADAPTERS)('external identity providers: oidc-provider (%s)', (kind
     clock.advance(MAX_STALE);
     await call('me', token).expect(401);
     expect(lastFailure()).toBe('jwks_unavailable');
-    await harness.serveJwks('main', true);
+    await harness.jwksMode('main', 'serve');
+    clock.advance(COOLDOWN);
+    await call('me', token).expect(200);
+  });
+
+  it.each<['huge' | 'redirect', string]>([
+    ['huge', 'too_large'],
+    ['redirect', 'too_many_redirects'],
+  ])('refuses a %s key-set answer through the SSRF-safe client and keeps the last good keys', async (mode, refusal) => {
+    const token = await clientCredentialsToken(issuers.main as string, API, 'orders:read');
+    clock.advance(COOLDOWN);
+    await call('me', token).expect(200);
+    await harness.jwksMode('main', mode);
+    try {
+      clock.advance(CACHE);
+      const before = events.length;
+      await call('me', token).expect(200); // the refresh was refused: stale keys within the bound
+      expect(events.slice(before).find((e) => e.type === 'outbound.refused')?.reason).toBe(refusal);
+    } finally {
+      await harness.jwksMode('main', 'serve');
+    }
     clock.advance(COOLDOWN);
     await call('me', token).expect(200);
   });

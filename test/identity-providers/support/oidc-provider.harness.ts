@@ -104,9 +104,12 @@ export class OidcProviderHarness {
     return this.call('rotate', { name, keys });
   }
 
-  /** Makes /jwks answer 503 (false) or serve again (true). */
-  serveJwks(name: string, serve: boolean): Promise<unknown> {
-    return this.call('serveJwks', { name, serve });
+  /**
+   * What /jwks answers: the key set (`serve`), 503 (`down`), 300 KiB of JSON (`huge`), or a
+   * redirect to a cloud metadata address (`redirect`).
+   */
+  jwksMode(name: string, mode: 'serve' | 'down' | 'huge' | 'redirect'): Promise<unknown> {
+    return this.call('jwksMode', { name, mode });
   }
 
   /** How many times the key set and the metadata were requested at the provider. */

@@ -1,7 +1,7 @@
 // A real, unmodified oidc-provider (panva) authorization server per configured provider, each on its
 // own loopback port, run in a child process: the package is ESM-only and Jest runs the suites as
 // CommonJS. The parent (oidc-provider.harness.ts) drives it over the IPC channel: rotate keys, stop
-// serving the key set, read how often the key set was fetched.
+// serving the key set (or serve an oversized one, or a redirect), read how often the key set was fetched.
 //
 // Only the outer HTTP listener is ours: it counts requests to /jwks and /.well-known/*, can answer
 // /jwks with 503 (an outage), and implements the interaction endpoints with the provider's own
@@ -53,7 +53,7 @@ function providerConfig(spec, keys) {
 }
 
 function hostProvider(spec, issuer) {
-  const state = { keys: spec.keys, serveJwks: true, jwksFetches: 0, metadataFetches: 0, provider: undefined };
+  const state = { keys: spec.keys, jwksMode: 'serve', jwksFetches: 0, metadataFetches: 0, provider: undefined };
   const build = () => {
     state.provider = new Provider(issuer, providerConfig(spec, state.keys));
     state.handler = state.provider.callback();
@@ -63,8 +63,18 @@ function hostProvider(spec, issuer) {
     const path = new URL(req.url ?? '/', issuer).pathname;
     if (path === '/jwks') {
       state.jwksFetches += 1;
-      if (!state.serveJwks) {
+      if (state.jwksMode === 'down') {
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+        return;
+      }
+      if (state.jwksMode === 'huge') {
+        // A valid JSON document over the consumer's size cap.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys: [], padding: 'x'.repeat(300 * 1024) }));
+        return;
+      }
+      if (state.jwksMode === 'redirect') {
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
         return;
       }
     }
@@ -133,8 +143,8 @@ const commands = {
     host.build();
     return true;
   },
-  serveJwks: ({ name, serve }) => {
-    hosts.get(name).state.serveJwks = serve;
+  jwksMode: ({ name, mode }) => {
+    hosts.get(name).state.jwksMode = mode;
     return true;
   },
   stats: ({ name }) => {
