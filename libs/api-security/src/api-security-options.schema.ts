@@ -12,6 +12,7 @@ import type { IpTruncation } from './audit/audit-privacy.options';
 import type { ThresholdAlertRule } from './audit/threshold-alert.options';
 import type { ApiKeyOptions } from './authentication/api-key.options';
 import type { DpopOptions } from './authentication/dpop.options';
+import type { TrustedIssuerOptions } from './authentication/trusted-issuer.options';
 import type { Argon2Options, SessionOptions } from './authentication/session.options';
 import type { RateLimitOptions, RateLimitTierOptions } from './consumption/rate-limit.options';
 import type { RequestLimitOptions } from './consumption/request-limits.options';
@@ -112,6 +113,22 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
     privateKey: value,
     verificationKeys: arrayOf(objectOf<JwtVerificationKey>({ kid: value, publicKey: value })),
     jwksUrl: value,
+    trustedIssuers: arrayOf(
+      objectOf<TrustedIssuerOptions>({
+        issuer: value,
+        audience: value,
+        algorithms: value,
+        rolesClaim: value,
+        roleMap: value,
+        scopeClaim: value,
+        clientIdClaim: value,
+        tokenIdClaim: value,
+        requireAccessTokenType: value,
+        jwksCacheSeconds: value,
+        jwksCooldownSeconds: value,
+        maxStaleSeconds: value,
+      }),
+    ),
     issuer: nonEmptyString('jwt.issuer'),
     audience: nonEmptyString('jwt.audience'),
     accessTokenTtlSeconds: positiveSeconds('jwt.accessTokenTtlSeconds'),

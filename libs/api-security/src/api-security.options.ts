@@ -36,6 +36,11 @@ import {
   keyGenerationHint,
   type AsymmetricJwtAlgorithm,
 } from './authentication/jwt-key.checks';
+import {
+  resolveTrustedIssuers,
+  type ResolvedTrustedIssuer,
+  type TrustedIssuerOptions,
+} from './authentication/trusted-issuer.options';
 import { resolveApiKeyOptions, type ApiKeyOptions, type ResolvedApiKeyOptions } from './authentication/api-key.options';
 import {
   resolveSessionOptions,
@@ -56,6 +61,7 @@ import {
 
 export { ApiSecurityConfigError } from './errors/api-security-config.error';
 export { JWT_ALGORITHMS, type JwtAlgorithm } from './authentication/jwt-algorithms';
+export type { ResolvedTrustedIssuer, TrustedIssuerOptions } from './authentication/trusted-issuer.options';
 
 /** An older public key that still verifies access tokens after a key rotation. */
 export interface JwtVerificationKey {
@@ -101,6 +107,16 @@ export interface JwtOptions {
    * @default undefined (only local keys)
    */
   jwksUrl?: string;
+  /**
+   * External identity providers (OpenID Providers, OAuth authorization servers) whose RFC 9068 JWT
+   * access tokens are accepted beside the library's own, each with its own audience, algorithms,
+   * claim mapping and key-rotation bounds. A token is routed by its exact `iss`; the keys come from
+   * the issuer's discovered `jwks_uri`, fetched through `SafeHttpClient`. Independent of
+   * `jwt.algorithm` (HS256 included). See docs/identity-providers.md.
+   * @default [] (only the library's own tokens)
+   * @example [{ issuer: 'https://sso.example.com/realms/main', audience: 'orders-api', rolesClaim: 'realm_access.roles' }]
+   */
+  trustedIssuers?: readonly TrustedIssuerOptions[];
   /**
    * Required `iss` of every access token.
    * @default 'api-security'
@@ -275,7 +291,8 @@ export interface ApiSecurityModuleOptions {
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedApiSecurityOptions {
-  jwt: Required<Omit<JwtOptions, 'secret' | 'privateKey' | 'verificationKeys' | 'jwksUrl'>> & {
+  jwt: Required<Omit<JwtOptions, 'secret' | 'privateKey' | 'verificationKeys' | 'jwksUrl' | 'trustedIssuers'>> & {
+    trustedIssuers: readonly ResolvedTrustedIssuer[];
     secret?: string;
     privateKey?: string;
     verificationKeys: readonly JwtVerificationKey[];
@@ -378,6 +395,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
     }
   }
   const tolerance = jwt.clockToleranceSeconds ?? 5;
+  const trustedIssuers = resolveTrustedIssuers(jwt.trustedIssuers, jwt.issuer ?? 'api-security', production, problems);
 
   const store: SecurityStoreOptions = options.store ?? { type: 'memory' };
   checkStoreOptions(store, problems);
@@ -421,6 +439,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       ...(jwt.privateKey !== undefined ? { privateKey: jwt.privateKey } : {}),
       verificationKeys: (jwt.verificationKeys ?? []).map((key) => Object.freeze({ ...key })),
       ...(jwt.jwksUrl !== undefined ? { jwksUrl: jwt.jwksUrl } : {}),
+      trustedIssuers,
       issuer: jwt.issuer ?? 'api-security',
       audience: jwt.audience ?? 'api-security',
       accessTokenTtlSeconds: jwt.accessTokenTtlSeconds ?? 900,

@@ -18,6 +18,8 @@ export type {
   JwtOptions,
   JwtVerificationKey,
   ResolvedApiSecurityOptions,
+  ResolvedTrustedIssuer,
+  TrustedIssuerOptions,
 } from './api-security.options';
 export { SECURITY_CLOCK } from './common/clock';
 export type { SecurityClock } from './common/clock';

@@ -43,6 +43,8 @@ export class JwtRefusal extends Error {
     readonly reason: JwtFailureReason,
     /** Non-secret detail for the audit event, e.g. the name of the missing claim. */
     readonly claim?: string,
+    /** The trusted external issuer (`jwt.trustedIssuers`) whose token was refused; never a value the token chose alone. */
+    readonly issuer?: string,
   ) {
     super(claim ? `${reason} (${claim})` : reason);
     this.name = 'JwtRefusal';
@@ -105,6 +107,10 @@ export function refusalEvent(request: SecurityRequest, refusal: JwtRefusal, prin
     reason: refusal.reason,
     ...eventContext(request),
     ...(principalId !== undefined ? { principalId } : {}),
-    details: { authMethod: 'jwt', ...(refusal.claim !== undefined ? { claim: refusal.claim } : {}) },
+    details: {
+      authMethod: refusal.issuer !== undefined ? 'oidc' : 'jwt',
+      ...(refusal.claim !== undefined ? { claim: refusal.claim } : {}),
+      ...(refusal.issuer !== undefined ? { issuer: refusal.issuer } : {}),
+    },
   };
 }

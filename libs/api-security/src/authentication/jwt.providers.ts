@@ -8,6 +8,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { JwtVerifier } from './jwt.verifier';
 import { RevocationService } from './revocation.service';
 import { TokenService } from './token.service';
+import { TrustedIssuers } from './trusted-issuers.service';
 
 /**
  * Providers of bearer access tokens, registered and exported by ApiSecurityModule. The
@@ -18,6 +19,7 @@ export const JWT_PROVIDERS: Provider[] = [
   JWT_KEY_SERVICE_PROVIDER,
   TokenService,
   RevocationService,
+  TrustedIssuers,
   JwtVerifier,
   JwtStrategy,
   JwtAuthenticator,

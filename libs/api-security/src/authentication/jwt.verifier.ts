@@ -1,30 +1,19 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { webcrypto, type KeyObject } from 'node:crypto';
 import { API_SECURITY_OPTIONS, type JwtAlgorithm, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { SECURITY_CLOCK, systemClock, type SecurityClock } from '../common/clock';
 import { MAX_ACCESS_TOKEN_LENGTH } from './bearer-token';
+import { ACCESS_TOKEN_TYPES, FORBIDDEN_HEADER_MEMBERS, JWS_COMPACT } from './jwt-header.rules';
 import { JwtKeyService } from './jwt-key.service';
 import { isExpectedRefusal, JwtRefusal, refusalOf } from './jwt-refusal';
 import { VerifiedTokenCache } from './jwt-verified-cache';
 import { confirmationThumbprint } from './dpop-claims';
+import { TrustedIssuers } from './trusted-issuers.service';
 import type { SecurityPrincipal } from '../common/security-principal';
 
 /** How many verified tokens each instance remembers (about 1 KB each for our tokens). */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
-
-/** `typ` values of an RFC 9068 access token, compared in lower case. */
-const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['at+jwt', 'application/at+jwt']);
-
-/**
- * Header members that let a token choose (or carry) its own verification key, or demand
- * extensions we do not implement. A token that has any of them is refused outright: keys come
- * from configuration only.
- */
-const FORBIDDEN_HEADER_MEMBERS = ['jku', 'x5u', 'x5c', 'jwk', 'crit'] as const;
-
-/** Three base64url segments; the signature may be empty so that `alg: none` gets its own reason. */
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Claims without which a token is never an access token; jose checks their presence. */
 const REQUIRED_CLAIMS = ['sub', 'jti', 'iat', 'exp'];
@@ -89,6 +78,7 @@ export class JwtVerifier {
     private readonly keys: JwtKeyService,
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
     @Optional() @Inject(SECURITY_CLOCK) clock?: SecurityClock,
+    @Optional() private readonly trusted?: TrustedIssuers,
   ) {
     this.now = clock ?? systemClock;
     const { jwt } = options;
@@ -112,6 +102,9 @@ export class JwtVerifier {
       const cached = this.cached(token);
       if (cached !== undefined) return cached;
     }
+    const external = this.externalIssuer(token);
+    // Not cached: a key the provider removed must stop verifying at the next key refresh.
+    if (external !== undefined) return (this.trusted as TrustedIssuers).verify(token as string, external);
     let principal: SecurityPrincipal;
     try {
       const key = await resolveVerificationKey(this.keys, token);
@@ -131,6 +124,22 @@ export class JwtVerifier {
     }
     this.cache.set(token as string, principal, this.now() / 1000);
     return principal;
+  }
+
+  /**
+   * The trusted external issuer a token claims (its unverified `iss`, compared exactly), or
+   * undefined for the library's own tokens and everything malformed (the local path refuses those).
+   */
+  private externalIssuer(token: unknown): string | undefined {
+    if (!this.trusted?.enabled || typeof token !== 'string') return undefined;
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH || !JWS_COMPACT.test(token)) return undefined;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      return undefined;
+    }
+    return this.trusted.trusts(iss) ? iss : undefined;
   }
 
   private cryptoKeyOf(key: KeyObject): KeyObject | Promise<webcrypto.CryptoKey> {

@@ -53,6 +53,26 @@ describe('PrincipalCheckService', () => {
     ]);
   });
 
+  it("asks about an external provider's subject with its issuer, cached apart from a local id", async () => {
+    const asked: [string, string | undefined][] = [];
+    const { service, events } = setup({
+      isActive: async (id: string, p: SecurityPrincipal) => {
+        asked.push([id, p.issuer]);
+        return p.issuer === undefined;
+      },
+    } satisfies PrincipalCheck);
+    const external = { ...principal('alice', 'oidc'), issuer: 'https://sso.example.com' };
+    await expect(service.assertActive(principal('alice'), request)).resolves.toBeUndefined();
+    const error = await refusal(service.assertActive(external, request));
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    await expect(service.assertActive(principal('alice'), request)).resolves.toBeUndefined();
+    expect(asked).toEqual([
+      ['alice', undefined],
+      ['alice', 'https://sso.example.com'],
+    ]);
+    expect(events.ofType('authentication.failure')).toHaveLength(1);
+  });
+
   it('refuses API-key principals of a gone subject too', async () => {
     const { service } = setup({ isActive: async () => false });
     expect((await refusal(service.assertActive(principal('owner', 'api-key'), request))).getStatus()).toBe(401);

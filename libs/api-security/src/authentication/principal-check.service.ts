@@ -40,7 +40,9 @@ export class PrincipalCheckService implements OnModuleInit {
   async assertActive(principal: SecurityPrincipal, request: SecurityRequest): Promise<void> {
     const check = this.currentCheck();
     if (check === null) return;
-    const active = await this.cache.get(principal.id, (id) => check.isActive(id));
+    // An external provider's `sub` is another namespace than local ids: cached under its issuer.
+    const key = principal.issuer !== undefined ? `\u0000${principal.issuer}\u0000${principal.id}` : principal.id;
+    const active = await this.cache.get(key, () => check.isActive(principal.id, principal));
     if (active === true) return;
     this.events.emit({
       type: 'authentication.failure',
@@ -51,7 +53,7 @@ export class PrincipalCheckService implements OnModuleInit {
     });
     throw new UnauthenticatedException(
       'the subject of the credential no longer exists or is inactive',
-      principal.authMethod === 'jwt' ? 'invalid_token' : undefined,
+      principal.authMethod === 'jwt' || principal.authMethod === 'oidc' ? 'invalid_token' : undefined,
     );
   }
 

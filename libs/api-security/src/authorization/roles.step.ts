@@ -53,9 +53,12 @@ export class RolesStep implements SecurityStep {
     return required.every((scope) => held.has(scope));
   }
 
-  /** Whether scopes limit this principal. User sessions are limited by their roles only. */
+  /**
+   * Whether scopes limit this principal: API keys and external OAuth access tokens (whose scopes
+   * are the delegated power). The library's own user sessions are limited by their roles only.
+   */
   protected isScopedCredential(principal: SecurityPrincipal): boolean {
-    return principal.authMethod === 'api-key';
+    return principal.authMethod === 'api-key' || principal.authMethod === 'oidc';
   }
 
   protected deny(request: SecurityRequest, plan: RoutePlan, reason: 'role' | 'scope'): never {

@@ -11,8 +11,9 @@ const ScopesMetadata = Reflector.createDecorator<readonly string[], readonly str
 export type ScopesDecorator = ((...scopes: string[]) => CustomDecorator) & { readonly KEY: string };
 
 /**
- * Scopes an API-key principal (`authMethod === 'api-key'`) must hold, every one of them, to call
- * the route. User sessions are not limited by scopes (their roles are what counts), so a key can
+ * Scopes an API-key principal (`authMethod === 'api-key'`) or an external identity provider's
+ * access token (`'oidc'`, scopes from its `scope` claim) must hold, every one of them, to call
+ * the route. The library's own user sessions are not limited by scopes (their roles are what counts), so a key can
  * be given a narrower power than its owner's. Method level replaces controller level. Missing scope → 403.
  *
  * @example

@@ -21,6 +21,15 @@ export interface SecurityPrincipal {
    * DPoP-bound tokens, which the library accepts only with a valid proof of that key.
    */
   readonly keyThumbprint?: string;
+  /** External issuer of the access token (`jwt.trustedIssuers`); undefined for the library's own credentials. */
+  readonly issuer?: string;
+  /** OAuth client the external access token was issued to (`client_id`, or the configured claim). */
+  readonly clientId?: string;
+  /**
+   * External access tokens: `client` when no user is involved (client credentials grant: `sub`
+   * is the client's id, RFC 9068 §2.2), else `user`.
+   */
+  readonly subjectType?: 'user' | 'client';
 }
 
 /** Request property that carries the principal (Passport's `user` is set to the same object). */
