@@ -14,8 +14,12 @@ const { Extractor, ExtractorConfig } = require('@microsoft/api-extractor');
 const root = path.resolve(__dirname, '..');
 const library = path.join(root, 'libs/api-security');
 const update = process.argv.includes('--update');
-/** Small enough to read in one sitting. */
-const MAX_RUNTIME_EXPORTS = 80;
+/**
+ * Small enough to read in one sitting. Raised from 80 to 84 for sender-constrained tokens
+ * (`RequireDpop`); integrations with their own dependencies (GraphQL, Redis, TypeORM) get their own
+ * entry point instead of growing this one.
+ */
+const MAX_RUNTIME_EXPORTS = 84;
 
 const ENTRY_POINTS = [
   { name: 'api-security', dts: 'dist/index.d.ts' },
