@@ -23,6 +23,12 @@ interface ClassView {
   readonly ownerField: string | undefined;
   other: ProjectionPlan | undefined;
   owned: ProjectionPlan | undefined;
+  /**
+   * The plan every instance of the class gets in this response, once known: set when nothing about
+   * an instance can change it (no owner field, not opaque, not a value type), so the hot path is
+   * one property read instead of the opaque, value-type and ownership tests per object.
+   */
+  fixed: ProjectionPlan | undefined;
 }
 
 /** Binary and streamed results are the handler's explicit choice of bytes: never restructured. */
@@ -134,26 +140,41 @@ class Projection implements ValueProjector {
     // Checked here too: compiled plans call back into `instance` directly for declared models.
     if (depth > MAX_DEPTH) tooDeep();
     // Lists are usually of one class: remember the last one before asking the map.
-    let view = this.lastType === type ? this.lastView : undefined;
-    if (view === undefined) {
-      view = this.views.get(type) ?? this.view(type, object);
-      this.lastType = type;
-      this.lastView = view;
-    }
+    const view = this.lastType === type ? (this.lastView as ClassView) : this.lookup(type, object);
+    const plan = view.fixed;
+    if (plan === undefined) return this.resolve(view, type, object, depth);
+    const out = plan.copy(object, this, depth + 1);
+    return plan.includeUndeclared ? this.undeclared(plan, object, out, depth) : out;
+  }
+
+  /** Kept out of `instance` so that the per-object path stays small enough to be inlined. */
+  private lookup(type: ClassType, object: Json): ClassView {
+    const view = this.views.get(type) ?? this.view(type, object);
+    this.lastType = type;
+    this.lastView = view;
+    return view;
+  }
+
+  /** The first instance of a class in this response, and every instance whose plan depends on it. */
+  private resolve(view: ClassView, type: ClassType, object: Json, depth: number): unknown {
     if (view.opaque) return object;
     if (view.valueType) {
       const json: unknown = (object as { toJSON: () => unknown }).toJSON();
       if (typeof json !== 'object' || json === null) return json;
     }
     const plan = this.planOf(view, type, object);
+    if (view.ownerField === undefined && !view.valueType) view.fixed = plan;
     const out = plan.copy(object, this, depth + 1);
-    if (plan.includeUndeclared) {
-      for (const key of Object.keys(object)) {
-        if (plan.declared.has(key)) continue;
-        const item = object[key];
-        if (item === undefined || typeof item === 'function' || !this.sendable(key, item)) continue;
-        put(out, key, this.value(item, depth + 1));
-      }
+    return plan.includeUndeclared ? this.undeclared(plan, object, out, depth) : out;
+  }
+
+  /** Own properties without a rule, for classes whose `@ResponseModel` default grants this audience. */
+  private undeclared(plan: ProjectionPlan, object: Json, out: Json, depth: number): Json {
+    for (const key of Object.keys(object)) {
+      if (plan.declared.has(key)) continue;
+      const item = object[key];
+      if (item === undefined || typeof item === 'function' || !this.sendable(key, item)) continue;
+      put(out, key, this.value(item, depth + 1));
     }
     return out;
   }
@@ -167,6 +188,7 @@ class Projection implements ValueProjector {
       ownerField: descriptor.ownerField,
       other: undefined,
       owned: undefined,
+      fixed: undefined,
     };
     if (!descriptor.declared && !view.opaque && !view.valueType) this.compiler.reportUndeclared(type, this.route);
     this.views.set(type, view);
