@@ -272,6 +272,47 @@ describe('FieldProjector', () => {
     expect(() => projector.project(b, ALICE)).toThrow(SecurityException);
   });
 
+  it('decides per instance what depends on the instance when a response holds many of one class', () => {
+    class Money {
+      constructor(private readonly cents: number) {}
+      toJSON(): unknown {
+        return this.cents < 0 ? { negative: true } : (this.cents / 100).toFixed(2);
+      }
+    }
+    const buffers = [Buffer.from('a'), Buffer.from('b')];
+    const out = projector.project(
+      {
+        prices: [new Money(1), new Money(250), new Money(-1), new Money(3)],
+        buffers,
+        accounts: [account('alice'), account('bob'), account('alice')],
+      },
+      ALICE,
+    ) as { prices: unknown[]; buffers: unknown[]; accounts: Record<string, unknown>[] };
+    // A toJSON giving an object sends nothing of it (the class is undeclared), the others their value.
+    expect(out.prices).toEqual(['0.01', '2.50', {}, '0.03']);
+    expect(out.buffers[0]).toBe(buffers[0]);
+    expect(out.buffers[1]).toBe(buffers[1]);
+    expect(out.accounts.map((a) => 'email' in a)).toEqual([true, false, true]);
+  });
+
+  it('projects responses mixing more classes than it scans before its map, each by its own plan', () => {
+    const classes = Array.from({ length: 12 }, (_, n) => {
+      class Model {
+        @VisibleTo('authenticated') shown = n;
+        @VisibleTo('admin') adminOnly = n;
+        @Hidden() hidden = n;
+      }
+      return Model;
+    });
+    const items = [...classes, ...classes.slice().reverse(), ...classes].map((Model) => new Model());
+    const expected = items.map((item) => ({ shown: item.shown }));
+    expect(projector.project(items, ALICE)).toEqual(expected);
+    expect(projector.project(items, ADMIN)).toEqual(
+      items.map((item) => ({ shown: item.shown, adminOnly: item.shown })),
+    );
+    expect(projector.project(items, undefined)).toEqual(items.map(() => ({})));
+  });
+
   it('compiles each plan once across requests and reads metadata per class, not per item', () => {
     const compile = jest.spyOn(compiler, 'compile');
     const describe = jest.spyOn(compiler, 'describe');

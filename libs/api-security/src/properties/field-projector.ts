@@ -12,6 +12,9 @@ import type { ClassType } from './visibility.metadata';
 /** Deeper than any sane response; reaching it means a cycle, which JSON could not encode anyway. */
 const MAX_DEPTH = 64;
 
+/** Classes per response found by a scan before the map; beyond a few, the map is faster. */
+const RECENT_CLASSES = 8;
+
 type Json = Record<string, unknown>;
 
 /** How instances of one class are turned into plain data for the current request. */
@@ -56,8 +59,13 @@ function put(target: Json, key: string, value: unknown): void {
 class Projection implements ValueProjector {
   private readonly views = new Map<ClassType, ClassView>();
   private readonly authenticated: boolean;
-  private lastType: ClassType | undefined;
-  private lastView: ClassView | undefined;
+  /**
+   * The first classes met, scanned before the map: a response alternates between a few classes
+   * (a product, its supplier, its variants), so remembering only the last one missed on every
+   * object, and a map lookup per object cost more than the scan.
+   */
+  private readonly recentTypes: ClassType[] = [];
+  private readonly recentViews: ClassView[] = [];
 
   /** Undefined when the tripwire is off, so the per-key check costs nothing. */
   private readonly credentials: CredentialTripwire | undefined;
@@ -139,8 +147,15 @@ class Projection implements ValueProjector {
   instance(object: Json, type: ClassType, depth: number): unknown {
     // Checked here too: compiled plans call back into `instance` directly for declared models.
     if (depth > MAX_DEPTH) tooDeep();
-    // Lists are usually of one class: remember the last one before asking the map.
-    const view = this.lastType === type ? (this.lastView as ClassView) : this.lookup(type, object);
+    let view: ClassView | undefined;
+    const types = this.recentTypes;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === type) {
+        view = this.recentViews[i];
+        break;
+      }
+    }
+    if (view === undefined) view = this.lookup(type, object);
     const plan = view.fixed;
     if (plan === undefined) return this.resolve(view, type, object, depth);
     const out = plan.copy(object, this, depth + 1);
@@ -150,8 +165,10 @@ class Projection implements ValueProjector {
   /** Kept out of `instance` so that the per-object path stays small enough to be inlined. */
   private lookup(type: ClassType, object: Json): ClassView {
     const view = this.views.get(type) ?? this.view(type, object);
-    this.lastType = type;
-    this.lastView = view;
+    if (this.recentTypes.length < RECENT_CLASSES) {
+      this.recentTypes.push(type);
+      this.recentViews.push(view);
+    }
     return view;
   }
 
