@@ -52,8 +52,8 @@ function inheritedFromObject(name: string): boolean {
  * survive a young-generation collection (a 10,000-item response does while it is being built, and
  * every response does while it is serialized and written), allocates everything from that site in
  * the old generation for the rest of the process. Every later projection then paid for old-space
- * allocation and full collections: 2 to 6 times slower, and the reason projecting 10,000 items
- * cost more than 10 times 1,000. Constructor calls carry no such site. Assignment in a constructor
+ * allocation and full collections: 2 to 6 times slower, and most of the reason projecting 10,000
+ * items cost far more than 10 times 1,000. Constructor calls carry no such site. Assignment in a constructor
  * would call an inherited setter or fail on an inherited read-only property where a literal
  * defines its own, so a plan with a field named like an `Object.prototype` member (`constructor`,
  * `toString`...) keeps the literal; a writable value added to `Object.prototype` later (what
