@@ -313,6 +313,57 @@ describe('FieldProjector', () => {
     expect(projector.project(items, undefined)).toEqual(items.map(() => ({})));
   });
 
+  it('sends each item of a list of a class with a default its own undeclared fields', () => {
+    @ResponseModel({ defaultVisibility: 'authenticated' })
+    class Row {
+      @VisibleTo('authenticated') id = 0;
+      [key: string]: unknown;
+    }
+    const rows = [Object.assign(new Row(), { id: 1, a: 'x' }), Object.assign(new Row(), { id: 2, b: 'y' }), new Row()];
+    expect(projector.project(rows, ALICE)).toEqual([{ id: 1, a: 'x' }, { id: 2, b: 'y' }, { id: 0 }]);
+    expect(projector.project(rows, undefined)).toEqual([{}, {}, {}]);
+  });
+
+  it('refuses a cycle through lists and declared fields, however the items are reached', () => {
+    class Tree {
+      @VisibleTo('authenticated') children: Tree[] = [];
+      @VisibleTo('authenticated') parent?: Tree;
+    }
+    Reflect.defineMetadata('design:type', Tree, Tree.prototype, 'parent');
+    const root = new Tree();
+    const leaf = new Tree();
+    leaf.parent = root;
+    root.children = [new Tree(), new Tree(), leaf, root];
+    expect(() => projector.project([root, root], ALICE)).toThrow(SecurityException);
+    const deep = new Tree();
+    deep.children = [new Tree(), deep];
+    expect(() => projector.project(deep, ALICE)).toThrow(SecurityException);
+    // The same shapes without a cycle are projected whole.
+    const acyclic = new Tree();
+    acyclic.children = [new Tree(), Object.assign(new Tree(), { parent: new Tree() })];
+    expect(projector.project([acyclic, acyclic], ALICE)).toEqual([
+      { children: [{ children: [] }, { children: [], parent: { children: [] } }] },
+      { children: [{ children: [] }, { children: [], parent: { children: [] } }] },
+    ]);
+  });
+
+  it('projects each item by its own class in lists alternating between classes', () => {
+    const list = [
+      new Address('Paris', 'g1'),
+      account('bob'),
+      new Address('Lyon', 'g2'),
+      account('alice'),
+      new Address('Nice', 'g3'),
+    ];
+    expect(projector.project(list, ALICE)).toEqual([
+      { city: 'Paris' },
+      { id: 'bob', createdAt: '2026-01-02T03:04:05.000Z' },
+      { city: 'Lyon' },
+      { id: 'alice', email: 'alice@example.com', createdAt: '2026-01-02T03:04:05.000Z' },
+      { city: 'Nice' },
+    ]);
+  });
+
   it('compiles each plan once across requests and reads metadata per class, not per item', () => {
     const compile = jest.spyOn(compiler, 'compile');
     const describe = jest.spyOn(compiler, 'describe');

@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { CredentialTripwire } from './credential.tripwire';
 import { PrincipalRoles } from '../authorization/principal-roles';
-import type { ValueProjector } from './projection.codegen';
+import type { FieldCopier, ValueProjector } from './projection.codegen';
 import type { ProjectionPlan } from './projection-plan';
 import { ProjectionCompiler } from './projection.compiler';
 import type { ClassType } from './visibility.metadata';
@@ -42,6 +42,20 @@ function isOpaque(value: object): boolean {
     value instanceof StreamableFile ||
     typeof (value as { pipe?: unknown }).pipe === 'function'
   );
+}
+
+/** The prototype's constructor, not the object's own `constructor` property, names the class. */
+function instanceClass(prototype: unknown): ClassType {
+  const type = (prototype as { constructor?: unknown }).constructor;
+  return typeof type === 'function' ? (type as ClassType) : Object;
+}
+
+/** The class `Projection.value` projects an object as; undefined for plain objects and arrays. */
+function classOf(object: object, prototype: unknown): ClassType | undefined {
+  if (prototype === Object.prototype || prototype === null || prototype === Array.prototype || Array.isArray(object)) {
+    return undefined;
+  }
+  return instanceClass(prototype);
 }
 
 function tooDeep(): never {
@@ -96,18 +110,34 @@ class Projection implements ValueProjector {
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype === Object.prototype || prototype === null) return this.plain(value as Json, depth);
     if (prototype === Array.prototype || Array.isArray(value)) return this.array(value as unknown[], depth);
-    // The prototype's constructor, not the object's own `constructor` property, names the class.
-    const type = (prototype as { constructor?: unknown }).constructor;
-    return this.instance(value as Json, typeof type === 'function' ? (type as ClassType) : Object, depth);
+    return this.instance(value as Json, instanceClass(prototype), depth);
   }
 
   /** Same array back when nothing inside changes; otherwise a copy. */
   private array(list: readonly unknown[], depth: number): readonly unknown[] {
     let copy: unknown[] | undefined;
+    // Lists are usually of one class: after an item that `instance` projected by its plan alone,
+    // the next items with the same prototype go to that plan's copier directly (same checks and
+    // depths as through `value` and `instance`).
+    let seenPrototype: unknown = undefined;
+    let seenCopier: FieldCopier | undefined;
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
       if (typeof item !== 'object' || item === null) continue;
-      const projected = this.value(item, depth + 1);
+      let projected: unknown;
+      const prototype: unknown = Object.getPrototypeOf(item);
+      if (prototype === seenPrototype && seenCopier !== undefined) {
+        if (depth + 1 > MAX_DEPTH) tooDeep();
+        projected = seenCopier(item as Json, this, depth + 2);
+      } else {
+        projected = this.value(item, depth + 1);
+        const type = classOf(item, prototype);
+        const copier = type === undefined ? undefined : this.copier(type, depth + 1);
+        if (copier !== undefined) {
+          seenPrototype = prototype;
+          seenCopier = copier;
+        }
+      }
       if (projected === item) continue;
       // Copied whole on the first change, so the copy never grows while being filled.
       copy ??= list.slice();
@@ -142,6 +172,18 @@ class Projection implements ValueProjector {
       }
     }
     return copy ?? object;
+  }
+
+  copier(type: ClassType, depth: number): FieldCopier | undefined {
+    if (depth > MAX_DEPTH) tooDeep();
+    const types = this.recentTypes;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === type) {
+        const plan = (this.recentViews[i] as ClassView).fixed;
+        return plan !== undefined && !plan.includeUndeclared ? plan.copy : undefined;
+      }
+    }
+    return undefined;
   }
 
   instance(object: Json, type: ClassType, depth: number): unknown {

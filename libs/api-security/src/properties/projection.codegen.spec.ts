@@ -9,6 +9,7 @@ class Child {
 const projector: ValueProjector = {
   value: (value, depth) => ({ projected: value, depth }),
   instance: (object, type, depth) => ({ instance: (object as { label?: string }).label, type: type.name, depth }),
+  copier: () => undefined,
 };
 
 const FIELDS = ['id', 'child', 'list', 'odd"name\\\u2028', 'missing'];
@@ -30,6 +31,32 @@ describe('projection copiers', () => {
     expect(generated?.(source, projector, 3)).toEqual(expected);
     expect(interpretedCopier(FIELDS, MODELS)(source, projector, 3)).toEqual(expected);
     expect(Object.keys(fieldCopier(FIELDS, MODELS)(source, projector, 3))).toEqual(FIELDS);
+  });
+
+  it('calls the copier the projector hands out for a declared model, one level deeper, and instance otherwise', () => {
+    const copy = generatedCopier(['child', 'other'], [Child, Child]);
+    const seen: unknown[] = [];
+    const direct: ValueProjector = {
+      ...projector,
+      copier: (type, depth) => {
+        seen.push([type.name, depth]);
+        return depth === 3
+          ? (object, _p, d) => ({ direct: (object as { label?: string }).label, depth: d })
+          : undefined;
+      },
+    };
+    expect(copy?.({ child: new Child('c'), other: { label: 'plain' } }, direct, 3)).toEqual({
+      child: { direct: 'c', depth: 4 },
+      other: { projected: { label: 'plain' }, depth: 3 },
+    });
+    expect(copy?.({ child: new Child('c') }, direct, 5)).toEqual({
+      child: { instance: 'c', type: 'Child', depth: 5 },
+      other: undefined,
+    });
+    expect(seen).toEqual([
+      ['Child', 3],
+      ['Child', 5],
+    ]);
   });
 
   it('treats property names as data, never as code', () => {

@@ -6,6 +6,13 @@ type Json = Record<string, unknown>;
 export interface ValueProjector {
   value(value: unknown, depth: number): unknown;
   instance(object: Json, type: ClassType, depth: number): unknown;
+  /**
+   * The copier an instance of `type` at `depth` gets when nothing but its plan applies to it (a
+   * class already met in this response, one plan for all its instances, no undeclared fields):
+   * generated code calls it itself, a call site of its own that the compiler can inline.
+   * Undefined sends the object through {@link instance}.
+   */
+  copier(type: ClassType, depth: number): FieldCopier | undefined;
 }
 
 /**
@@ -69,7 +76,7 @@ export function generatedCopier(
     const nested =
       models[i] === undefined
         ? `p.value(v${i}, d)`
-        : `(v${i}.constructor === M${i} ? p.instance(v${i}, M${i}, d) : p.value(v${i}, d))`;
+        : `(v${i}.constructor === M${i} ? ((c = p.copier(M${i}, d)) === undefined ? p.instance(v${i}, M${i}, d) : c(v${i}, p, d + 1)) : p.value(v${i}, d))`;
     return `(typeof v${i} !== "object" || v${i} === null) ? v${i} : ${nested}`;
   });
   const bindings = models.map((_, i) => `M${i} = M[${i}]`);
@@ -90,7 +97,7 @@ export function generatedCopier(
     bindings.length > 0 ? `var ${bindings.join(', ')};` : '',
     ...constructor,
     'return function copy(o, p, d) {',
-    reads.length > 0 ? `  var ${reads.join(', ')};` : '',
+    reads.length > 0 ? `  var c, ${reads.join(', ')};` : '',
     ...build,
     '};',
   ].join('\n');
