@@ -272,6 +272,98 @@ describe('FieldProjector', () => {
     expect(() => projector.project(b, ALICE)).toThrow(SecurityException);
   });
 
+  it('decides per instance what depends on the instance when a response holds many of one class', () => {
+    class Money {
+      constructor(private readonly cents: number) {}
+      toJSON(): unknown {
+        return this.cents < 0 ? { negative: true } : (this.cents / 100).toFixed(2);
+      }
+    }
+    const buffers = [Buffer.from('a'), Buffer.from('b')];
+    const out = projector.project(
+      {
+        prices: [new Money(1), new Money(250), new Money(-1), new Money(3)],
+        buffers,
+        accounts: [account('alice'), account('bob'), account('alice')],
+      },
+      ALICE,
+    ) as { prices: unknown[]; buffers: unknown[]; accounts: Record<string, unknown>[] };
+    // A toJSON giving an object sends nothing of it (the class is undeclared), the others their value.
+    expect(out.prices).toEqual(['0.01', '2.50', {}, '0.03']);
+    expect(out.buffers[0]).toBe(buffers[0]);
+    expect(out.buffers[1]).toBe(buffers[1]);
+    expect(out.accounts.map((a) => 'email' in a)).toEqual([true, false, true]);
+  });
+
+  it('projects responses mixing more classes than it scans before its map, each by its own plan', () => {
+    const classes = Array.from({ length: 12 }, (_, n) => {
+      class Model {
+        @VisibleTo('authenticated') shown = n;
+        @VisibleTo('admin') adminOnly = n;
+        @Hidden() hidden = n;
+      }
+      return Model;
+    });
+    const items = [...classes, ...classes.slice().reverse(), ...classes].map((Model) => new Model());
+    const expected = items.map((item) => ({ shown: item.shown }));
+    expect(projector.project(items, ALICE)).toEqual(expected);
+    expect(projector.project(items, ADMIN)).toEqual(
+      items.map((item) => ({ shown: item.shown, adminOnly: item.shown })),
+    );
+    expect(projector.project(items, undefined)).toEqual(items.map(() => ({})));
+  });
+
+  it('sends each item of a list of a class with a default its own undeclared fields', () => {
+    @ResponseModel({ defaultVisibility: 'authenticated' })
+    class Row {
+      @VisibleTo('authenticated') id = 0;
+      [key: string]: unknown;
+    }
+    const rows = [Object.assign(new Row(), { id: 1, a: 'x' }), Object.assign(new Row(), { id: 2, b: 'y' }), new Row()];
+    expect(projector.project(rows, ALICE)).toEqual([{ id: 1, a: 'x' }, { id: 2, b: 'y' }, { id: 0 }]);
+    expect(projector.project(rows, undefined)).toEqual([{}, {}, {}]);
+  });
+
+  it('refuses a cycle through lists and declared fields, however the items are reached', () => {
+    class Tree {
+      @VisibleTo('authenticated') children: Tree[] = [];
+      @VisibleTo('authenticated') parent?: Tree;
+    }
+    Reflect.defineMetadata('design:type', Tree, Tree.prototype, 'parent');
+    const root = new Tree();
+    const leaf = new Tree();
+    leaf.parent = root;
+    root.children = [new Tree(), new Tree(), leaf, root];
+    expect(() => projector.project([root, root], ALICE)).toThrow(SecurityException);
+    const deep = new Tree();
+    deep.children = [new Tree(), deep];
+    expect(() => projector.project(deep, ALICE)).toThrow(SecurityException);
+    // The same shapes without a cycle are projected whole.
+    const acyclic = new Tree();
+    acyclic.children = [new Tree(), Object.assign(new Tree(), { parent: new Tree() })];
+    expect(projector.project([acyclic, acyclic], ALICE)).toEqual([
+      { children: [{ children: [] }, { children: [], parent: { children: [] } }] },
+      { children: [{ children: [] }, { children: [], parent: { children: [] } }] },
+    ]);
+  });
+
+  it('projects each item by its own class in lists alternating between classes', () => {
+    const list = [
+      new Address('Paris', 'g1'),
+      account('bob'),
+      new Address('Lyon', 'g2'),
+      account('alice'),
+      new Address('Nice', 'g3'),
+    ];
+    expect(projector.project(list, ALICE)).toEqual([
+      { city: 'Paris' },
+      { id: 'bob', createdAt: '2026-01-02T03:04:05.000Z' },
+      { city: 'Lyon' },
+      { id: 'alice', email: 'alice@example.com', createdAt: '2026-01-02T03:04:05.000Z' },
+      { city: 'Nice' },
+    ]);
+  });
+
   it('compiles each plan once across requests and reads metadata per class, not per item', () => {
     const compile = jest.spyOn(compiler, 'compile');
     const describe = jest.spyOn(compiler, 'describe');

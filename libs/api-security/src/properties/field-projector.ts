@@ -4,13 +4,16 @@ import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { CredentialTripwire } from './credential.tripwire';
 import { PrincipalRoles } from '../authorization/principal-roles';
-import type { ValueProjector } from './projection.codegen';
+import type { FieldCopier, ValueProjector } from './projection.codegen';
 import type { ProjectionPlan } from './projection-plan';
 import { ProjectionCompiler } from './projection.compiler';
 import type { ClassType } from './visibility.metadata';
 
 /** Deeper than any sane response; reaching it means a cycle, which JSON could not encode anyway. */
 const MAX_DEPTH = 64;
+
+/** Classes per response found by a scan before the map; beyond a few, the map is faster. */
+const RECENT_CLASSES = 8;
 
 type Json = Record<string, unknown>;
 
@@ -23,6 +26,12 @@ interface ClassView {
   readonly ownerField: string | undefined;
   other: ProjectionPlan | undefined;
   owned: ProjectionPlan | undefined;
+  /**
+   * The plan every instance of the class gets in this response, once known: set when nothing about
+   * an instance can change it (no owner field, not opaque, not a value type), so the hot path is
+   * one property read instead of the opaque, value-type and ownership tests per object.
+   */
+  fixed: ProjectionPlan | undefined;
 }
 
 /** Binary and streamed results are the handler's explicit choice of bytes: never restructured. */
@@ -33,6 +42,20 @@ function isOpaque(value: object): boolean {
     value instanceof StreamableFile ||
     typeof (value as { pipe?: unknown }).pipe === 'function'
   );
+}
+
+/** The prototype's constructor, not the object's own `constructor` property, names the class. */
+function instanceClass(prototype: unknown): ClassType {
+  const type = (prototype as { constructor?: unknown }).constructor;
+  return typeof type === 'function' ? (type as ClassType) : Object;
+}
+
+/** The class `Projection.value` projects an object as; undefined for plain objects and arrays. */
+function classOf(object: object, prototype: unknown): ClassType | undefined {
+  if (prototype === Object.prototype || prototype === null || prototype === Array.prototype || Array.isArray(object)) {
+    return undefined;
+  }
+  return instanceClass(prototype);
 }
 
 function tooDeep(): never {
@@ -50,8 +73,13 @@ function put(target: Json, key: string, value: unknown): void {
 class Projection implements ValueProjector {
   private readonly views = new Map<ClassType, ClassView>();
   private readonly authenticated: boolean;
-  private lastType: ClassType | undefined;
-  private lastView: ClassView | undefined;
+  /**
+   * The first classes met, scanned before the map: a response alternates between a few classes
+   * (a product, its supplier, its variants), so remembering only the last one missed on every
+   * object, and a map lookup per object cost more than the scan.
+   */
+  private readonly recentTypes: ClassType[] = [];
+  private readonly recentViews: ClassView[] = [];
 
   /** Undefined when the tripwire is off, so the per-key check costs nothing. */
   private readonly credentials: CredentialTripwire | undefined;
@@ -82,18 +110,34 @@ class Projection implements ValueProjector {
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype === Object.prototype || prototype === null) return this.plain(value as Json, depth);
     if (prototype === Array.prototype || Array.isArray(value)) return this.array(value as unknown[], depth);
-    // The prototype's constructor, not the object's own `constructor` property, names the class.
-    const type = (prototype as { constructor?: unknown }).constructor;
-    return this.instance(value as Json, typeof type === 'function' ? (type as ClassType) : Object, depth);
+    return this.instance(value as Json, instanceClass(prototype), depth);
   }
 
   /** Same array back when nothing inside changes; otherwise a copy. */
   private array(list: readonly unknown[], depth: number): readonly unknown[] {
     let copy: unknown[] | undefined;
+    // Lists are usually of one class: after an item that `instance` projected by its plan alone,
+    // the next items with the same prototype go to that plan's copier directly (same checks and
+    // depths as through `value` and `instance`).
+    let seenPrototype: unknown = undefined;
+    let seenCopier: FieldCopier | undefined;
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
       if (typeof item !== 'object' || item === null) continue;
-      const projected = this.value(item, depth + 1);
+      let projected: unknown;
+      const prototype: unknown = Object.getPrototypeOf(item);
+      if (prototype === seenPrototype && seenCopier !== undefined) {
+        if (depth + 1 > MAX_DEPTH) tooDeep();
+        projected = seenCopier(item as Json, this, depth + 2);
+      } else {
+        projected = this.value(item, depth + 1);
+        const type = classOf(item, prototype);
+        const copier = type === undefined ? undefined : this.copier(type, depth + 1);
+        if (copier !== undefined) {
+          seenPrototype = prototype;
+          seenCopier = copier;
+        }
+      }
       if (projected === item) continue;
       // Copied whole on the first change, so the copy never grows while being filled.
       copy ??= list.slice();
@@ -130,30 +174,66 @@ class Projection implements ValueProjector {
     return copy ?? object;
   }
 
+  copier(type: ClassType, depth: number): FieldCopier | undefined {
+    if (depth > MAX_DEPTH) tooDeep();
+    const types = this.recentTypes;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === type) {
+        const plan = (this.recentViews[i] as ClassView).fixed;
+        return plan !== undefined && !plan.includeUndeclared ? plan.copy : undefined;
+      }
+    }
+    return undefined;
+  }
+
   instance(object: Json, type: ClassType, depth: number): unknown {
     // Checked here too: compiled plans call back into `instance` directly for declared models.
     if (depth > MAX_DEPTH) tooDeep();
-    // Lists are usually of one class: remember the last one before asking the map.
-    let view = this.lastType === type ? this.lastView : undefined;
-    if (view === undefined) {
-      view = this.views.get(type) ?? this.view(type, object);
-      this.lastType = type;
-      this.lastView = view;
+    let view: ClassView | undefined;
+    const types = this.recentTypes;
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === type) {
+        view = this.recentViews[i];
+        break;
+      }
     }
+    if (view === undefined) view = this.lookup(type, object);
+    const plan = view.fixed;
+    if (plan === undefined) return this.resolve(view, type, object, depth);
+    const out = plan.copy(object, this, depth + 1);
+    return plan.includeUndeclared ? this.undeclared(plan, object, out, depth) : out;
+  }
+
+  /** Kept out of `instance` so that the per-object path stays small enough to be inlined. */
+  private lookup(type: ClassType, object: Json): ClassView {
+    const view = this.views.get(type) ?? this.view(type, object);
+    if (this.recentTypes.length < RECENT_CLASSES) {
+      this.recentTypes.push(type);
+      this.recentViews.push(view);
+    }
+    return view;
+  }
+
+  /** The first instance of a class in this response, and every instance whose plan depends on it. */
+  private resolve(view: ClassView, type: ClassType, object: Json, depth: number): unknown {
     if (view.opaque) return object;
     if (view.valueType) {
       const json: unknown = (object as { toJSON: () => unknown }).toJSON();
       if (typeof json !== 'object' || json === null) return json;
     }
     const plan = this.planOf(view, type, object);
+    if (view.ownerField === undefined && !view.valueType) view.fixed = plan;
     const out = plan.copy(object, this, depth + 1);
-    if (plan.includeUndeclared) {
-      for (const key of Object.keys(object)) {
-        if (plan.declared.has(key)) continue;
-        const item = object[key];
-        if (item === undefined || typeof item === 'function' || !this.sendable(key, item)) continue;
-        put(out, key, this.value(item, depth + 1));
-      }
+    return plan.includeUndeclared ? this.undeclared(plan, object, out, depth) : out;
+  }
+
+  /** Own properties without a rule, for classes whose `@ResponseModel` default grants this audience. */
+  private undeclared(plan: ProjectionPlan, object: Json, out: Json, depth: number): Json {
+    for (const key of Object.keys(object)) {
+      if (plan.declared.has(key)) continue;
+      const item = object[key];
+      if (item === undefined || typeof item === 'function' || !this.sendable(key, item)) continue;
+      put(out, key, this.value(item, depth + 1));
     }
     return out;
   }
@@ -167,6 +247,7 @@ class Projection implements ValueProjector {
       ownerField: descriptor.ownerField,
       other: undefined,
       owned: undefined,
+      fixed: undefined,
     };
     if (!descriptor.declared && !view.opaque && !view.valueType) this.compiler.reportUndeclared(type, this.route);
     this.views.set(type, view);
