@@ -19,6 +19,25 @@ export interface RevocableCredential {
  * valid. Without a usable `issuedAt` the stamp is a mark: any stamp revokes (fail closed).
  */
 export function revocationRecordsOf(credential: RevocableCredential): RevocationRecordKeys {
+  // Principals of cached tokens are the same frozen object on every request: build their keys once.
+  const frozen = Object.isFrozen(credential);
+  if (frozen) {
+    const known = recordsByCredential.get(credential);
+    if (known !== undefined) return known;
+  }
+  const records = buildRecords(credential);
+  if (frozen) {
+    // Shared by every request of the token from now on, so nothing may change it.
+    Object.freeze(records.marks);
+    recordsByCredential.set(credential, Object.freeze(records));
+  }
+  return records;
+}
+
+/** Keyed by credential objects that outlive requests (frozen principals of the verified-token cache). */
+const recordsByCredential = new WeakMap<RevocableCredential, RevocationRecordKeys>();
+
+function buildRecords(credential: RevocableCredential): RevocationRecordKeys {
   const { id, tokenId, sessionId, issuedAt } = credential;
   const marks: string[] = [];
   if (tokenId !== undefined) marks.push(revokedJtiKey(id, tokenId));

@@ -27,10 +27,10 @@ function setup(Step: typeof RateLimitStep = RateLimitStep) {
   jest.spyOn(events, 'emit').mockImplementation(() => undefined);
   const step = new Step(resolveApiSecurityOptions(), storage, events);
   const headers = new Map<string, string>();
+  const response = { setHeader: (name: string, value: string) => headers.set(name, value) };
   const execution = {
-    switchToHttp: () => ({
-      getResponse: () => ({ setHeader: (name: string, value: string) => headers.set(name, value) }),
-    }),
+    switchToHttp: () => ({ getResponse: () => response }),
+    getArgByIndex: (index: number) => (index === 1 ? response : undefined),
   } as unknown as ExecutionContext;
   const request = { ip: '203.0.113.9', headers: {} } as unknown as SecurityRequest;
   const context: SecurityStepContext = { request, plan, execution };

@@ -219,7 +219,14 @@ export class RateLimitStep implements SecurityStep {
   private requestsOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): ConsumeRequest[] {
     const requests: ConsumeRequest[] = new Array(limits.requests.length);
     for (let i = 0; i < requests.length; i++) {
-      requests[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.requests[i] };
+      const limit = limits.requests[i];
+      requests[i] = {
+        key: this.generateKey(context, tracker, limits.suffixes[i]),
+        cost: limit.cost,
+        limit: limit.limit,
+        windowMs: limit.windowMs,
+        blockMs: limit.blockMs,
+      };
     }
     return requests;
   }
@@ -242,7 +249,8 @@ export class RateLimitStep implements SecurityStep {
         refused = i;
       }
     }
-    const response = rawResponse(context.switchToHttp().getResponse());
+    // The second handler argument is the response; switchToHttp() would allocate a wrapper.
+    const response = rawResponse(context.getArgByIndex(1));
     for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused)) {
       response.setHeader(name, value);
     }
@@ -314,7 +322,8 @@ export class RateLimitStep implements SecurityStep {
    * request sit in one slot and one script charges them.
    */
   protected generateKey(_context: ExecutionContext, tracker: string, suffix: string): string {
-    return `rl:{${tracker.replace(/[{}]/g, '_')}}:${suffix}`;
+    const tag = tracker.includes('{') || tracker.includes('}') ? tracker.replace(/[{}]/g, '_') : tracker;
+    return `rl:{${tag}}:${suffix}`;
   }
 
   protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

@@ -196,6 +196,22 @@ export class MemorySecurityStore implements SecurityStore {
     const now = this.now();
     // No await between reads and writes: the whole call is one step of the event loop, hence atomic.
     // Room for every new counter is checked first, so a refusal charges none of them.
+    return this.chargeAll(requests, now);
+  }
+
+  async consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
+    assertConsumeIfClearRequest(request);
+    const now = this.now();
+    // One synchronous pass, like consume: the reads and the charge see the same state.
+    const stamp = request.stamp === undefined ? null : this.read(request.stamp.key, now);
+    const marks = new Array<string | null>(request.marks.length);
+    for (let i = 0; i < marks.length; i++) marks[i] = this.read(request.marks[i], now);
+    if (vetoedBy(request, stamp, marks)) return { stamp, marks, vetoed: true, counters: [] };
+    return { stamp, marks, vetoed: false, counters: this.chargeAll(request.counters, now) };
+  }
+
+  /** Charges every counter of one call, or none when a new one has no room (same tick, so atomic). */
+  private chargeAll(requests: readonly ConsumeRequest[], now: number): ConsumeResult[] {
     let fresh: string[] | undefined;
     for (let i = 0; i < requests.length; i++) {
       if (this.live(requests[i].key, now) === undefined) (fresh ??= []).push(requests[i].key);
@@ -204,21 +220,6 @@ export class MemorySecurityStore implements SecurityStore {
     const results = new Array<ConsumeResult>(requests.length);
     for (let i = 0; i < requests.length; i++) results[i] = this.consumeOne(requests[i], now);
     return results;
-  }
-
-  async consumeIfClear(request: ConsumeIfClearRequest): Promise<ConsumeIfClearResult> {
-    assertConsumeIfClearRequest(request);
-    const now = this.now();
-    // One synchronous pass, like consume: the reads and the charge see the same state.
-    const stamp = request.stamp === undefined ? null : this.read(request.stamp.key, now);
-    const marks = request.marks.map((key) => this.read(key, now));
-    if (vetoedBy(request, stamp, marks)) return { stamp, marks, vetoed: true, counters: [] };
-    const { counters } = request;
-    this.ensureRoom(
-      counters.filter((counter) => this.live(counter.key, now) === undefined).map((counter) => counter.key),
-      now,
-    );
-    return { stamp, marks, vetoed: false, counters: counters.map((counter) => this.consumeOne(counter, now)) };
   }
 
   async reserve(requests: readonly ReserveRequest[]): Promise<ReserveResult> {

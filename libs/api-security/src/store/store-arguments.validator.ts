@@ -157,7 +157,7 @@ export function assertConsumeIfClearRequest(request: unknown): asserts request i
   if (!Array.isArray(marks) || marks.length > MAX_MARKS) {
     throw new TypeError(`SecurityStore: consumeIfClear marks must be an array of at most ${MAX_MARKS} keys.`);
   }
-  marks.forEach((mark: unknown, i) => assertKey(mark, `marks[${i}]`));
+  for (let i = 0; i < marks.length; i++) assertKeyAt(marks[i], 'marks', i);
   if (stamp !== undefined) {
     if (typeof stamp !== 'object' || stamp === null) {
       throw new TypeError('SecurityStore: consumeIfClear stamp must be { key, atMostMs }.');
