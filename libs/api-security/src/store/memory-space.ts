@@ -18,11 +18,14 @@ export type EntryOwner = 'known' | 'client' | 'network';
 /** Small enough to keep every write O(1), large enough to outpace the insert rate of expiring keys. */
 const SWEEP_BATCH = 8;
 /**
- * When a space is full, at most one full pass over it per interval looks for expired entries the
- * incremental sweep has not reached yet. A spray of refused requests thus costs one O(n) pass per
- * second, not one per request.
+ * When a space is full and the incremental sweep found no room, a deeper sweep checks up to this
+ * many more entries, continuing the same rotating cursor. Bounded so that no request ever does
+ * work proportional to the store's size (a full pass over a million entries would stall the event
+ * loop, and every request behind it, for tens of milliseconds).
  */
-const FULL_SWEEP_INTERVAL_MS = 1000;
+const DEEP_SWEEP_BATCH = 4096;
+/** At most one deep sweep per interval: a spray of refused requests costs one batch per interval, not one per request. */
+const DEEP_SWEEP_INTERVAL_MS = 10;
 
 /**
  * A bounded set of entries that never evicts a live one: when it is full, expired entries are
@@ -34,7 +37,7 @@ export class MemorySpace {
   private anonymous = 0;
   /** Map iterators are live (they see later inserts and skip deletions), which makes a cheap rotating cursor. */
   private cursor: Iterator<MemoryEntry>;
-  private lastFullSweep = Number.NEGATIVE_INFINITY;
+  private lastDeepSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly max: number,
@@ -76,19 +79,22 @@ export class MemorySpace {
     if (this.fits(total, clients, networks)) return true;
     this.sweep(now);
     if (this.fits(total, clients, networks)) return true;
-    if (now - this.lastFullSweep < FULL_SWEEP_INTERVAL_MS) return false;
-    this.lastFullSweep = now;
-    for (const entry of this.entries.values()) {
-      if (entry.expiresAt <= now) this.delete(entry.key);
-    }
+    if (now - this.lastDeepSweep < DEEP_SWEEP_INTERVAL_MS) return false;
+    this.lastDeepSweep = now;
+    this.sweepUpTo(DEEP_SWEEP_BATCH, now);
     return this.fits(total, clients, networks);
   }
 
   /** Checks up to SWEEP_BATCH entries from the rotating cursor and drops the expired ones. */
   sweep(now: number): void {
+    this.sweepUpTo(SWEEP_BATCH, now);
+  }
+
+  /** Checks up to `limit` entries (never more than there are) from the rotating cursor. */
+  private sweepUpTo(limit: number, now: number): void {
     // Never more checks than entries: a small space would otherwise wrap around (and allocate a
     // fresh iterator) several times per write, looking at the same few entries again.
-    const batch = Math.min(SWEEP_BATCH, this.entries.size);
+    const batch = Math.min(limit, this.entries.size);
     for (let i = 0; i < batch; i++) {
       let next = this.cursor.next();
       if (next.done === true) {
@@ -105,7 +111,7 @@ export class MemorySpace {
     this.entries.clear();
     this.anonymous = 0;
     this.cursor = this.entries.values();
-    this.lastFullSweep = Number.NEGATIVE_INFINITY;
+    this.lastDeepSweep = Number.NEGATIVE_INFINITY;
   }
 
   private fits(total: number, clients: number, networks: number): boolean {
