@@ -6,6 +6,10 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 export interface ServerStats {
   /** process.cpuUsage(): user and system CPU time in microseconds. */
   readonly cpu: NodeJS.CpuUsage;
+  /** Requests the HTTP server received so far (the load generator's count misses those in flight). */
+  readonly requests: number;
+  /** Monotonic clock in microseconds, the clock of `--cpu-prof` timestamps (bench/profile.ts). */
+  readonly monotonicMicros: number;
   /** Store round trips so far, where the server counts them. */
   readonly roundTrips?: number;
 }
@@ -19,7 +23,7 @@ export interface ServerStats {
 export async function serve(
   module: Type,
   extra: (app: INestApplication) => Promise<Record<string, unknown>> = async () => ({}),
-  stats: (app: INestApplication) => Omit<ServerStats, 'cpu'> = () => ({}),
+  stats: (app: INestApplication) => Omit<ServerStats, 'cpu' | 'requests' | 'monotonicMicros'> = () => ({}),
 ): Promise<void> {
   const kind = process.argv[2] === 'fastify' ? 'fastify' : 'express';
   const app: INestApplication =
@@ -27,11 +31,24 @@ export async function serve(
       ? await NestFactory.create(module, new FastifyAdapter(), { logger: false })
       : await NestFactory.create(module, { logger: false });
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const server = app.getHttpServer() as import('node:http').Server;
+  const address = server.address() as { port: number };
+  let requests = 0;
+  server.prependListener('request', () => {
+    requests++;
+  });
+  // A normal exit on SIGINT, so that `--cpu-prof` (bench/profile.ts) writes its profile.
+  process.once('SIGINT', () => process.exit(0));
   const send = process.send?.bind(process);
   if (send) {
     process.on('message', (message) => {
-      if (message === 'stats') send({ cpu: process.cpuUsage(), ...stats(app) } satisfies ServerStats);
+      if (message === 'stats')
+        send({
+          cpu: process.cpuUsage(),
+          requests,
+          monotonicMicros: Number(process.hrtime.bigint() / 1000n),
+          ...stats(app),
+        } satisfies ServerStats);
     });
   }
   process.stdout.write(`${JSON.stringify({ port: address.port, ...(await extra(app)) })}\n`);

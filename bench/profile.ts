@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:profile`: where a request's server CPU goes. For each adapter, the floor server and
+ * the full server run under V8's sampling profiler (`--cpu-prof`) while autocannon loads
+ * `GET /bench/orders/:id`; the process's own CPU time per request (`process.cpuUsage()`) is then
+ * split by the profile's samples into who spent it: the library, Nest, rxjs, the HTTP framework,
+ * Node's HTTP internals, the garbage collector. Full minus floor, per group, is the library's
+ * added cost and where it lands. Writes bench/profile.md. Run it on a quiet machine: sampling
+ * attributes wall time, which other processes on the same cores distort.
+ *
+ * BENCH_PROFILE_SECONDS (default 8) is the measured load per server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { ORDER_ID } from './servers/bench-data';
+
+const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 8);
+const OUT = join(__dirname, '..', '..', 'bench');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+interface Stats {
+  cpu: NodeJS.CpuUsage;
+  requests: number;
+  monotonicMicros: number;
+}
+
+interface Measured {
+  requests: number;
+  cpuMicros: number;
+  /** Group → µs of CPU per request. */
+  groups: Record<string, number>;
+  /** Library functions by self time, µs per request. */
+  top: [string, number][];
+}
+
+const GROUPS = ['library', 'nest', 'rxjs', 'framework', 'node http', 'gc', 'other'] as const;
+
+function groupOf(node: ProfileNode): string | undefined {
+  const { url, functionName } = node.callFrame;
+  if (functionName === '(idle)') return undefined;
+  if (functionName === '(garbage collector)') return 'gc';
+  if (url.includes('/libs/api-security/') || url.includes('@api-security/nestjs')) return 'library';
+  if (url.includes('/@nestjs/')) return 'nest';
+  if (url.includes('/rxjs/')) return 'rxjs';
+  if (
+    /\/(express|router|fastify|@fastify|find-my-way|light-my-request|avvio|body-parser|finalhandler|send|on-finished|path-to-regexp|parseurl|mime-types|content-type|etag|fresh|proxy-addr|qs)\//.test(
+      url,
+    )
+  )
+    return 'framework';
+  if (url.startsWith('node:') || url === '') return 'node http';
+  return 'other';
+}
+
+async function profileOne(server: string, adapter: string): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'api-security-profile-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(__dirname, 'servers', `${server}.server.js`), adapter],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, REDIS_URL: undefined } },
+  );
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`${server} server (${adapter}) exited with ${code}`)));
+    });
+    const { port, token } = JSON.parse(line) as { port: number; token?: string };
+    const stats = (): Promise<Stats> =>
+      new Promise((resolve) => {
+        child.once('message', (message) => resolve(message as Stats));
+        child.send('stats');
+      });
+    const load = (duration: number) =>
+      autocannon({
+        url: `http://127.0.0.1:${port}/bench/orders/${ORDER_ID}`,
+        connections: 32,
+        duration,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    await load(2);
+    const before = await stats();
+    const result = await load(SECONDS);
+    const after = await stats();
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server}/${adapter}: non-2xx answers`);
+    const served = after.requests - before.requests;
+    const cpuMicros = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / served;
+    // The profile covers boot and warm-up too: only samples inside the measured window count. Its
+    // timestamps and the server's hrtime are the same monotonic clock.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+    const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`${server}/${adapter}: no profile written`);
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const groupTime = new Map<string, number>();
+    const libraryTime = new Map<string, number>();
+    let busy = 0;
+    let at = profile.startTime;
+    for (let i = 0; i < profile.samples.length; i++) {
+      const node = byId.get(profile.samples[i]);
+      const delta = profile.timeDeltas[i] ?? 0;
+      at += delta;
+      if (!node || at < before.monotonicMicros || at > after.monotonicMicros) continue;
+      const group = groupOf(node);
+      if (group === undefined) continue;
+      busy += delta;
+      groupTime.set(group, (groupTime.get(group) ?? 0) + delta);
+      if (group === 'library') {
+        const where = `${node.callFrame.functionName || '(anonymous)'} (${node.callFrame.url.replace(/.*\/(dist|src)\//, '')})`;
+        libraryTime.set(where, (libraryTime.get(where) ?? 0) + delta);
+      }
+    }
+    const share = (time: number) => Math.round((time / busy) * cpuMicros * 10) / 10;
+    return {
+      requests: served,
+      cpuMicros: Math.round(cpuMicros * 10) / 10,
+      groups: Object.fromEntries(GROUPS.map((group) => [group, share(groupTime.get(group) ?? 0)])),
+      top: [...libraryTime]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([where, time]): [string, number] => [where, share(time)]),
+    };
+  } finally {
+    if (child.exitCode === null) child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  const tops: string[] = [];
+  for (const adapter of ['express', 'fastify']) {
+    const floor = await profileOne('floor', adapter);
+    const full = await profileOne('full', adapter);
+    rows.push(
+      `| ${adapter} | floor | ${floor.cpuMicros} | ${GROUPS.map((g) => floor.groups[g]).join(' | ')} |`,
+      `| ${adapter} | full | ${full.cpuMicros} | ${GROUPS.map((g) => full.groups[g]).join(' | ')} |`,
+      `| ${adapter} | **full − floor** | **${Math.round((full.cpuMicros - floor.cpuMicros) * 10) / 10}** | ${GROUPS.map(
+        (g) => Math.round((full.groups[g] - floor.groups[g]) * 10) / 10,
+      ).join(' | ')} |`,
+    );
+    tops.push(`### ${adapter}`, '', '| library function (self time) | µs per request |', '| --- | --- |');
+    tops.push(...full.top.map(([where, micros]) => `| \`${where}\` | ${micros} |`), '');
+  }
+  const md = [
+    '# Where the CPU of a request goes',
+    '',
+    `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'}, Node ${process.version}, by \`npm run bench:profile\`.`,
+    `\`GET /bench/orders/:id\`, 32 connections, ${SECONDS} s per server under \`--cpu-prof\`. The server's own CPU time per`,
+    'request (`process.cpuUsage()`) split by the share of profile samples in each group; the profiler itself adds',
+    'some CPU, so these totals run a little above `npm run bench`.',
+    '',
+    `| adapter | server | CPU µs/request | ${GROUPS.join(' | ')} |`,
+    `| --- | --- | --- | ${GROUPS.map(() => '---').join(' | ')} |`,
+    ...rows,
+    '',
+    "*node http*: Node's HTTP parser, header handling and socket writes (the `writev` system call included);",
+    '*framework*: Express or Fastify and their dependencies; *gc*: the garbage collector, which is paid for by',
+    'whoever allocates.',
+    '',
+    "## The library's own functions in the full chain",
+    '',
+    ...tops,
+  ].join('\n');
+  writeFileSync(join(OUT, 'profile.md'), `${md}\n`);
+  console.log(md);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
