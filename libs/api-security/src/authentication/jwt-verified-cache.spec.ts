@@ -44,6 +44,19 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('d', 2)?.id).toBe('d');
   });
 
+  it('evicts in a bounded step even when every entry has been read', () => {
+    const cache = new VerifiedTokenCache(1000);
+    for (let i = 0; i < 1000; i++) cache.set(`t${i}`, principal(`u${i}`, 1000), 0);
+    for (let i = 0; i < 1000; i++) cache.get(`t${i}`, 1);
+    const deletes = jest.spyOn(Map.prototype, 'delete');
+    cache.set('new', principal('new', 1000), 1);
+    // A few dozen entries get their second chance, then the oldest goes: never a pass over all 1,000.
+    expect(deletes.mock.calls.length).toBeLessThan(50);
+    deletes.mockRestore();
+    expect(cache.size).toBe(1000);
+    expect(cache.get('new', 2)?.id).toBe('new');
+  });
+
   it('caches nothing with size 0 and refuses a bad size', () => {
     const cache = new VerifiedTokenCache(0);
     cache.set('a', principal('a', 1000), 0);

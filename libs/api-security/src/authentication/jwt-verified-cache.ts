@@ -1,5 +1,8 @@
 import type { SecurityPrincipal } from '../common/security-principal';
 
+/** Entries a single insert may move to the young end before it evicts the oldest regardless. */
+const SECOND_CHANCES = 32;
+
 interface Entry {
   readonly principal: SecurityPrincipal;
   /** Epoch seconds after which the entry is dead (the token's `exp`). */
@@ -45,13 +48,15 @@ export class VerifiedTokenCache {
     if (this.maxEntries === 0 || expiresAt === undefined || !(nowSeconds < expiresAt)) return;
     this.entries.delete(token);
     // Second chance (CLOCK): the oldest entry goes unless it was read since it was last here, in
-    // which case it moves to the young end unmarked. Ends after at most size + 1 looks.
+    // which case it moves to the young end unmarked. At most SECOND_CHANCES looks per insert, so a
+    // cache whose every entry is in use costs a bounded step, not a pass over all of them.
+    let chances = SECOND_CHANCES;
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.entries().next();
       if (oldest.done) break;
       const [key, entry] = oldest.value;
       this.entries.delete(key);
-      if (entry.used) {
+      if (entry.used && chances-- > 0) {
         entry.used = false;
         this.entries.set(key, entry);
       }
