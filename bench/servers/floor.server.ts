@@ -52,4 +52,34 @@ class FloorController {
 })
 class FloorModule {}
 
-void serve(FloorModule);
+/**
+ * `FLOOR_HEADERS=1`: the same security headers the library sends, written by a plain listener with no
+ * logic, to price the headers themselves (Node's header handling and the larger response).
+ */
+const HEADERS: [string, string][] = [
+  ['X-Request-Id', '3f1c9b2e-7a41-4d0c-9a57-1f2e3d4c5b6a'],
+  ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'DENY'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+  ['Cache-Control', 'no-store'],
+  ['RateLimit-Policy', '"default";q=999999999;w=60'],
+  ['RateLimit', '"default";r=999999998;t=60'],
+];
+
+void serve(FloorModule, async (app) => {
+  if (process.env.FLOOR_HEADERS === '1') {
+    (app.getHttpServer() as import('node:http').Server).prependListener('request', (_req, res) => {
+      for (const [name, value] of HEADERS) res.setHeader(name, value);
+    });
+  }
+  return {};
+});
