@@ -318,7 +318,11 @@ describe('opaque access tokens: boot checks against oidc-provider', () => {
   it.each([
     ['a missing secret', { clientId: 'orders-api' }, 'clientSecret is required'],
     ['cacheSeconds 0', { clientId: 'orders-api', clientSecret: SECRET, cacheSeconds: 0 }, 'cacheSeconds'],
-    ['cacheSeconds past the bound', { clientId: 'orders-api', clientSecret: SECRET, cacheSeconds: 301 }, 'cacheSeconds'],
+    [
+      'cacheSeconds past the bound',
+      { clientId: 'orders-api', clientSecret: SECRET, cacheSeconds: 301 },
+      'cacheSeconds',
+    ],
   ])('refuses %s with a coded boot error', async (_name, introspection, message) => {
     const error = await boot(issuers.main as string, introspection).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiSecurityConfigError);

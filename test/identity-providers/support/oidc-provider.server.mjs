@@ -173,7 +173,12 @@ const commands = {
   },
   stats: ({ name }) => {
     const { jwksFetches, metadataFetches, introspections, introspectionAuthorizations } = hosts.get(name).state;
-    return { jwksFetches, metadataFetches, introspections, introspectionSchemes: [...new Set(introspectionAuthorizations)] };
+    return {
+      jwksFetches,
+      metadataFetches,
+      introspections,
+      introspectionSchemes: [...new Set(introspectionAuthorizations)],
+    };
   },
   stop: async () => {
     await Promise.all([...hosts.values()].map((h) => new Promise((resolve) => h.server.close(resolve))));

@@ -68,7 +68,11 @@ function basicCredentials(clientId: string, clientSecret: string): string {
  * Validates one issuer's `introspection` block, pushing one sentence per problem (never the secret).
  * Returns undefined when absent or invalid.
  */
-export function resolveIntrospection(value: unknown, name: string, problems: string[]): ResolvedIntrospection | undefined {
+export function resolveIntrospection(
+  value: unknown,
+  name: string,
+  problems: string[],
+): ResolvedIntrospection | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push(`${name} must be an object { clientId, clientSecret, cacheSeconds?, ... }.`);

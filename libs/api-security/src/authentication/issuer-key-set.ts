@@ -138,7 +138,8 @@ export class IssuerKeySet {
       }
       await this.metadataInflight;
     }
-    if (this.introspectionUri === undefined) throw new JwtRefusal('introspection_unavailable', undefined, this.config.issuer);
+    if (this.introspectionUri === undefined)
+      throw new JwtRefusal('introspection_unavailable', undefined, this.config.issuer);
     return this.introspectionUri;
   }
 

@@ -138,7 +138,9 @@ export class TokenIntrospector {
     } catch {
       // The transport error is not logged as such: nothing from the request (the token, the
       // credentials) may end up in a log line.
-      this.onProblem(`Introspection at trusted issuer ${this.config.issuer} failed; its opaque tokens are refused (503).`);
+      this.onProblem(
+        `Introspection at trusted issuer ${this.config.issuer} failed; its opaque tokens are refused (503).`,
+      );
       throw new JwtRefusal('introspection_unavailable', undefined, this.config.issuer);
     }
     let result: Result;
@@ -162,12 +164,14 @@ export class TokenIntrospector {
       this.onProblem(
         `Introspection at trusted issuer ${this.config.issuer} answered ${status}` +
           (status === 401 || status === 400 ? ' (check introspection.clientId and clientSecret)' : '') +
+          (status === 200 ? ' with a body that is not an RFC 7662 response' : '') +
           '; its opaque tokens are refused (503).',
       );
       throw new JwtRefusal('introspection_unavailable', undefined, this.config.issuer);
     }
     const claims = json as JWTPayload & { active?: unknown; token_type?: unknown };
-    if (claims.active !== true) return { active: false, refusal: new JwtRefusal('inactive', undefined, this.config.issuer) };
+    if (claims.active !== true)
+      return { active: false, refusal: new JwtRefusal('inactive', undefined, this.config.issuer) };
     const config = this.config;
     const refuse = (claim: string) => new JwtRefusal('invalid_claims', claim, config.issuer);
     if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw refuse('exp');

@@ -268,7 +268,11 @@ export class TrustedIssuers implements OnApplicationBootstrap {
 }
 
 /** A SafeHttpClient that may reach only the issuer's own scheme, host and port. */
-function issuerClient(http: SafeHttpClient, config: ResolvedTrustedIssuer, allowCidrs: readonly string[]): SafeHttpClient {
+function issuerClient(
+  http: SafeHttpClient,
+  config: ResolvedTrustedIssuer,
+  allowCidrs: readonly string[],
+): SafeHttpClient {
   const url = new URL(config.issuer);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   return http.withOptions({
