@@ -268,6 +268,44 @@ describe.each(ADAPTERS)('opaque access tokens: RFC 7662 introspection at oidc-pr
     expect(await introspections()).toBe(before);
   });
 
+  it('runs the rate-limit pre-check before introspecting: over the limit, 429 and no call to the provider', async () => {
+    const limited = await createApp(
+      kind,
+      identityProviderApp(
+        {
+          rateLimit: { tiers: { default: '5/60s' } },
+          jwt: {
+            trustedIssuers: [
+              {
+                issuer: issuers.main as string,
+                audience: API,
+                introspection: { clientId: INTROSPECTION_CLIENT.client_id, clientSecret: SECRET },
+              },
+            ],
+          },
+        },
+        clock,
+      ),
+    );
+    try {
+      const send = async () =>
+        (
+          await request(limited.getHttpServer())
+            .get('/api/idp/me')
+            .set('Authorization', `Bearer ${randomBytes(32).toString('base64url')}`)
+        ).status;
+      const before = await introspections();
+      // The limit spent one request at a time: each of these was introspected (and refused).
+      for (let i = 0; i < 5; i += 1) expect(await send()).toBe(401);
+      expect(await introspections()).toBe(before + 5);
+      // Over the limit, the pre-check answers before any call to the provider.
+      expect(await burst(30, 30, send)).toEqual(Array(30).fill(429));
+      expect(await introspections()).toBe(before + 5);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('never puts the client secret or a token in a log line, an event or a response', async () => {
     const token = await ccToken();
     await status(token);
