@@ -1,7 +1,16 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { ApiSecurityConfigError, ConfigErrorCode, SecurityEventBus, type SecurityEvent } from '@api-security/nestjs';
+import {
+  ApiSecurityConfigError,
+  ConfigErrorCode,
+  ErrorCode,
+  SecurityEventBus,
+  type SecurityEvent,
+} from '@api-security/nestjs';
+import { DpopKey } from '@api-security/nestjs/testing';
+import { expectProblem } from '../utils/problem';
+import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata } from './dpop.fixture';
 import { ADAPTERS, createApp } from '../utils/create-app';
 import { identityProviderApp, TestClock } from './identity-providers.fixture';
 import {
@@ -303,6 +312,60 @@ describe.each(ADAPTERS)('opaque access tokens: RFC 7662 introspection at oidc-pr
       expect(await introspections()).toBe(before + 5);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('binds an introspected DPoP token (cnf.jkt) to its key: a proof of that key, never as Bearer', async () => {
+    const key = await DpopKey.generate();
+    const tokenEndpoint = `${issuers.main}/token`;
+    const issued = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { dpop: await key.proof({ method: 'POST', url: tokenEndpoint }) },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'service-a',
+        client_secret: 'service-a-secret-0123456789abcdef0123456789',
+        resource: API,
+        scope: 'orders:read',
+      }),
+    });
+    const { access_token: token, token_type: tokenType } = (await issued.json()) as {
+      access_token: string;
+      token_type: string;
+    };
+    expect(tokenType).toBe('DPoP');
+    expect(token).not.toContain('.');
+    const bound = await createApp(
+      kind,
+      dpopAppMetadata({
+        trustedIssuers: [
+          {
+            issuer: issuers.main as string,
+            audience: API,
+            introspection: { clientId: INTROSPECTION_CLIENT.client_id, clientSecret: SECRET },
+          },
+        ],
+      }),
+    );
+    try {
+      const only = '/api/dpop/only';
+      const send = (headers: Record<string, string>) =>
+        request(bound.getHttpServer()).get(only).set('Host', DPOP_HOST).set(headers);
+      const proofFor = (signer: DpopKey) =>
+        signer.proof({ method: 'GET', url: `${DPOP_ORIGIN}${only}`, accessToken: token });
+      const accepted = await send({ Authorization: `DPoP ${token}`, DPoP: await proofFor(key) });
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toMatchObject({ id: 'service-a', authMethod: 'oidc', keyThumbprint: key.thumbprint });
+      expectProblem(await send({ Authorization: `Bearer ${token}` }), 401, ErrorCode.UNAUTHENTICATED);
+      expectProblem(await send({ Authorization: `DPoP ${token}` }), 401, ErrorCode.DPOP_PROOF_INVALID);
+      const thief = await DpopKey.generate();
+      expectProblem(
+        await send({ Authorization: `DPoP ${token}`, DPoP: await proofFor(thief) }),
+        401,
+        ErrorCode.DPOP_PROOF_INVALID,
+      );
+    } finally {
+      await bound.close();
     }
   });
 

@@ -25,6 +25,8 @@ function providerConfig(spec, keys) {
       // Introspection (RFC 7662) and revocation (RFC 7009) for the opaque-token suites only.
       introspection: { enabled: spec.opaque === true },
       revocation: { enabled: spec.opaque === true },
+      // DPoP-bound opaque tokens: introspection then carries cnf.jkt (RFC 9449 §6.2).
+      dPoP: { enabled: spec.opaque === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? spec.defaultResource,
