@@ -34,9 +34,13 @@ export interface TrustedIssuerIntrospectionOptions {
 
 /** Introspection settings after validation. The secret lives only inside {@link authorization}. */
 export interface ResolvedIntrospection {
+  /** The API's client id at the provider. */
   readonly clientId: string;
+  /** Lifetime of an active result, seconds (the revocation latency). */
   readonly cacheSeconds: number;
+  /** Lifetime of an inactive or refused result, seconds. */
   readonly inactiveCacheSeconds: number;
+  /** Call budget per second (token bucket of as many). */
   readonly maxCallsPerSecond: number;
   /**
    * The `Authorization` header value of the introspection request. A function, so the secret is
