@@ -254,7 +254,7 @@ describe('TrustedIssuers: opaque tokens by introspection', () => {
     expect(posts[0]?.url).toBe(`${ISSUER}/introspect`);
     expect(posts[0]?.body).toBe('token=opaque-abc&token_type_hint=access_token');
     expect(posts[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`orders-api:${SECRET}`).toString('base64')}`);
-    expect(trusted.cachedIntrospection('opaque-abc')).toEqual(principal);
+    expect(trusted.cachedIntrospection('opaque-abc')).toBe(principal);
     expect(trusted.cachedIntrospection('opaque-other')).toBeUndefined();
   });
 

@@ -51,6 +51,12 @@ export class TrustedIssuers implements OnApplicationBootstrap {
   private readonly sets = new Map<string, IssuerKeySet>();
   /** The one issuer that introspects opaque tokens (the options allow at most one). */
   private readonly introspector: TokenIntrospector | undefined;
+  /**
+   * Principals of cached introspection results, by their (frozen, per-token) claims object: a cache
+   * hit returns the same principal each time, so what is derived once per principal (revocation
+   * keys) stays derived, and the token is hashed once more only to find the entry.
+   */
+  private readonly introspected = new WeakMap<JWTPayload, SecurityPrincipal>();
   private readonly now: SecurityClock;
   private readonly clockToleranceSeconds: number;
 
@@ -132,6 +138,15 @@ export class TrustedIssuers implements OnApplicationBootstrap {
    * client's (`client_id`); without `jti` the token's SHA-256 stands as its id for revocation and audit.
    */
   private introspectedPrincipal(token: string, claims: JWTPayload, config: ResolvedTrustedIssuer): SecurityPrincipal {
+    let principal = this.introspected.get(claims);
+    if (principal === undefined) {
+      principal = this.mapIntrospected(token, claims, config);
+      this.introspected.set(claims, principal);
+    }
+    return principal;
+  }
+
+  private mapIntrospected(token: string, claims: JWTPayload, config: ResolvedTrustedIssuer): SecurityPrincipal {
     const sub = optionalString(claims, 'sub');
     const clientId = optionalString(claims, config.clientIdClaim);
     const id = sub ?? clientId;
