@@ -13,6 +13,7 @@ import type { ThresholdAlertRule } from './audit/threshold-alert.options';
 import type { ApiKeyOptions } from './authentication/api-key.options';
 import type { DpopOptions } from './authentication/dpop.options';
 import type { TrustedIssuerOptions } from './authentication/trusted-issuer.options';
+import type { TrustedIssuerIntrospectionOptions } from './authentication/introspection.options';
 import type { Argon2Options, SessionOptions } from './authentication/session.options';
 import type { RateLimitOptions, RateLimitTierOptions } from './consumption/rate-limit.options';
 import type { RequestLimitOptions } from './consumption/request-limits.options';
@@ -127,6 +128,13 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
         jwksCacheSeconds: value,
         jwksCooldownSeconds: value,
         maxStaleSeconds: value,
+        introspection: objectOf<TrustedIssuerIntrospectionOptions>({
+          clientId: value,
+          clientSecret: value,
+          cacheSeconds: value,
+          inactiveCacheSeconds: value,
+          maxCallsPerSecond: value,
+        }),
       }),
     ),
     issuer: nonEmptyString('jwt.issuer'),

@@ -21,6 +21,7 @@ export type {
   ResolvedTrustedIssuer,
   TrustedIssuerOptions,
 } from './api-security.options';
+export type { ResolvedIntrospection, TrustedIssuerIntrospectionOptions } from './authentication/introspection.options';
 export { SECURITY_CLOCK } from './common/clock';
 export type { SecurityClock } from './common/clock';
 export { MissingOptionalDependencyError } from './common/optional-dependency';

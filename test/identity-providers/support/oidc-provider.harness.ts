@@ -27,6 +27,18 @@ export interface ProviderSpec {
   defaultResource: string;
   /** account id or client id → `realm_access.roles` */
   roles: Record<string, string[]>;
+  /** Opaque access tokens, with introspection (RFC 7662) and revocation (RFC 7009) enabled. */
+  opaque?: boolean;
+}
+
+/** Counters of one provider, counted by the listener in front of it. */
+export interface ProviderStats {
+  jwksFetches: number;
+  metadataFetches: number;
+  /** Requests to the introspection endpoint. */
+  introspections: number;
+  /** The Authorization schemes introspection requests came with (never the credentials). */
+  introspectionSchemes: string[];
 }
 
 /** A fresh RS256 key pair: the private JWK for the provider, kept by the test to forge tokens too. */
@@ -112,9 +124,14 @@ export class OidcProviderHarness {
     return this.call('jwksMode', { name, mode });
   }
 
-  /** How many times the key set and the metadata were requested at the provider. */
-  stats(name: string): Promise<{ jwksFetches: number; metadataFetches: number }> {
-    return this.call('stats', { name }) as Promise<{ jwksFetches: number; metadataFetches: number }>;
+  /** What the introspection endpoint answers: the provider's answer (`serve`) or 503 (`down`). */
+  introspectionMode(name: string, mode: 'serve' | 'down'): Promise<unknown> {
+    return this.call('introspectionMode', { name, mode });
+  }
+
+  /** How many times the key set, the metadata and the introspection endpoint were requested at the provider. */
+  stats(name: string): Promise<ProviderStats> {
+    return this.call('stats', { name }) as Promise<ProviderStats>;
   }
 
   async stop(): Promise<void> {
@@ -133,6 +150,27 @@ export class OidcProviderHarness {
       child.send({ id, command, args });
     });
   }
+}
+
+/** The resource server's own client at the provider, which authenticates its introspection calls. */
+export const INTROSPECTION_CLIENT = {
+  client_id: 'orders-api',
+  client_secret: 'orders-api-introspection-secret-7f3a9c1e5b2d4f6a8c0e',
+  grant_types: [],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+} satisfies ProviderClient;
+
+/** Revokes a token of `service-a` at the provider's RFC 7009 revocation endpoint. */
+export async function revokeToken(issuer: string, token: string): Promise<void> {
+  const body = new URLSearchParams({
+    token,
+    client_id: 'service-a',
+    client_secret: 'service-a-secret-0123456789abcdef0123456789',
+  });
+  const response = await fetch(`${issuer}/token/revocation`, { method: 'POST', body });
+  if (response.status !== 200) throw new Error(`revocation endpoint: ${response.status} ${await response.text()}`);
 }
 
 /** An access token from the provider's token endpoint (client credentials grant). */

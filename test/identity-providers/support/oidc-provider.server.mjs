@@ -22,8 +22,11 @@ function providerConfig(spec, keys) {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
+      // Introspection (RFC 7662) and revocation (RFC 7009) for the opaque-token suites only.
+      introspection: { enabled: spec.opaque === true },
+      revocation: { enabled: spec.opaque === true },
+      // DPoP-bound opaque tokens: introspection then carries cnf.jkt (RFC 9449 §6.2).
+      dPoP: { enabled: spec.opaque === true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? spec.defaultResource,
@@ -35,8 +38,9 @@ function providerConfig(spec, keys) {
             scope: server.scope,
             audience: resource,
             accessTokenTTL: 3600,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            ...(spec.opaque === true
+              ? { accessTokenFormat: 'opaque' }
+              : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
           };
         },
       },
@@ -53,7 +57,16 @@ function providerConfig(spec, keys) {
 }
 
 function hostProvider(spec, issuer) {
-  const state = { keys: spec.keys, jwksMode: 'serve', jwksFetches: 0, metadataFetches: 0, provider: undefined };
+  const state = {
+    keys: spec.keys,
+    jwksMode: 'serve',
+    jwksFetches: 0,
+    metadataFetches: 0,
+    introspectionMode: 'serve',
+    introspections: 0,
+    introspectionAuthorizations: [],
+    provider: undefined,
+  };
   const build = () => {
     state.provider = new Provider(issuer, providerConfig(spec, state.keys));
     state.handler = state.provider.callback();
@@ -79,6 +92,15 @@ function hostProvider(spec, issuer) {
       }
     }
     if (path.startsWith('/.well-known/')) state.metadataFetches += 1;
+    if (path === '/token/introspection') {
+      state.introspections += 1;
+      // The Authorization schemes the consumer authenticated with (never the credentials themselves).
+      state.introspectionAuthorizations.push(String(req.headers.authorization ?? '').split(' ')[0]);
+      if (state.introspectionMode === 'down') {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+        return;
+      }
+    }
     if (path.startsWith('/interaction/')) {
       interact(state.provider, req, res).catch((error) => {
         res.writeHead(500).end(String(error?.message ?? error));
@@ -147,9 +169,18 @@ const commands = {
     hosts.get(name).state.jwksMode = mode;
     return true;
   },
+  introspectionMode: ({ name, mode }) => {
+    hosts.get(name).state.introspectionMode = mode;
+    return true;
+  },
   stats: ({ name }) => {
-    const { jwksFetches, metadataFetches } = hosts.get(name).state;
-    return { jwksFetches, metadataFetches };
+    const { jwksFetches, metadataFetches, introspections, introspectionAuthorizations } = hosts.get(name).state;
+    return {
+      jwksFetches,
+      metadataFetches,
+      introspections,
+      introspectionSchemes: [...new Set(introspectionAuthorizations)],
+    };
   },
   stop: async () => {
     await Promise.all([...hosts.values()].map((h) => new Promise((resolve) => h.server.close(resolve))));

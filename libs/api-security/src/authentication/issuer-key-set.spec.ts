@@ -92,6 +92,62 @@ describe('IssuerKeySet', () => {
     expect(provider.jwksFetches).toBe(0);
   });
 
+  describe('introspection endpoint', () => {
+    const introspection = {
+      clientId: 'api',
+      cacheSeconds: 30,
+      inactiveCacheSeconds: 5,
+      maxCallsPerSecond: 50,
+      authorization: () => 'Basic x',
+    };
+
+    it("takes the metadata's introspection_endpoint on the issuer's origin", async () => {
+      provider.metadata = { issuer: ISSUER, jwks_uri: JWKS_URI, introspection_endpoint: `${ISSUER}/introspect#x` };
+      const keys = set({ introspection });
+      await keys.discover();
+      await expect(keys.introspectionEndpoint()).resolves.toBe(`${ISSUER}/introspect`);
+    });
+
+    it.each([
+      ['another host', 'https://collector.example.net/introspect', /not on the issuer's origin/],
+      ['another port', 'https://idp.example.com:8443/introspect', /not on the issuer's origin/],
+      ['credentials in the URL', 'https://user:pw@idp.example.com/introspect', /not on the issuer's origin/],
+      ['none at all', undefined, /no valid introspection_endpoint/],
+    ])(
+      'stops the start for an introspection_endpoint with %s: the client secret goes nowhere else',
+      async (_n, url, message) => {
+        provider.metadata = { issuer: ISSUER, jwks_uri: JWKS_URI, introspection_endpoint: url };
+        const keys = set({ introspection });
+        await expect(keys.discover()).rejects.toThrow(message);
+        expect(await reasonOf(keys.introspectionEndpoint())).toBe('introspection_unavailable');
+      },
+    );
+
+    it('reads metadata missed at boot at most once per cooldown, however many tokens wait', async () => {
+      provider.metadata = { issuer: ISSUER, jwks_uri: JWKS_URI, introspection_endpoint: `${ISSUER}/introspect` };
+      const keys = set({ introspection });
+      let metadataReads = 0;
+      const failing = new IssuerKeySet(
+        config({ introspection }),
+        async (url) => {
+          metadataReads += 1;
+          throw new Error(`down: ${url}`);
+        },
+        () => now,
+      );
+      const reasons = await Promise.all(Array.from({ length: 20 }, () => reasonOf(failing.introspectionEndpoint())));
+      expect(reasons).toEqual(Array(20).fill('introspection_unavailable'));
+      // Two metadata URLs tried once (OpenID, then RFC 8414), then the cooldown holds.
+      expect(metadataReads).toBe(2);
+      expect(await reasonOf(failing.introspectionEndpoint())).toBe('introspection_unavailable');
+      expect(metadataReads).toBe(2);
+      now += 30_000;
+      await failing.introspectionEndpoint().catch(() => undefined);
+      expect(metadataReads).toBe(4);
+      await expect(keys.introspectionEndpoint()).resolves.toBe(`${ISSUER}/introspect`);
+    });
+  });
+
   it("never fetches a jwks_uri outside the issuer's origin", async () => {
     provider.metadata = { issuer: ISSUER, jwks_uri: 'https://169.254.169.254/latest/meta-data' };
     await expect(set().discover()).rejects.toThrow(/not on the issuer's origin/);

@@ -61,6 +61,9 @@ export class IssuerKeySet {
   private attemptedAt: number | undefined;
   private inflight: Promise<void> | undefined;
   private jwksUri: string | undefined;
+  private introspectionUri: string | undefined;
+  private metadataAttemptAt: number | undefined;
+  private metadataInflight: Promise<void> | undefined;
   private metadataAt: number | undefined;
   private jwksFetches = 0;
   private metadataFetches = 0;
@@ -106,6 +109,38 @@ export class IssuerKeySet {
    */
   async discover(): Promise<void> {
     await this.loadMetadata(this.now(), true);
+  }
+
+  /**
+   * The metadata's `introspection_endpoint` (checked to be on the issuer's origin). When the
+   * metadata was never read, it is read now, at most once per `jwksCooldownSeconds` however many
+   * tokens wait for it.
+   * @throws JwtRefusal `introspection_unavailable` when it cannot be had
+   */
+  async introspectionEndpoint(): Promise<string> {
+    if (this.introspectionUri === undefined) {
+      const now = this.now();
+      if (this.metadataInflight === undefined) {
+        const cooling =
+          this.metadataAttemptAt !== undefined && now - this.metadataAttemptAt < this.config.jwksCooldownSeconds * 1000;
+        if (!cooling) {
+          this.metadataAttemptAt = now;
+          this.metadataInflight = this.loadMetadata(now, true)
+            .catch((error: unknown) =>
+              this.onProblem(
+                error instanceof IssuerMetadataError
+                  ? error.message
+                  : `Could not read the metadata of trusted issuer ${this.config.issuer}.`,
+              ),
+            )
+            .finally(() => (this.metadataInflight = undefined));
+        }
+      }
+      await this.metadataInflight;
+    }
+    if (this.introspectionUri === undefined)
+      throw new JwtRefusal('introspection_unavailable', undefined, this.config.issuer);
+    return this.introspectionUri;
   }
 
   private pick(kid: string | undefined, alg: AsymmetricJwtAlgorithm): KeyObject | undefined {
@@ -166,7 +201,7 @@ export class IssuerKeySet {
       }
     }
     if (document === undefined) throw lastError ?? new Error('no metadata');
-    const metadata = document as { issuer?: unknown; jwks_uri?: unknown };
+    const metadata = document as { issuer?: unknown; jwks_uri?: unknown; introspection_endpoint?: unknown };
     if (typeof document !== 'object' || document === null || metadata.issuer !== issuer) {
       // Exact comparison (OpenID Connect Discovery §4.3, RFC 8414 §3.3): a slash of difference is a mix-up.
       throw new IssuerMetadataError(
@@ -186,7 +221,9 @@ export class IssuerKeySet {
       );
     }
     jwksUri.hash = '';
+    const introspectionUri = this.config.introspection !== undefined ? introspectionUrl(issuer, metadata) : undefined;
     this.jwksUri = jwksUri.href;
+    this.introspectionUri = introspectionUri;
     this.metadataAt = now;
   }
 
@@ -246,4 +283,29 @@ export function metadataUrls(issuer: string): string[] {
     `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
     `${url.origin}/.well-known/oauth-authorization-server${path}`,
   ];
+}
+
+/**
+ * The metadata's `introspection_endpoint` (RFC 8414 §2), which must be on the issuer's origin:
+ * the API sends its client credentials there, so a metadata document must not be able to send
+ * them anywhere else.
+ */
+function introspectionUrl(issuer: string, metadata: { introspection_endpoint?: unknown }): string {
+  let url: URL;
+  try {
+    url = new URL(String(metadata.introspection_endpoint));
+  } catch {
+    throw new IssuerMetadataError(
+      `Trusted issuer ${issuer}: introspection is configured but the metadata has no valid introspection_endpoint ` +
+        '(enable introspection at the provider, or remove jwt.trustedIssuers[].introspection).',
+    );
+  }
+  if (url.origin !== new URL(issuer).origin || url.username !== '' || url.password !== '') {
+    throw new IssuerMetadataError(
+      `Trusted issuer ${issuer}: the metadata's introspection_endpoint is not on the issuer's origin; ` +
+        'the client credentials are only ever sent to the issuer itself.',
+    );
+  }
+  url.hash = '';
+  return url.href;
 }

@@ -30,6 +30,10 @@ export type JwtFailureReason =
   | 'revoked'
   /** The external issuer's JWKS could not be fetched or read. */
   | 'jwks_unavailable'
+  /** RFC 7662 introspection answered `active: false` (revoked, expired or unknown opaque token). */
+  | 'inactive'
+  /** The introspection endpoint failed or the call budget was spent: answered 503, never accepted. */
+  | 'introspection_unavailable'
   /** Anything else the verifier refused. */
   | 'invalid';
 

@@ -105,6 +105,13 @@ export class JwtAuthenticator implements Authenticator {
     scheme: AccessTokenScheme = 'Bearer',
   ): SecurityException {
     this.events.emit(refusalEvent(request, refusal, principalId));
+    if (refusal.reason === 'introspection_unavailable') {
+      // Fail closed, but not as the client's fault: the token may be good, the provider could not say.
+      return new SecurityException(503, ErrorCode.STORE_UNAVAILABLE, {
+        reason: 'opaque token could not be introspected',
+        headers: { 'Retry-After': '1' },
+      });
+    }
     const reason = `${scheme === 'DPoP' ? 'DPoP' : 'bearer'} token refused: ${refusal.message}`;
     if (scheme === 'DPoP') {
       return new SecurityException(401, ErrorCode.UNAUTHENTICATED, {

@@ -90,7 +90,9 @@ export class JwtVerifier {
 
   /** The principal of a token this instance already verified and that has not expired, else undefined. */
   cached(token: string): SecurityPrincipal | undefined {
-    return token.length <= MAX_ACCESS_TOKEN_LENGTH ? this.cache.get(token, this.now() / 1000) : undefined;
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
+    if (this.opaque(token)) return (this.trusted as TrustedIssuers).cachedIntrospection(token);
+    return this.cache.get(token, this.now() / 1000);
   }
 
   /**
@@ -102,6 +104,8 @@ export class JwtVerifier {
       const cached = this.cached(token);
       if (cached !== undefined) return cached;
     }
+    // Not a JWT, and an issuer introspects: RFC 7662 at that issuer (its own bounded cache).
+    if (this.opaque(token)) return (this.trusted as TrustedIssuers).introspect(token);
     const external = this.externalIssuer(token);
     // Not cached: a key the provider removed must stop verifying at the next key refresh.
     if (external !== undefined) return (this.trusted as TrustedIssuers).verify(token as string, external);
@@ -124,6 +128,21 @@ export class JwtVerifier {
     }
     this.cache.set(token as string, principal, this.now() / 1000);
     return principal;
+  }
+
+  /**
+   * Whether the token goes to introspection: a string of bearer-token size that is not a JWS
+   * compact serialization, while a trusted issuer introspects. JWTs, even of that issuer, are
+   * verified with keys: that needs no call to the provider.
+   */
+  private opaque(token: unknown): token is string {
+    return (
+      this.trusted?.introspects === true &&
+      typeof token === 'string' &&
+      token.length > 0 &&
+      token.length <= MAX_ACCESS_TOKEN_LENGTH &&
+      !JWS_COMPACT.test(token)
+    );
   }
 
   /**

@@ -1,5 +1,10 @@
 import { JWT_ALGORITHMS } from './jwt-algorithms';
 import type { AsymmetricJwtAlgorithm } from './jwt-key.checks';
+import {
+  resolveIntrospection,
+  type ResolvedIntrospection,
+  type TrustedIssuerIntrospectionOptions,
+} from './introspection.options';
 
 /** The signature algorithms an external issuer's tokens may use (never HS256: its secret is not public). */
 export const TRUSTED_ISSUER_ALGORITHMS: readonly AsymmetricJwtAlgorithm[] = JWT_ALGORITHMS.filter(
@@ -80,6 +85,14 @@ export interface TrustedIssuerOptions {
    * @default 3600
    */
   maxStaleSeconds?: number;
+  /**
+   * Accept this issuer's opaque (non-JWT) access tokens by RFC 7662 introspection at the
+   * `introspection_endpoint` of its metadata (which must be on the issuer's origin). At most one
+   * issuer may have it: an opaque token names no issuer, so it goes to the one that introspects.
+   * JWTs of this issuer are still verified locally with its keys.
+   * @default undefined (opaque tokens are refused)
+   */
+  introspection?: TrustedIssuerIntrospectionOptions;
 }
 
 /** A trusted issuer after validation, with every default filled in. */
@@ -110,6 +123,8 @@ export interface ResolvedTrustedIssuer {
   readonly maxStaleSeconds: number;
   /** Plain http to a loopback host (allowed outside production only). */
   readonly loopback: boolean;
+  /** Introspection of opaque tokens, when configured. */
+  readonly introspection?: ResolvedIntrospection;
 }
 
 /** Hosts allowed over plain http outside production, so tests can run a provider locally. */
@@ -184,6 +199,7 @@ export function resolveTrustedIssuers(
   }
   const resolved: ResolvedTrustedIssuer[] = [];
   const seen = new Map<string, number>();
+  let introspecting: number | undefined;
   value.forEach((entry: unknown, index) => {
     const name = `jwt.trustedIssuers[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -255,6 +271,17 @@ export function resolveTrustedIssuers(
     const scopeClaim = claimName(o.scopeClaim, 'scope', `${name}.scopeClaim`, problems) as string;
     const clientIdClaim = claimName(o.clientIdClaim, 'client_id', `${name}.clientIdClaim`, problems) as string;
     const tokenIdClaim = claimName(o.tokenIdClaim, 'jti', `${name}.tokenIdClaim`, problems) as string;
+    const introspection = resolveIntrospection(o.introspection, `${name}.introspection`, problems);
+    if (introspection !== undefined) {
+      // An opaque token carries no iss: with two introspecting issuers, which one to ask would be a guess
+      // (asking both would hand one provider's tokens to the other).
+      if (introspecting !== undefined) {
+        problems.push(
+          `${name}.introspection: only one trusted issuer may introspect opaque tokens (jwt.trustedIssuers[${introspecting}] ` +
+            'already does); an opaque token names no issuer, so it could not be routed.',
+        );
+      } else introspecting = index;
+    }
     if (problems.length > before) return;
     resolved.push(
       Object.freeze({
@@ -271,6 +298,7 @@ export function resolveTrustedIssuers(
         jwksCooldownSeconds,
         maxStaleSeconds,
         loopback: new URL(issuer).protocol === 'http:',
+        ...(introspection !== undefined ? { introspection } : {}),
       }),
     );
   });

@@ -184,3 +184,96 @@ async function hmacWithPublicKey(): Promise<string> {
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' })
     .sign(secret);
 }
+
+describe('TrustedIssuers: opaque tokens by introspection', () => {
+  const SECRET = 'introspection-secret-0123456789abcdef';
+
+  /** A provider whose introspection endpoint answers what the test sets, and records what it was sent. */
+  function introspecting(answer: () => Record<string, unknown>) {
+    const posts: { url: string; body: string; headers: Record<string, string> }[] = [];
+    const client = {
+      get: async () => ({
+        status: 200,
+        text: () =>
+          JSON.stringify({ issuer: ISSUER, jwks_uri: JWKS_URI, introspection_endpoint: `${ISSUER}/introspect` }),
+      }),
+      request: async (url: string, init: { body: string; headers: Record<string, string> }) => {
+        posts.push({ url, body: init.body, headers: init.headers });
+        return { status: 200, text: () => JSON.stringify(answer()) };
+      },
+      withOptions: () => client,
+    };
+    const http = { withOptions: () => client } as unknown as SafeHttpClient;
+    const options = resolveApiSecurityOptions({
+      jwt: {
+        trustedIssuers: [
+          {
+            issuer: ISSUER,
+            audience: 'orders-api',
+            rolesClaim: 'realm_access.roles',
+            roleMap: { 'orders-admin': 'admin' },
+            introspection: { clientId: 'orders-api', clientSecret: SECRET },
+          },
+        ],
+      },
+    });
+    return { trusted: new TrustedIssuers(options, http), posts };
+  }
+
+  const exp = () => Math.floor(Date.now() / 1000) + 300;
+
+  it('maps an active user token to a principal like a JWT of the issuer, DPoP binding included', async () => {
+    const jkt = 'B'.repeat(43);
+    const { trusted, posts } = introspecting(() => ({
+      active: true,
+      iss: ISSUER,
+      aud: 'orders-api',
+      sub: 'alice',
+      client_id: 'web',
+      jti: 'at-1',
+      iat: exp() - 600,
+      exp: exp(),
+      scope: 'orders:read',
+      realm_access: { roles: ['orders-admin', 'other'] },
+      cnf: { jkt },
+    }));
+    expect(trusted.introspects).toBe(true);
+    const principal = await trusted.introspect('opaque-abc');
+    expect(principal).toMatchObject({
+      id: 'alice',
+      authMethod: 'oidc',
+      roles: ['admin'],
+      scopes: ['orders:read'],
+      tokenId: 'at-1',
+      issuer: ISSUER,
+      clientId: 'web',
+      subjectType: 'user',
+      keyThumbprint: jkt,
+    });
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.url).toBe(`${ISSUER}/introspect`);
+    expect(posts[0]?.body).toBe('token=opaque-abc&token_type_hint=access_token');
+    expect(posts[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`orders-api:${SECRET}`).toString('base64')}`);
+    expect(trusted.cachedIntrospection('opaque-abc')).toBe(principal);
+    expect(trusted.cachedIntrospection('opaque-other')).toBeUndefined();
+  });
+
+  it('takes a token without sub as its client, and its SHA-256 as its id when it has no jti', async () => {
+    const { trusted } = introspecting(() => ({ active: true, client_id: 'service-a', exp: exp() }));
+    const principal = await trusted.introspect('opaque-client');
+    expect(principal).toMatchObject({ id: 'service-a', clientId: 'service-a', subjectType: 'client', roles: [] });
+    expect(principal.tokenId).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
+    expect(principal.tokenId).not.toContain('opaque-client');
+    expect(principal).not.toHaveProperty('issuedAt');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['neither sub nor client_id', { sub: undefined, client_id: undefined }, 'invalid_claims:sub'],
+    ['a binding it cannot check', { cnf: { 'x5t#S256': 'abc' } }, 'invalid_claims:cnf'],
+    ['a single role as a string', { realm_access: { roles: 'orders-admin' } }, 'accepted'],
+    ['an inactive answer', { active: false }, 'inactive'],
+  ])('handles %s', async (_name, claims, reason) => {
+    const { trusted } = introspecting(() => ({ active: true, sub: 'alice', client_id: 'web', exp: exp(), ...claims }));
+    expect(await reasonOf(trusted.introspect('opaque-x'))).toBe(reason);
+  });
+});

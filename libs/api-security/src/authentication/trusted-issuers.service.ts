@@ -10,6 +10,8 @@ import { ACCESS_TOKEN_TYPES, FORBIDDEN_HEADER_MEMBERS } from './jwt-header.rules
 import type { AsymmetricJwtAlgorithm } from './jwt-key.checks';
 import { isExpectedRefusal, JwtRefusal, refusalOf } from './jwt-refusal';
 import type { ResolvedTrustedIssuer } from './trusted-issuer.options';
+import { TokenIntrospector, type FormPoster, type IntrospectionStats } from './token-introspection';
+import { introspectionKey } from './introspection-cache';
 
 /** The `authMethod` of principals authenticated by an external issuer's access token. */
 export const TRUSTED_ISSUER_AUTH_METHOD = 'oidc';
@@ -22,6 +24,9 @@ const FETCH_LIMITS = {
   maxRedirects: 0,
   allowedContentTypes: ['application/json', 'application/jwk-set+json'],
 } as const;
+
+/** Introspection answers are small too, and must come quickly: a request waits for them. */
+const INTROSPECTION_LIMITS = { timeoutMs: 3000, maxResponseBytes: 64 * 1024 } as const;
 
 /** Loopback ranges opened to a loopback issuer (outside production only: the options check refuses it there). */
 const LOOPBACK_CIDRS = ['127.0.0.0/8', '::1/128'];
@@ -44,6 +49,14 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub'];
 export class TrustedIssuers implements OnApplicationBootstrap {
   private readonly logger = new Logger('TrustedIssuers');
   private readonly sets = new Map<string, IssuerKeySet>();
+  /** The one issuer that introspects opaque tokens (the options allow at most one). */
+  private readonly introspector: TokenIntrospector | undefined;
+  /**
+   * Principals of cached introspection results, by their (frozen, per-token) claims object: a cache
+   * hit returns the same principal each time, so what is derived once per principal (revocation
+   * keys) stays derived, and the token is hashed once more only to find the entry.
+   */
+  private readonly introspected = new WeakMap<JWTPayload, SecurityPrincipal>();
   private readonly now: SecurityClock;
   private readonly clockToleranceSeconds: number;
 
@@ -55,18 +68,106 @@ export class TrustedIssuers implements OnApplicationBootstrap {
   ) {
     this.now = clock ?? systemClock;
     this.clockToleranceSeconds = options.jwt.clockToleranceSeconds;
+    let introspector: TokenIntrospector | undefined;
     for (const config of options.jwt.trustedIssuers ?? []) {
-      const fetcher = issuerFetcher(http, config, options.outbound.allowCidrs);
-      this.sets.set(
-        config.issuer,
-        new IssuerKeySet(
-          config,
-          fetcher,
-          () => this.now(),
-          (message) => this.logger.error(message),
-        ),
+      const client = issuerClient(http, config, options.outbound.allowCidrs);
+      const set = new IssuerKeySet(
+        config,
+        jsonFetcher(client),
+        () => this.now(),
+        (message) => this.logger.error(message),
       );
+      this.sets.set(config.issuer, set);
+      if (config.introspection !== undefined) {
+        introspector = new TokenIntrospector(
+          config,
+          () => set.introspectionEndpoint(),
+          formPoster(client),
+          () => this.now(),
+          this.clockToleranceSeconds,
+          (message) => this.logger.error(message),
+        );
+      }
     }
+    this.introspector = introspector;
+  }
+
+  /** Whether opaque tokens are introspected (one trusted issuer has `introspection`). */
+  get introspects(): boolean {
+    return this.introspector !== undefined;
+  }
+
+  /** Introspection counters (undefined when no issuer introspects). */
+  introspectionStats(): IntrospectionStats | undefined {
+    return this.introspector?.stats;
+  }
+
+  /**
+   * The principal of an opaque token whose active introspection result is cached, else undefined
+   * (no call is made; a cached refusal is undefined too, and refused by {@link introspect}).
+   */
+  cachedIntrospection(token: string): SecurityPrincipal | undefined {
+    const introspector = this.introspector;
+    if (introspector === undefined) return undefined;
+    try {
+      const claims = introspector.cached(token);
+      return claims !== undefined ? this.introspectedPrincipal(token, claims, introspector.config) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The principal of an opaque access token, by RFC 7662 introspection at the introspecting issuer.
+   * @throws JwtRefusal: `inactive`, a claim refusal, or `introspection_unavailable` (answered 503)
+   */
+  async introspect(token: string): Promise<SecurityPrincipal> {
+    const introspector = this.introspector;
+    if (introspector === undefined) throw new JwtRefusal('malformed');
+    try {
+      return this.introspectedPrincipal(token, await introspector.introspect(token), introspector.config);
+    } catch (error) {
+      if (!isExpectedRefusal(error)) this.logger.warn('Opaque access-token introspection failed unexpectedly.');
+      const refusal = refusalOf(error);
+      throw new JwtRefusal(refusal.reason, refusal.claim, introspector.config.issuer);
+    }
+  }
+
+  /**
+   * RFC 7662 claims → principal. `sub` is optional there: a client-credentials token is the
+   * client's (`client_id`); without `jti` the token's SHA-256 stands as its id for revocation and audit.
+   */
+  private introspectedPrincipal(token: string, claims: JWTPayload, config: ResolvedTrustedIssuer): SecurityPrincipal {
+    let principal = this.introspected.get(claims);
+    if (principal === undefined) {
+      principal = this.mapIntrospected(token, claims, config);
+      this.introspected.set(claims, principal);
+    }
+    return principal;
+  }
+
+  private mapIntrospected(token: string, claims: JWTPayload, config: ResolvedTrustedIssuer): SecurityPrincipal {
+    const sub = optionalString(claims, 'sub');
+    const clientId = optionalString(claims, config.clientIdClaim);
+    const id = sub ?? clientId;
+    if (id === undefined) throw new JwtRefusal('invalid_claims', 'sub');
+    const tokenId = optionalString(claims, config.tokenIdClaim) ?? `sha256:${introspectionKey(token)}`;
+    const iat = claims.iat === undefined ? undefined : requiredSeconds(claims, 'iat');
+    const roles = config.rolesClaim !== undefined ? mapRoles(claimAt(claims, config.rolesClaim), config) : [];
+    const keyThumbprint = confirmationThumbprint(claims);
+    return Object.freeze({
+      id,
+      roles: Object.freeze(roles),
+      authMethod: TRUSTED_ISSUER_AUTH_METHOD,
+      scopes: Object.freeze(scopesOf(claimAt(claims, config.scopeClaim), config.scopeClaim)),
+      tokenId,
+      ...(iat !== undefined ? { issuedAt: iat } : {}),
+      expiresAt: claims.exp as number,
+      issuer: config.issuer,
+      ...(clientId !== undefined ? { clientId } : {}),
+      subjectType: sub === undefined || sub === clientId ? 'client' : 'user',
+      ...(keyThumbprint !== undefined ? { keyThumbprint } : {}),
+    });
   }
 
   /** Whether any external issuer is configured. */
@@ -181,15 +282,15 @@ export class TrustedIssuers implements OnApplicationBootstrap {
   }
 }
 
-/** GET + JSON through a SafeHttpClient that may reach only the issuer's own scheme, host and port. */
-function issuerFetcher(
+/** A SafeHttpClient that may reach only the issuer's own scheme, host and port. */
+function issuerClient(
   http: SafeHttpClient,
   config: ResolvedTrustedIssuer,
   allowCidrs: readonly string[],
-): JsonFetcher {
+): SafeHttpClient {
   const url = new URL(config.issuer);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  const client = http.withOptions({
+  return http.withOptions({
     ...FETCH_LIMITS,
     allowedContentTypes: [...FETCH_LIMITS.allowedContentTypes],
     allowedHosts: [url.hostname],
@@ -197,11 +298,41 @@ function issuerFetcher(
     allowedPorts: [port],
     allowCidrs: config.loopback ? [...allowCidrs, ...LOOPBACK_CIDRS] : [...allowCidrs],
   });
+}
+
+/** GET + JSON. */
+function jsonFetcher(client: SafeHttpClient): JsonFetcher {
   return async (target) => {
     const response = await client.get(target);
     if (response.status !== 200) throw new Error(`status ${response.status}`);
     return JSON.parse(response.text()) as unknown;
   };
+}
+
+/** POST of a form (the introspection request) + JSON, under the introspection limits. */
+function formPoster(client: SafeHttpClient): FormPoster {
+  const limited = client.withOptions(INTROSPECTION_LIMITS);
+  return async (target, form, headers) => {
+    const response = await limited.request(target, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(response.text());
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json };
+  };
+}
+
+function optionalString(claims: JWTPayload, name: string): string | undefined {
+  const value = claims[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) throw new JwtRefusal('invalid_claims', name);
+  return value;
 }
 
 /**
