@@ -148,12 +148,14 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
   try {
     const bare = await start('bare', adapter);
     const floor = await start('floor', adapter);
+    const floorHeaders = await start('floor', adapter, { FLOOR_HEADERS: '1' });
     const full = await start('full', adapter, { REDIS_URL: undefined });
     const usual = await start('usual', adapter);
-    stop.push(bare, floor, full, usual);
+    stop.push(bare, floor, floorHeaders, full, usual);
     targets.push(
       ['bare', bare, order],
       ['floor', floor, order],
+      ['floorHeaders', floorHeaders, order],
       ['full', full, order],
       ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
       ['usual', usual, order],
@@ -211,6 +213,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     return {
       bare: m.bare,
       floor: m.floor,
+      floorHeaders: m.floorHeaders,
       full: m.full,
       fullUnlimited: m.fullUnlimited,
       usual: m.usual,
@@ -218,11 +221,16 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       cpuMicros: {
         bare: m.bare.cpuMicros,
         floor: m.floor.cpuMicros,
+        floorHeaders: m.floorHeaders.cpuMicros,
         full: m.full.cpuMicros,
         usual: m.usual.cpuMicros,
         ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
       },
       addedCpuMicrosOverFloor: round1(m.full.cpuMicros - m.floor.cpuMicros),
+      // What the headers alone cost (floor + the same headers written by a plain listener), and the
+      // library's cost beyond writing them.
+      headersCpuMicros: round1(m.floorHeaders.cpuMicros - m.floor.cpuMicros),
+      addedCpuMicrosOverFloorWithHeaders: round1(m.full.cpuMicros - m.floorHeaders.cpuMicros),
       ablations,
       latency,
       ...(m.fullRedis?.roundTripsPerRequest !== undefined
@@ -379,7 +387,7 @@ function markdown(r: any): string {
   const cpu = (m: Measured) => `${m.cpuMicros} (${m.cpuMicrosRange[0]}–${m.cpuMicrosRange[1]})`;
   const cpuRow = (adapter: string): string => {
     const a = r[adapter];
-    return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** |`;
+    return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.floorHeaders)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** | ${a.addedCpuMicrosOverFloorWithHeaders} |`;
   };
   const ablationRow = (adapter: string): string => {
     const a = r[adapter].ablations;
@@ -413,8 +421,11 @@ function markdown(r: any): string {
     'requests it served in that sample. *floor*: the bare handler behind a no-op global guard and a no-op',
     "global interceptor, which is what Nest itself costs a guarded route. *full − floor* is the library's own cost.",
     '',
-    '| adapter | bare | floor | full | usual | full − floor |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '*floor + headers*: the same, plus the security headers the library sends, written by a plain listener: what',
+    "the headers themselves cost in Node. *full − (floor + headers)* is the library's logic.",
+    '',
+    '| adapter | bare | floor | floor + headers | full | usual | full − floor | full − (floor + headers) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     cpuRow('express'),
     cpuRow('fastify'),
     '',
