@@ -136,6 +136,30 @@ describe.each(ADAPTERS)('DPoP-bound access tokens over HTTP (%s)', (kind) => {
       expect(lastFailure()).toMatchObject({ reason: 'malformed_header' });
     });
 
+    it.each([
+      ['two spaces', (token: string) => `DPoP  ${token}`],
+      ['a second value after a comma', (token: string) => `DPoP ${token},x`],
+      ['no token', () => 'DPoP'],
+      ['a lower-case scheme and two spaces', (token: string) => `dpop  ${token}`],
+    ])(
+      'challenges a malformed DPoP header (%s) in the DPoP scheme with invalid_request (RFC 9449 §7.1)',
+      async (_name, header) => {
+        const token = await forge.dpopBoundToken(key);
+        for (const path of [ONLY, ANY]) {
+          const res = await get(path, { Authorization: header(token), DPoP: await proof(path, token) });
+          expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
+          expect(res.headers['www-authenticate']).toBe(`DPoP error="invalid_request", ${DEFAULT_ALGS}`);
+          expect(lastFailure()).toMatchObject({ reason: 'malformed_header' });
+        }
+      },
+    );
+
+    it('still challenges a malformed Bearer header in the Bearer scheme', async () => {
+      const res = await get(ANY, { Authorization: `Bearer  ${await forge.accessToken()}` });
+      expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_request"/);
+    });
+
     it('answers an invalid token sent with the DPoP scheme with a DPoP challenge (RFC 9449 §7.1)', async () => {
       const now = Math.floor(Date.now() / 1000);
       const token = await forge.dpopBoundToken(key, { iat: now - 600, exp: now - 60 });

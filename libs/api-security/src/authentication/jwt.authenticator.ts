@@ -3,7 +3,7 @@ import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
-import { readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
+import { challengeSchemeOf, readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
 import { dpopChallenge } from './dpop-refusal';
 import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
@@ -51,7 +51,7 @@ export class JwtAuthenticator implements Authenticator {
     const presented = readAccessTokenHeader(header);
     if (presented instanceof JwtRefusal) {
       await passCredentialGate(request);
-      throw this.refuse(request, presented);
+      throw this.refuse(request, presented, undefined, challengeSchemeOf(header));
     }
     // A token this instance already verified costs a map lookup: only the other paths (signature
     // verification, refusals and their events) wait for the rate-limit pre-check.
@@ -109,13 +109,14 @@ export class JwtAuthenticator implements Authenticator {
     if (scheme === 'DPoP') {
       return new SecurityException(401, ErrorCode.UNAUTHENTICATED, {
         reason,
-        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, 'invalid_token') },
+        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, bearerError(refusal.reason)) },
       });
     }
     return new UnauthenticatedException(reason, bearerError(refusal.reason));
   }
 }
 
+/** The RFC 6750 §3.1 / RFC 9449 §7.1 error code: a header that cannot be read is `invalid_request`. */
 function bearerError(reason: JwtFailureReason): 'invalid_token' | 'invalid_request' {
   return reason === 'malformed_header' ? 'invalid_request' : 'invalid_token';
 }
