@@ -42,9 +42,12 @@ describe('challengeSchemeOf', () => {
     },
   );
 
-  it.each([`Bearer  ${TOKEN}`, `DPoPx ${TOKEN}`, ` DPoP ${TOKEN}`, 'Basic abc', ''])('challenges %j as Bearer', (header) => {
-    expect(challengeSchemeOf(header)).toBe('Bearer');
-  });
+  it.each([`Bearer  ${TOKEN}`, `DPoPx ${TOKEN}`, ` DPoP ${TOKEN}`, 'Basic abc', ''])(
+    'challenges %j as Bearer',
+    (header) => {
+      expect(challengeSchemeOf(header)).toBe('Bearer');
+    },
+  );
 
   it('challenges a header sent twice as Bearer (no single scheme)', () => {
     expect(challengeSchemeOf([`DPoP ${TOKEN}`, `DPoP ${TOKEN}`])).toBe('Bearer');
