@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
@@ -8,6 +8,7 @@ import { dpopChallenge } from './dpop-refusal';
 import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { deferRevocation } from '../common/deferred-revocation';
+import { rawResponse } from '../common/raw-http';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
 import { revocationRecordsOf, revokedByRecords } from './revocation-records';
@@ -45,7 +46,7 @@ export class JwtAuthenticator implements Authenticator {
     callsCredentialGate(this);
   }
 
-  async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
+  async authenticate(request: SecurityRequest, context?: ExecutionContext): Promise<SecurityPrincipal | null> {
     const header = request.headers.authorization;
     if (header === undefined) return null;
     const presented = readAccessTokenHeader(header);
@@ -79,7 +80,11 @@ export class JwtAuthenticator implements Authenticator {
     // RFC 9449: a bound token only with the DPoP scheme and a valid proof; the scheme only with a bound token.
     if (scheme === 'DPoP' || verified.keyThumbprint !== undefined) {
       await passCredentialGate(request);
-      await this.dpop.check(request, presented, verified);
+      const freshNonce = await this.dpop.check(request, presented, verified);
+      // RFC 9449 §8.2: the next nonce rides on the successful response, before the client's expires.
+      if (freshNonce !== undefined && context !== undefined) {
+        rawResponse(context.switchToHttp().getResponse()).setHeader('DPoP-Nonce', freshNonce);
+      }
     }
     return verified;
   }
