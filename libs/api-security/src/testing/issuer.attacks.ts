@@ -20,11 +20,13 @@ export interface IssuerAttackContext {
 
 /** One issuer attack: a name known up front, and how to build the token (sent as `Bearer`). */
 export interface IssuerAttack {
+  /** What is wrong with the token, e.g. `issuer mix-up: trusted iss, signed by another trusted issuer's key`. */
   readonly name: string;
   /** The library's `authentication.failure` reason, when one check is expected to fire. */
   readonly reason?: JwtFailureReason;
   /** Needs {@link IssuerAttackContext.other} (a second trusted issuer). */
   readonly needsOther?: boolean;
+  /** The attack's token (to send as `Authorization: Bearer <token>`). */
   build(context: IssuerAttackContext): Promise<string>;
 }
 

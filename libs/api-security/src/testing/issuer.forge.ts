@@ -45,6 +45,7 @@ export interface ServedIssuer {
   readonly jwksUri: string;
   /** Requests to the key set and to the discovery document so far: an app that fetched either trusted a token's word. */
   fetches(): { jwks: number; metadata: number };
+  /** Stops the server (open connections included). */
   close(): Promise<void>;
 }
 
@@ -64,18 +65,24 @@ export interface ServedIssuer {
  */
 export class IssuerForge {
   private constructor(
+    /** The issuer identifier its tokens carry in `iss`. */
     readonly issuer: string,
+    /** The `aud` of its tokens. */
     readonly audience: string,
+    /** The signature algorithm of its tokens. */
     readonly algorithm: IssuerAlgorithm,
     private readonly signingKey: KeyObject,
     /** The public key, e.g. for HS256 key-confusion attacks. */
     readonly publicKey: KeyObject,
     /** The public JWK as the issuer's JWKS lists it (`kid`, `alg`, `use: sig`). */
     readonly publicJwk: JWK & { kid: string },
+    /** The `kid` of its tokens and of its key in {@link jwks}. */
     readonly kid: string,
+    /** The `client_id` (and default `sub`) of its tokens. */
     readonly clientId: string,
   ) {}
 
+  /** A forge for this issuer, with the given key or a fresh key pair. */
   static async create(options: IssuerForgeOptions): Promise<IssuerForge> {
     const { issuer, audience } = options;
     if (typeof issuer !== 'string' || issuer === '' || typeof audience !== 'string' || audience === '') {

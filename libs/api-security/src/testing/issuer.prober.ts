@@ -29,8 +29,11 @@ export interface IssuerProbeOptions {
 
 /** One issuer attack the route did not refuse with 401. */
 export interface IssuerFinding {
+  /** The attack's name (see {@link ISSUER_ATTACKS}). */
   readonly attack: string;
+  /** The status the route answered. */
   readonly status: number;
+  /** What was wrong, e.g. `answered 200, expected 401`. */
   readonly message: string;
 }
 
