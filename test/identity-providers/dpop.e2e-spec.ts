@@ -14,6 +14,7 @@ import { ADAPTERS, createApp } from '../utils/create-app';
 import { expectProblem } from '../utils/problem';
 import { onSecurityEvent } from '../utils/security-events';
 import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata } from './dpop.fixture';
+import { clockModule, TestClock } from './identity-providers.fixture';
 
 const ONLY = '/api/dpop/only';
 const ANY = '/api/dpop/any';
@@ -134,6 +135,30 @@ describe.each(ADAPTERS)('DPoP-bound access tokens over HTTP (%s)', (kind) => {
       const res = await get(ONLY, { Authorization: `DPoP  ${token}`, DPoP: await proof(ONLY, token) });
       expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
       expect(lastFailure()).toMatchObject({ reason: 'malformed_header' });
+    });
+
+    it.each([
+      ['two spaces', (token: string) => `DPoP  ${token}`],
+      ['a second value after a comma', (token: string) => `DPoP ${token},x`],
+      ['no token', () => 'DPoP'],
+      ['a lower-case scheme and two spaces', (token: string) => `dpop  ${token}`],
+    ])(
+      'challenges a malformed DPoP header (%s) in the DPoP scheme with invalid_request (RFC 9449 §7.1)',
+      async (_name, header) => {
+        const token = await forge.dpopBoundToken(key);
+        for (const path of [ONLY, ANY]) {
+          const res = await get(path, { Authorization: header(token), DPoP: await proof(path, token) });
+          expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
+          expect(res.headers['www-authenticate']).toBe(`DPoP error="invalid_request", ${DEFAULT_ALGS}`);
+          expect(lastFailure()).toMatchObject({ reason: 'malformed_header' });
+        }
+      },
+    );
+
+    it('still challenges a malformed Bearer header in the Bearer scheme', async () => {
+      const res = await get(ANY, { Authorization: `Bearer  ${await forge.accessToken()}` });
+      expectProblem(res, 401, ErrorCode.UNAUTHENTICATED);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_request"/);
     });
 
     it('answers an invalid token sent with the DPoP scheme with a DPoP challenge (RFC 9449 §7.1)', async () => {
@@ -312,6 +337,85 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
     const forged = `${nonce.split('.')[0]}.${'A'.repeat(43)}`;
     const refused = await get(app, ONLY, { Authorization: `DPoP ${token}`, DPoP: await signed(forged) });
     expectProblem(refused, 401, ErrorCode.DPOP_NONCE_REQUIRED);
+  });
+});
+
+describe.each(ADAPTERS)('DPoP-Nonce refreshed on successful responses (RFC 9449 §8.2) (%s)', (kind) => {
+  const config = serverConfig('ES256');
+  const LIFETIME = 60;
+  const clock = new TestClock();
+  let forge: TokenForge;
+  let key: DpopKey;
+  let app: INestApplication;
+  let plain: INestApplication;
+
+  /** A request to the DPoP-only route with a fresh bound token and a proof made now (server clock), with `nonce`. */
+  const call = async (target: INestApplication, nonce?: string) => {
+    const token = await forge.dpopBoundToken(key);
+    const proof = await key.proof({
+      method: 'GET',
+      url: `${DPOP_ORIGIN}${ONLY}`,
+      accessToken: token,
+      iat: Math.floor(clock.now() / 1000),
+      ...(nonce !== undefined ? { nonce } : {}),
+    });
+    return request(target.getHttpServer())
+      .get(ONLY)
+      .set('Host', DPOP_HOST)
+      .set({ Authorization: `DPoP ${token}`, DPoP: proof });
+  };
+  const withClock = (dpop: Parameters<typeof dpopAppMetadata>[1]) => {
+    const metadata = dpopAppMetadata(config.jwt, dpop);
+    return { ...metadata, imports: [clockModule(clock), ...(metadata.imports ?? [])] };
+  };
+
+  beforeAll(async () => {
+    forge = await TokenForge.create({
+      algorithm: 'ES256',
+      key: config.signingKey,
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+    });
+    key = await DpopKey.generate();
+    app = await createApp(kind, withClock({ nonce: true, nonceLifetimeSeconds: LIFETIME }));
+    plain = await createApp(kind, withClock({}));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await plain?.close();
+  });
+
+  it('sends a new nonce on the 2xx that used a nonce about to expire, and none while the nonce is current', async () => {
+    const first = await call(app);
+    expectProblem(first, 401, ErrorCode.DPOP_NONCE_REQUIRED);
+    const n1 = first.headers['dpop-nonce'] as string;
+    const current = await call(app, n1);
+    expect(current.status).toBe(200);
+    expect(current.headers['dpop-nonce']).toBeUndefined();
+
+    // Next window: n1 still passes, but expires at its end, so the success carries its successor.
+    clock.advance(LIFETIME);
+    const stale = await call(app, n1);
+    expect(stale.status).toBe(200);
+    const n2 = stale.headers['dpop-nonce'] as string;
+    expect(n2).toMatch(/^[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    expect(n2).not.toBe(n1);
+    const renewed = await call(app, n2);
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers['dpop-nonce']).toBeUndefined();
+
+    // One more window: a client that ignored the refresh is refused, one that took it goes on.
+    clock.advance(LIFETIME);
+    expectProblem(await call(app, n1), 401, ErrorCode.DPOP_NONCE_REQUIRED);
+    const kept = await call(app, n2);
+    expect(kept.status).toBe(200);
+    expect(kept.headers['dpop-nonce']).not.toBe(n2);
+  });
+
+  it('sends no DPoP-Nonce when nonces are off', async () => {
+    const res = await call(plain, 'client-made-up');
+    expect(res.status).toBe(200);
+    expect(res.headers['dpop-nonce']).toBeUndefined();
   });
 });
 

@@ -59,7 +59,7 @@ export class TestClock {
 class TestClockModule {}
 
 /** Provides SECURITY_CLOCK globally, so the library's providers read the test's clock. */
-function clockModule(clock: TestClock): DynamicModule {
+export function clockModule(clock: TestClock): DynamicModule {
   return {
     module: TestClockModule,
     providers: [{ provide: SECURITY_CLOCK, useValue: clock.now }],

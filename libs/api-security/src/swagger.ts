@@ -11,6 +11,7 @@ import { enrichOpenApiDocument as enrich, type OpenApiEnrichmentOptions } from '
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from './api-security.options';
 import { ApiKeyAuthenticator } from './authentication/api-key.authenticator';
+import { JwtAuthenticator } from './authentication/jwt.authenticator';
 import { AUTHENTICATORS, type Authenticator } from './authentication/authenticator';
 
 export { ApiPagination } from './inventory/api-pagination.decorator';
@@ -24,7 +25,10 @@ export type { OpenApiCoverage, OpenApiEnrichmentOptions };
  * `app.init()`, when the route plans are compiled. Mutates and returns `document`.
  *
  * The `apiKey` scheme is declared only when `ApiKeyAuthenticator` is among the module's
- * authenticators (even if `options.schemes` lists it), with the header of `apiKeys.header`.
+ * authenticators (even if `options.schemes` lists it), with the header of `apiKeys.header`. Each
+ * `jwt.trustedIssuers` entry becomes an `openIdConnect` scheme (`oidc-1`, `oidc-2`…, its discovery
+ * URL and audience) offered by every protected route; routes that require DPoP (`@RequireDpop()`,
+ * `dpop.required`) offer only the `dpop` scheme (`http`, scheme `DPoP`, RFC 9449).
  *
  * @example
  * ```ts
@@ -44,13 +48,27 @@ export function enrichOpenApiDocument(
     .some((authenticator) => authenticator instanceof ApiKeyAuthenticator);
   // A scheme the application does not accept must not be advertised: clients would try it and get 401s.
   const schemes = (options.schemes ?? ['bearer', 'apiKey']).filter((scheme) => scheme !== 'apiKey' || apiKeys);
-  const header = app.get<ResolvedApiSecurityOptions>(API_SECURITY_OPTIONS, { strict: false }).apiKeys.header;
-  return enrich(document, app.get(RoutePlanRegistry).plans(), {
-    ...options,
-    schemes,
-    // Header names are case-insensitive; the default is shown the way the documentation spells it.
-    apiKeyHeader: options.apiKeyHeader ?? (header === 'x-api-key' ? 'X-API-Key' : header),
-  });
+  const resolved = app.get<ResolvedApiSecurityOptions>(API_SECURITY_OPTIONS, { strict: false });
+  const header = resolved.apiKeys.header;
+  const jwt = app
+    .get<readonly Authenticator[]>(AUTHENTICATORS, { strict: false })
+    .some((authenticator) => authenticator instanceof JwtAuthenticator);
+  return enrich(
+    document,
+    app.get(RoutePlanRegistry).plans(),
+    {
+      ...options,
+      schemes,
+      // Header names are case-insensitive; the default is shown the way the documentation spells it.
+      apiKeyHeader: options.apiKeyHeader ?? (header === 'x-api-key' ? 'X-API-Key' : header),
+    },
+    {
+      // External issuers' tokens are read by JwtAuthenticator: without it, none is accepted.
+      trustedIssuers: jwt ? (resolved.jwt.trustedIssuers ?? []) : [],
+      dpopAlgorithms: resolved.dpop.algorithms,
+      dpopNonce: resolved.dpop.nonce,
+    },
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readAccessTokenHeader } from './dpop-authorization';
+import { challengeSchemeOf, readAccessTokenHeader } from './dpop-authorization';
 import { JwtRefusal } from './jwt-refusal';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
@@ -31,5 +31,25 @@ describe('readAccessTokenHeader', () => {
   it('refuses a header sent twice and an oversized one', () => {
     expect(readAccessTokenHeader([`DPoP ${TOKEN}`, `DPoP ${TOKEN}`])).toMatchObject({ reason: 'malformed_header' });
     expect(readAccessTokenHeader(`DPoP ${'a'.repeat(9000)}`)).toMatchObject({ reason: 'too_large' });
+  });
+});
+
+describe('challengeSchemeOf', () => {
+  it.each([`DPoP  ${TOKEN}`, `dpop ${TOKEN} x`, 'DPoP', 'DPOP ', `DPoP\t${TOKEN}`])(
+    'challenges %j in the DPoP scheme (its auth-scheme is DPoP, RFC 9110 §11.4)',
+    (header) => {
+      expect(challengeSchemeOf(header)).toBe('DPoP');
+    },
+  );
+
+  it.each([`Bearer  ${TOKEN}`, `DPoPx ${TOKEN}`, ` DPoP ${TOKEN}`, 'Basic abc', ''])(
+    'challenges %j as Bearer',
+    (header) => {
+      expect(challengeSchemeOf(header)).toBe('Bearer');
+    },
+  );
+
+  it('challenges a header sent twice as Bearer (no single scheme)', () => {
+    expect(challengeSchemeOf([`DPoP ${TOKEN}`, `DPoP ${TOKEN}`])).toBe('Bearer');
   });
 });

@@ -15,8 +15,20 @@ export interface PresentedAccessToken {
  * case-insensitive (RFC 9110 §11.1), exactly one space, one token68, nothing before or after.
  */
 const DPOP_AUTHORIZATION = /^DPoP ([A-Za-z0-9\-._~+/]+=*)$/i;
-/** Cheap test of the scheme, so that a `Bearer` header never runs the DPoP pattern. */
-const DPOP_SCHEME = /^dpop\s/i;
+/**
+ * The auth-scheme of a header (RFC 9110 §11.4: the token before the first space, or the whole value)
+ * is `DPoP`, case-insensitive. Also a cheap test, so that a `Bearer` header never runs the DPoP pattern.
+ */
+const DPOP_SCHEME = /^dpop(?:\s|$)/i;
+
+/**
+ * The scheme a refusal of this header must challenge in: `DPoP` when the client used the DPoP
+ * auth-scheme, even with a malformed rest (`DPoP  x`, `DPoP` alone), so that it gets the DPoP
+ * challenge with `algs` (RFC 9449 §7.1) rather than a Bearer one; `Bearer` otherwise.
+ */
+export function challengeSchemeOf(header: string | readonly string[]): AccessTokenScheme {
+  return typeof header === 'string' && DPOP_SCHEME.test(header) ? 'DPoP' : 'Bearer';
+}
 
 /**
  * Reads an `Authorization` header as `Bearer <token>` or `DPoP <token>`, or says why it is neither

@@ -20,6 +20,15 @@ describe('DpopNonceService', () => {
     expect(service.isValid(nonce)).toBe(false);
   });
 
+  it('calls a valid nonce stale once its window has passed (the server then sends the next one)', () => {
+    const nonce = service.issue();
+    expect(service.isStale(nonce)).toBe(false);
+    now += 60_000;
+    expect(service.isValid(nonce)).toBe(true);
+    expect(service.isStale(nonce)).toBe(true);
+    expect(service.isStale(service.issue())).toBe(false);
+  });
+
   it('accepts a nonce of another instance with the same key, not one of a server with another key', () => {
     const sameKey = new DpopNonceService(options, () => now);
     const otherKey = new DpopNonceService(

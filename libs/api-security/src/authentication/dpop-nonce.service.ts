@@ -46,6 +46,14 @@ export class DpopNonceService {
     return timingSafeEqual(Buffer.from(mac, 'base64url'), this.mac(window));
   }
 
+  /**
+   * Whether a client holding this (valid) nonce should be sent a new one on a successful response
+   * (RFC 9449 §8.2): it is of the previous window, so it expires at the end of the current one.
+   */
+  isStale(nonce: unknown): boolean {
+    return typeof nonce === 'string' && nonce !== this.issue();
+  }
+
   private mac(window: string): Buffer {
     return createHmac('sha256', this.key).update(window).digest();
   }

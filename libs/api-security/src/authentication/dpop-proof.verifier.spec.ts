@@ -156,4 +156,30 @@ describe('DpopProofVerifier.verify', () => {
     );
     expect(await refusal(requestFor(await proof({ nonce })))).toBeUndefined();
   });
+
+  it('check: returns the next nonce when the proof used one of the previous window, nothing otherwise', async () => {
+    const options = resolveApiSecurityOptions({ production: false, dpop: { nonce: true, nonceLifetimeSeconds: 60 } });
+    let now = NOW * 1000;
+    const clock = () => now;
+    const bus = { emit: () => undefined } as unknown as SecurityEventBus;
+    const nonces = new DpopNonceService(options, clock);
+    const verifier = new DpopProofVerifier(options, new MemorySecurityStore(), nonces, bus, clock);
+    const key = await DpopKey.generate();
+    const principal = { id: 'u', roles: [], scopes: [], authMethod: 'jwt', keyThumbprint: key.thumbprint };
+    const checked = async (nonce: string) =>
+      verifier.check(
+        requestFor(
+          await key.proof({ method: 'GET', url: URL_SEEN, accessToken: TOKEN, iat: Math.floor(now / 1000), nonce }),
+        ),
+        { scheme: 'DPoP', token: TOKEN },
+        principal,
+      );
+    const first = nonces.issue();
+    expect(await checked(first)).toBeUndefined();
+    now += 60_000;
+    const next = await checked(first);
+    expect(next).toBe(nonces.issue());
+    expect(next).not.toBe(first);
+    expect(await checked(next as string)).toBeUndefined();
+  });
 });

@@ -105,18 +105,25 @@ export class DpopProofVerifier {
   /**
    * Applies the binding rules to a verified access token: a bound token (`cnf.jkt`) needs the
    * `DPoP` scheme and a valid proof of its key; the `DPoP` scheme needs a bound token. Emits
-   * `authentication.failure` with the reason, and returns nothing when the request may go on.
+   * `authentication.failure` with the reason. When the request may go on, returns a fresh nonce to
+   * send in `DPoP-Nonce` on the response (RFC 9449 §8.2) when the proof's nonce is about to expire,
+   * else undefined.
    * @throws SecurityException 401 (problem details with the RFC 9449 challenge)
    */
-  async check(request: SecurityRequest, presented: PresentedAccessToken, principal: SecurityPrincipal): Promise<void> {
+  async check(
+    request: SecurityRequest,
+    presented: PresentedAccessToken,
+    principal: SecurityPrincipal,
+  ): Promise<string | undefined> {
     const bound = principal.keyThumbprint;
     if (presented.scheme === 'Bearer') {
       if (bound !== undefined) throw this.refuse(request, new DpopRefusal('dpop_bound_token_as_bearer'), principal.id);
-      return;
+      return undefined;
     }
     if (bound === undefined) throw this.refuse(request, new DpopRefusal('dpop_token_not_bound'), principal.id);
     try {
-      await this.verify(request, presented.token, bound);
+      const nonce = await this.verify(request, presented.token, bound);
+      return this.options.nonce && this.nonces.isStale(nonce) ? this.nonces.issue() : undefined;
     } catch (error) {
       if (error instanceof DpopRefusal) throw this.refuse(request, error, principal.id);
       throw error;
@@ -130,9 +137,10 @@ export class DpopProofVerifier {
 
   /**
    * Verifies the request's proof for `accessToken`, bound to the key of thumbprint `boundThumbprint`.
+   * Returns the proof's `nonce` claim (checked only when `dpop.nonce` is on).
    * @throws DpopRefusal with the reason; a store outage propagates as is (the request fails closed)
    */
-  async verify(request: SecurityRequest, accessToken: string, boundThumbprint: string): Promise<void> {
+  async verify(request: SecurityRequest, accessToken: string, boundThumbprint: string): Promise<unknown> {
     const proof = request.headers.dpop;
     if (proof === undefined) throw new DpopRefusal('dpop_proof_missing');
     // Node joins repeated unknown headers with ", ", which no compact JWS contains.
@@ -183,6 +191,7 @@ export class DpopProofVerifier {
     const ttlMs = (this.options.proofMaxAgeSeconds + this.clockToleranceSeconds + 1) * 1000;
     const first = await this.store.setIfAbsent(dpopJtiKey(thumbprint, claims.jti), '1', ttlMs);
     if (!first) throw new DpopRefusal('dpop_replayed');
+    return payload.nonce;
   }
 
   /** Reports the refusal (never the token or the proof) and returns the 401 to throw. */

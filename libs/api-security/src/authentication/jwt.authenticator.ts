@@ -1,13 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { SecurityEventBus } from '../audit/security-event.bus';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException, UnauthenticatedException } from '../errors/security.exception';
 import type { Authenticator } from './authenticator';
-import { readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
+import { challengeSchemeOf, readAccessTokenHeader, type AccessTokenScheme } from './dpop-authorization';
 import { dpopChallenge } from './dpop-refusal';
 import { DpopProofVerifier } from './dpop-proof.verifier';
 import { callsCredentialGate, passCredentialGate } from '../common/credential-gate';
 import { deferRevocation } from '../common/deferred-revocation';
+import { rawResponse } from '../common/raw-http';
 import { JwtRefusal, refusalEvent, refusalOf, type JwtFailureReason } from './jwt-refusal';
 import { JwtVerifier } from './jwt.verifier';
 import { revocationRecordsOf, revokedByRecords } from './revocation-records';
@@ -45,13 +46,13 @@ export class JwtAuthenticator implements Authenticator {
     callsCredentialGate(this);
   }
 
-  async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
+  async authenticate(request: SecurityRequest, context?: ExecutionContext): Promise<SecurityPrincipal | null> {
     const header = request.headers.authorization;
     if (header === undefined) return null;
     const presented = readAccessTokenHeader(header);
     if (presented instanceof JwtRefusal) {
       await passCredentialGate(request);
-      throw this.refuse(request, presented);
+      throw this.refuse(request, presented, undefined, challengeSchemeOf(header));
     }
     // A token this instance already verified costs a map lookup: only the other paths (signature
     // verification, refusals and their events) wait for the rate-limit pre-check.
@@ -79,7 +80,11 @@ export class JwtAuthenticator implements Authenticator {
     // RFC 9449: a bound token only with the DPoP scheme and a valid proof; the scheme only with a bound token.
     if (scheme === 'DPoP' || verified.keyThumbprint !== undefined) {
       await passCredentialGate(request);
-      await this.dpop.check(request, presented, verified);
+      const freshNonce = await this.dpop.check(request, presented, verified);
+      // RFC 9449 §8.2: the next nonce rides on the successful response, before the client's expires.
+      if (freshNonce !== undefined && context !== undefined) {
+        rawResponse(context.switchToHttp().getResponse()).setHeader('DPoP-Nonce', freshNonce);
+      }
     }
     return verified;
   }
@@ -116,13 +121,14 @@ export class JwtAuthenticator implements Authenticator {
     if (scheme === 'DPoP') {
       return new SecurityException(401, ErrorCode.UNAUTHENTICATED, {
         reason,
-        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, 'invalid_token') },
+        headers: { 'WWW-Authenticate': dpopChallenge(this.dpop.algorithms, bearerError(refusal.reason)) },
       });
     }
     return new UnauthenticatedException(reason, bearerError(refusal.reason));
   }
 }
 
+/** The RFC 6750 §3.1 / RFC 9449 §7.1 error code: a header that cannot be read is `invalid_request`. */
 function bearerError(reason: JwtFailureReason): 'invalid_token' | 'invalid_request' {
   return reason === 'malformed_header' ? 'invalid_request' : 'invalid_token';
 }

@@ -141,6 +141,34 @@ describe('enrichOpenApiDocument', () => {
     ]);
   });
 
+  it('offers each trusted issuer with the route scopes (3.0 and 3.1), and only DPoP where DPoP is required', () => {
+    const plans = [
+      plan('GET', '/api/v1/baskets', { scopes: ['baskets:read'], roles: { required: ['user'] } as never }),
+      plan('DELETE', '/api/v1/things/:id', { requiresDpop: true, roles: { required: ['admin'] } as never }),
+      plan('GET', '/api/v1/health', { isPublic: true }),
+    ];
+    const auth = {
+      trustedIssuers: [{ issuer: 'https://idp.example/realms/main/', audience: 'urn:api' }],
+      dpopAlgorithms: ['ES256'],
+    };
+    for (const version of ['3.0.3', '3.1.0']) {
+      const document = enrichOpenApiDocument(doc(version), plans, { schemes: ['bearer'] }, auth);
+      const security = (path: string, method: string) =>
+        ((document.paths[path] as Record<string, { security: unknown }>)[method] as { security: unknown }).security;
+      const roles = version === '3.1.0' ? ['user', 'scope:baskets:read'] : [];
+      expect(security('/api/v1/baskets', 'get')).toEqual([{ bearer: roles }, { 'oidc-1': ['baskets:read'] }]);
+      expect(security('/api/v1/things/{id}', 'delete')).toEqual([{ dpop: version === '3.1.0' ? ['admin'] : [] }]);
+      expect(security('/api/v1/health', 'get')).toEqual([]);
+      expect(document.components?.securitySchemes?.['oidc-1']).toMatchObject({
+        type: 'openIdConnect',
+        openIdConnectUrl: 'https://idp.example/realms/main/.well-known/openid-configuration',
+      });
+      expect(document.components?.securitySchemes?.dpop).toMatchObject({ type: 'http', scheme: 'DPoP' });
+    }
+    // No route requires DPoP: no dpop scheme.
+    expect(enrichOpenApiDocument(doc(), PLANS).components?.securitySchemes?.dpop).toBeUndefined();
+  });
+
   it('documents 429 with Retry-After and the RateLimit headers on rate-limited operations only', () => {
     for (const [path, method] of [
       ['/api/v1/things/{id}', 'get'],

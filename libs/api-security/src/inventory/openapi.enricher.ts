@@ -7,13 +7,33 @@ import type {
   ResponseObject,
   SchemaObject,
   SecurityRequirementObject,
+  SecuritySchemeObject,
 } from '@nestjs/swagger';
 import type { RoutePlan } from '../plan/route-plan';
 import type { ClassType } from '../properties/visibility.metadata';
 import { schemaFromValidation, validatedClasses } from './validation-schema';
 
-/** Names of the security schemes the enricher declares. */
-export const OPENAPI_SECURITY_SCHEMES = { bearer: 'bearer', apiKey: 'apiKey' } as const;
+/** Names of the security schemes the enricher declares (besides one `oidc-<n>` per trusted issuer). */
+export const OPENAPI_SECURITY_SCHEMES = { bearer: 'bearer', apiKey: 'apiKey', dpop: 'dpop' } as const;
+
+/**
+ * What the application accepts besides the enrichment options, read from the module's options by
+ * `enrichOpenApiDocument(app, …)`: the external issuers (`jwt.trustedIssuers`) and the DPoP proof
+ * algorithms (`dpop.algorithms`).
+ */
+export interface OpenApiAuthContext {
+  readonly trustedIssuers?: readonly { readonly issuer: string; readonly audience: string }[];
+  readonly dpopAlgorithms?: readonly string[];
+  readonly dpopNonce?: boolean;
+}
+
+/** Scheme name of the `index`-th trusted issuer (components keys allow `[A-Za-z0-9._-]` only). */
+export const trustedIssuerScheme = (index: number): string => `oidc-${index + 1}`;
+
+/** OpenID Connect Discovery location of an issuer (`<issuer>/.well-known/openid-configuration`). */
+function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}
 /** Name of the one problem-details schema every error response references. */
 export const PROBLEM_DETAILS_SCHEMA = 'ProblemDetails';
 
@@ -71,8 +91,14 @@ const HEADERS: Record<string, HeaderObject> = {
     schema: { type: 'string', maxLength: 128 },
   },
   'WWW-Authenticate': {
-    description: 'Bearer challenge (RFC 6750), with `error="invalid_token"` when a token was refused.',
+    description:
+      'Bearer challenge (RFC 6750), with `error="invalid_token"` when a token was refused; on routes that ' +
+      'require DPoP, or for a request made with the DPoP scheme, a DPoP challenge with `algs` (RFC 9449).',
     schema: { type: 'string', maxLength: 512 },
+  },
+  'DPoP-Nonce': {
+    description: 'A fresh server nonce for the next DPoP proofs (RFC 9449 §8), when `dpop.nonce` is on.',
+    schema: { type: 'string', maxLength: 128 },
   },
   'Retry-After': {
     description: 'Seconds until the client may try again.',
@@ -194,11 +220,49 @@ function nullableTo31(schema: unknown): void {
   for (const value of Object.values(s)) nullableTo31(value);
 }
 
-function security(plan: RoutePlan, schemes: readonly string[], openApi31: boolean): SecurityRequirementObject[] {
+function security(
+  plan: RoutePlan,
+  schemes: readonly string[],
+  issuerSchemes: readonly string[],
+  openApi31: boolean,
+): SecurityRequirementObject[] {
   if (plan.isPublic) return [];
   // OpenAPI 3.1 lets non-OAuth requirements list role names; 3.0 requires an empty array.
   const roles = openApi31 ? [...(plan.roles?.required ?? []), ...(plan.scopes ?? []).map((s) => `scope:${s}`)] : [];
-  return schemes.map((scheme) => ({ [scheme]: roles }));
+  // A DPoP-only route takes no other credential (the library's or an issuer's token, bound, with a proof).
+  if (plan.requiresDpop) return [{ [OPENAPI_SECURITY_SCHEMES.dpop]: roles }];
+  // OpenID Connect requirements list the scopes the route needs, in both 3.0 and 3.1.
+  const scopes = [...(plan.scopes ?? [])];
+  return [...schemes.map((scheme) => ({ [scheme]: roles })), ...issuerSchemes.map((scheme) => ({ [scheme]: scopes }))];
+}
+
+/** One `openIdConnect` scheme per trusted issuer, and the `dpop` scheme when a route requires DPoP. */
+function externalSchemes(plans: readonly RoutePlan[], auth: OpenApiAuthContext): Record<string, SecuritySchemeObject> {
+  const declared: Record<string, SecuritySchemeObject> = {};
+  (auth.trustedIssuers ?? []).forEach(({ issuer, audience }, index) => {
+    declared[trustedIssuerScheme(index)] = {
+      type: 'openIdConnect',
+      openIdConnectUrl: discoveryUrl(issuer),
+      description:
+        `Access token of the external identity provider ${issuer} (RFC 9068 JWT, \`typ: at+jwt\`) for the ` +
+        `audience \`${audience}\`, sent as \`Authorization: Bearer\`; verified with the keys of that issuer's ` +
+        'JWKS only (RFC8725: its own algorithms, `none` refused, no `jku`/`x5u`/`jwk` header followed).',
+    };
+  });
+  if (plans.some((plan) => plan.requiresDpop)) {
+    const algs = (auth.dpopAlgorithms ?? []).join(', ');
+    declared[OPENAPI_SECURITY_SCHEMES.dpop] = {
+      type: 'http',
+      scheme: 'DPoP',
+      description:
+        'RFC 9449 sender-constrained access token (of this API or of a trusted issuer), bound to a client ' +
+        'key by `cnf.jkt`: `Authorization: DPoP <token>` plus a `DPoP` header holding a proof JWT ' +
+        `(\`typ: dpop+jwt\`${algs ? `, signed with ${algs}` : ''}, with \`htm\`, \`htu\`, \`iat\`, \`jti\` and ` +
+        '`ath`) by that key, used once.' +
+        (auth.dpopNonce ? ' Proofs carry the server nonce sent in `DPoP-Nonce` (RFC 9449 §8).' : ''),
+    };
+  }
+  return declared;
 }
 
 /**
@@ -222,12 +286,15 @@ export function enrichOpenApiDocument(
   document: OpenAPIObject,
   plans: readonly RoutePlan[],
   options: OpenApiEnrichmentOptions = {},
+  auth: OpenApiAuthContext = {},
 ): OpenAPIObject {
   const openApi31 = document.openapi.startsWith('3.1');
   const schemes = (options.schemes ?? ['bearer', 'apiKey']).map((s) => OPENAPI_SECURITY_SCHEMES[s]);
+  const issuerSchemes = (auth.trustedIssuers ?? []).map((_issuer, index) => trustedIssuerScheme(index));
   const components = (document.components ??= {});
   components.securitySchemes = {
     ...components.securitySchemes,
+    ...externalSchemes(plans, auth),
     ...(schemes.includes('bearer')
       ? {
           bearer: {
@@ -259,15 +326,32 @@ export function enrichOpenApiDocument(
   for (const plan of plans) {
     const operation = document.paths?.[openApiPath(plan.path)]?.[plan.method.toLowerCase() as (typeof METHODS)[number]];
     if (!operation) continue;
-    enrichOperation(operation, plan, schemes, openApi31);
+    enrichOperation(operation, plan, schemes, issuerSchemes, openApi31, auth.dpopNonce === true);
   }
   return document;
 }
 
-function enrichOperation(operation: Operation, plan: RoutePlan, schemes: readonly string[], openApi31: boolean): void {
-  operation.security = security(plan, schemes, openApi31);
+function enrichOperation(
+  operation: Operation,
+  plan: RoutePlan,
+  schemes: readonly string[],
+  issuerSchemes: readonly string[],
+  openApi31: boolean,
+  nonce: boolean,
+): void {
+  operation.security = security(plan, schemes, issuerSchemes, openApi31);
   const responses = (operation.responses ??= {}) as Responses;
-  if (!plan.isPublic) {
+  if (plan.requiresDpop) {
+    addResponse(
+      responses,
+      '401',
+      problem(
+        'No DPoP-bound token with a valid proof: missing, invalid, expired or revoked credentials, a bad or ' +
+          'replayed proof, or a nonce to use (`use_dpop_nonce`).',
+        nonce ? ['WWW-Authenticate', 'DPoP-Nonce'] : ['WWW-Authenticate'],
+      ),
+    );
+  } else if (!plan.isPublic) {
     addResponse(responses, '401', problem('Missing, invalid, expired or revoked credentials.', ['WWW-Authenticate']));
   }
   const ownership = plan.ownership?.kind === 'resource' ? plan.ownership : undefined;

@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common
 import { ApplicationConfig, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { Public } from '../authentication/public.decorator';
+import { REQUIRE_DPOP_KEY } from '../authentication/require-dpop.decorator';
 import { AuthorizationCompiler } from '../authorization/authorization.compiler';
 import { ownershipResolverToken, type OwnershipResolver } from '../authorization/ownership-resolver';
 import { RoleGraph } from '../authorization/role-graph';
@@ -165,6 +166,11 @@ export class RoutePlanRegistry implements OnModuleInit {
         );
         const paths = served.map((p) => p.path);
         const isPublic = this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
+        // The same rule as DpopRequirement applies per request, recorded for the OpenAPI document.
+        const requiresDpop =
+          !isPublic &&
+          (this.options.dpop.required ||
+            this.reflector.getAllAndOverride<boolean>(REQUIRE_DPOP_KEY, [handler, controller]) === true);
         const decisions = authorization.compile(handler, controller, paths);
         const routeName = `${method} ${paths[0]}`;
         const limited = rateLimits.compile(handler, controller, routeName);
@@ -183,6 +189,7 @@ export class RoutePlanRegistry implements OnModuleInit {
             controller: controller.name,
             handler: name,
             isPublic,
+            ...(requiresDpop ? { requiresDpop: true as const } : {}),
             ...decisions,
             ...(limited.plan ? { rateLimit: limited.plan } : {}),
             ...(bodyLimitBytes !== undefined ? { bodyLimitBytes } : {}),

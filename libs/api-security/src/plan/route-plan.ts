@@ -21,6 +21,8 @@ export interface RoutePlan {
   readonly handler: string;
   /** True when `@Public()` applies: no authentication is attempted or required. */
   readonly isPublic: boolean;
+  /** `@RequireDpop()` or `dpop.required`: only DPoP-bound access tokens with a proof; absent otherwise (and on public routes). */
+  readonly requiresDpop?: true;
   /** `@Roles`: absent when any authenticated principal may call the route. */
   readonly roles?: RoleRequirement;
   /** `@Scopes`: every one is required of API-key principals; absent or empty when none. */

@@ -16,6 +16,12 @@ export { DPOP_ATTACKS } from './dpop.attacks';
 export type { DpopAttack, DpopAttackContext } from './dpop.attacks';
 export { probeDpop } from './dpop.prober';
 export type { DpopFinding, DpopProbeOptions, DpopReport } from './dpop.prober';
+export { IssuerForge } from './issuer.forge';
+export type { IssuerAlgorithm, IssuerForgeOptions, ServedIssuer } from './issuer.forge';
+export { ISSUER_ATTACKS } from './issuer.attacks';
+export type { IssuerAttack, IssuerAttackContext } from './issuer.attacks';
+export { probeIssuers } from './issuer.prober';
+export type { IssuerFinding, IssuerProbeOptions, IssuerReport } from './issuer.prober';
 
 // Authorization probers
 export { probeBola } from './bola.prober';
