@@ -48,7 +48,9 @@ export class AuthenticationStep implements SecurityStep {
   }
 
   protected async authenticate(request: SecurityRequest, context: ExecutionContext): Promise<SecurityPrincipal | null> {
-    for (const authenticator of this.authenticators) {
+    const authenticators = this.authenticators;
+    for (let i = 0; i < authenticators.length; i++) {
+      const authenticator = authenticators[i];
       // An authenticator that does not say which of its paths are cheap is assumed to be costly.
       if (!runsCredentialGate(authenticator)) await passCredentialGate(request);
       const principal = await authenticator.authenticate(request, context);
