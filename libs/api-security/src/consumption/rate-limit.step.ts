@@ -9,7 +9,7 @@ import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../common/raw-http';
 import type { RateLimitPlan, RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
-import { setCredentialGate } from '../common/credential-gate';
+import { clearCredentialGate, setCredentialGate, type CredentialGate } from '../common/credential-gate';
 import {
   offerRevocationDeferral,
   takeDeferredRevocation,
@@ -106,25 +106,18 @@ export class RateLimitStep implements SecurityStep {
     const { request, plan, execution } = context;
     const rateLimit = plan.rateLimit;
     if (!rateLimit) return authentication.run(context);
-    let precheck: RateLimitPrecheck | undefined;
-    let precheckRefusal: unknown;
-    setCredentialGate(request, () =>
-      this.precheck(execution, request, plan, rateLimit).then(
-        (outcome) => {
-          precheck = outcome;
-        },
-        (error: unknown) => {
-          precheckRefusal = error;
-          throw error;
-        },
-      ),
-    );
+    const gate = new PrecheckGate(this, execution, request, plan, rateLimit);
+    setCredentialGate(request, gate);
     if (this.mergesRevocation) offerRevocationDeferral(request);
     let refused: unknown;
     try {
       await authentication.run(context);
     } catch (error) {
       refused = error;
+    } finally {
+      // The gate guards authentication only; left on the request it would keep this call's
+      // context (and the response) reachable for as long as the connection keeps the request.
+      clearCredentialGate(request);
     }
     // A token's revocation check left to this step: read with the charge, in one store call.
     const revocation = takeDeferredRevocation(request);
@@ -140,11 +133,21 @@ export class RateLimitStep implements SecurityStep {
       }
     }
     // Refused by the pre-check: already charged, and authentication never ran.
-    if (precheckRefusal !== undefined && refused === precheckRefusal) throw refused;
+    if (gate.refusal !== undefined && refused === gate.refusal) throw refused;
     // A failed authentication is charged to the address, which the pre-check may have done already.
-    const charged = precheck === 'charged' && request.principal === undefined;
+    const charged = gate.outcome === 'charged' && request.principal === undefined;
     if (!charged) await this.charge(execution, request, plan, rateLimit);
     if (refused !== undefined) throw refused;
+  }
+
+  /** @internal The credential gate's way in to the protected {@link precheck} hook. */
+  runPrecheck(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    plan: RoutePlan,
+    rateLimit: RateLimitPlan,
+  ): Promise<RateLimitPrecheck> {
+    return this.precheck(context, request, plan, rateLimit);
   }
 
   /**
@@ -355,5 +358,31 @@ export class RateLimitStep implements SecurityStep {
       this.compiled.set(plan, compiled);
     }
     return compiled;
+  }
+}
+
+/**
+ * The pre-check as the request's credential gate: an object, not a closure over `around`'s frame
+ * (see `common/credential-gate`). Remembers what the pre-check did for `around` to read.
+ */
+class PrecheckGate implements CredentialGate {
+  outcome: RateLimitPrecheck | undefined = undefined;
+  refusal: unknown = undefined;
+
+  constructor(
+    private readonly step: RateLimitStep,
+    private readonly execution: ExecutionContext,
+    private readonly request: SecurityRequest,
+    private readonly plan: RoutePlan,
+    private readonly rateLimit: RateLimitPlan,
+  ) {}
+
+  async open(): Promise<void> {
+    try {
+      this.outcome = await this.step.runPrecheck(this.execution, this.request, this.plan, this.rateLimit);
+    } catch (error) {
+      this.refusal = error;
+      throw error;
+    }
   }
 }
