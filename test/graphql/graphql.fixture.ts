@@ -1,0 +1,134 @@
+import { Injectable, type INestApplication } from '@nestjs/common';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Args, Field, GraphQLModule, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import {
+  ApiSecurityModule,
+  Owns,
+  Public,
+  Roles,
+  UnauthenticatedException,
+  provideOwnershipResolver,
+  type Authenticator,
+  type OwnershipResolver,
+  type SecurityPrincipal,
+  type SecurityRequest,
+} from '@api-security/nestjs';
+import { graphqlQueryLimits } from '@api-security/nestjs/graphql';
+
+export type Driver = 'apollo' | 'mercurius';
+export const DRIVERS: readonly Driver[] = ['apollo', 'mercurius'];
+
+const PRINCIPALS: Readonly<Record<string, SecurityPrincipal>> = {
+  'user-a': { id: 'user-a', roles: ['user'] },
+  'user-b': { id: 'user-b', roles: ['user'] },
+  admin: { id: 'admin', roles: ['admin'] },
+};
+
+/** `Authorization: Bearer user-a`: a fixed principal per token, an unknown token is refused. */
+@Injectable()
+export class StaticAuthenticator implements Authenticator {
+  readonly name = 'static';
+  async authenticate(request: SecurityRequest): Promise<SecurityPrincipal | null> {
+    const header = request.headers.authorization;
+    if (typeof header !== 'string') return null;
+    const token = /^Bearer ([a-z-]+)$/.exec(header)?.[1];
+    if (token === undefined || !Object.hasOwn(PRINCIPALS, token)) throw new UnauthenticatedException('unknown token');
+    return PRINCIPALS[token];
+  }
+}
+
+@ObjectType()
+export class Order {
+  @Field(() => ID) id!: string;
+  @Field() ownerId!: string;
+  @Field() secret!: string;
+  @Field(() => Order, { nullable: true }) next?: Order;
+}
+
+const ORDERS: readonly Order[] = [
+  { id: 'A1', ownerId: 'user-a', secret: 'alpha-secret' },
+  { id: 'B1', ownerId: 'user-b', secret: 'bravo-secret' },
+];
+
+/** How many times a resolver body ran: a refused query must leave it at zero. */
+export const CALLS = { count: 0 };
+
+@Injectable()
+export class OrderOwnership implements OwnershipResolver {
+  async owns(principal: SecurityPrincipal, id: string): Promise<boolean> {
+    return ORDERS.some((order) => order.id === id && order.ownerId === principal.id);
+  }
+}
+
+@Resolver(() => Order)
+export class OrderResolver {
+  @Query(() => Order, { nullable: true })
+  @Owns('order', { arg: 'id' })
+  order(@Args('id', { type: () => ID }) id: string): Order | undefined {
+    CALLS.count++;
+    const found = ORDERS.find((order) => order.id === id);
+    // Self-referencing, so a client can ask for any depth.
+    return found ? { ...found, next: found } : undefined;
+  }
+
+  @Query(() => String)
+  @Public()
+  health(): string {
+    CALLS.count++;
+    return 'ok';
+  }
+
+  @Query(() => String)
+  me(): string {
+    CALLS.count++;
+    return 'me';
+  }
+
+  @Mutation(() => Boolean)
+  @Roles('admin')
+  purge(): boolean {
+    CALLS.count++;
+    return true;
+  }
+}
+
+export const LIMITS = { maxDepth: 8, maxAliases: 15, maxRootFields: 20 };
+
+/** A real app on the driver's platform: Apollo on Express, Mercurius on Fastify, with batching on. */
+export async function createGraphqlApp(driver: Driver): Promise<INestApplication> {
+  const validationRules = graphqlQueryLimits(LIMITS);
+  const graphql =
+    driver === 'apollo'
+      ? GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          autoSchemaFile: true,
+          validationRules,
+          allowBatchedHttpRequests: true,
+          includeStacktraceInErrorResponses: false,
+          context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+        })
+      : GraphQLModule.forRoot<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
+          autoSchemaFile: true,
+          validationRules,
+          allowBatchedQueries: true,
+          // Mercurius's default query cache loads quick-lru through a dynamic import Jest's CommonJS runtime refuses.
+          cache: false,
+        });
+  const ref = await Test.createTestingModule({
+    // GraphQLModule first: on Express, ApiSecurityModule's not-found fallback (registered in its onModuleInit)
+    // would otherwise come before the Apollo route (known limitation, see the report).
+    imports: [graphql, ApiSecurityModule.forRoot({ authenticators: [StaticAuthenticator] })],
+    providers: [OrderResolver, OrderOwnership, provideOwnershipResolver('order', OrderOwnership)],
+  }).compile();
+  const app =
+    driver === 'mercurius'
+      ? ref.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false })
+      : ref.createNestApplication({ logger: false });
+  await app.init();
+  if (driver === 'mercurius') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  return app;
+}
