@@ -4,7 +4,9 @@ const swc = ['@swc/jest', require('./swc.options.js')];
 const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|file-type|uid|token-types|strtok3|@tokenizer|load-esm|content-disposition|@fastify/static/node_modules/content-disposition)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|jose|file-type|uid|token-types|strtok3|@tokenizer|load-esm|content-disposition|@fastify/static/node_modules/content-disposition)/)',
+  ],
   moduleNameMapper: {
     // The package's entry points (its `exports`), resolved to the sources; nothing deeper resolves.
     '^@api-security/nestjs$': '<rootDir>/libs/api-security/src/index.ts',

@@ -59,7 +59,10 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
     });
 
     it('checks every alias on its own: B’s own order resolves, A’s never does', async () => {
-      const { body } = await gql('{ a: order(id: "A1") { secret } b: order(id: "A1") { id } mine: order(id: "B1") { secret } }', B);
+      const { body } = await gql(
+        '{ a: order(id: "A1") { secret } b: order(id: "A1") { id } mine: order(id: "B1") { secret } }',
+        B,
+      );
       expect(body.data?.a ?? null).toBeNull();
       expect(body.data?.b ?? null).toBeNull();
       expect(body.data?.mine).toEqual({ secret: 'bravo-secret' });
@@ -151,8 +154,8 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
     });
 
     it('lets a query within every limit through', async () => {
-      const { body } = await gql('{ order(id: "A1") { next { next { id } } } }', A);
-      expect(body).toEqual({ data: { order: { next: { next: { id: 'A1' } } } } });
+      const { body } = await gql('{ order(id: "A1") { next { id } } }', A);
+      expect(body).toEqual({ data: { order: { next: { id: 'A1' } } } });
     });
   });
 });

@@ -93,7 +93,12 @@ function decide([resource, options]: OwnsArguments): OwnershipDecision {
   const source = sources[0] ?? 'param';
   const param = given[source] ?? 'id';
   if (typeof param !== 'string' || !PARAM.test(param)) {
-    const what = { param: 'a route parameter', body: 'a body field', arg: 'a GraphQL argument', parent: 'a parent field' };
+    const what = {
+      param: 'a route parameter',
+      body: 'a body field',
+      arg: 'a GraphQL argument',
+      parent: 'a parent field',
+    };
     throw new TypeError(`@Owns('${resource}') ${source} must be ${what[source]} name (got ${JSON.stringify(param)}).`);
   }
   const from = source === 'param' ? {} : { from: source };

@@ -80,7 +80,9 @@ function depthOf(
   for (const selection of set.selections) {
     let depth = 0;
     if (selection.kind === Kind.FIELD) {
-      depth = selection.selectionSet ? 1 + (limit > 0 ? depthOf(selection.selectionSet, fragments, limit - 1, visiting) : 1) : 1;
+      depth = selection.selectionSet
+        ? 1 + (limit > 0 ? depthOf(selection.selectionSet, fragments, limit - 1, visiting) : 1)
+        : 1;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       depth = depthOf(selection.selectionSet, fragments, limit, visiting);
     } else {
@@ -105,7 +107,8 @@ function rootFieldCount(
   let count = 0;
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) count++;
-    else if (selection.kind === Kind.INLINE_FRAGMENT) count += rootFieldCount(selection.selectionSet, fragments, visiting);
+    else if (selection.kind === Kind.INLINE_FRAGMENT)
+      count += rootFieldCount(selection.selectionSet, fragments, visiting);
     else {
       const fragment = fragments.get(selection.name.value);
       if (fragment && !visiting.has(fragment.name.value)) {
@@ -161,7 +164,11 @@ export function graphqlQueryLimits(options: GraphqlQueryLimits = {}): Validation
       },
       OperationDefinition(node) {
         if (rootFieldCount(node.selectionSet, fragments, new Set()) > limits.maxRootFields) {
-          refuse(context, GraphqlLimitCode.ROOT_FIELDS, `An operation selects more than ${limits.maxRootFields} root fields.`);
+          refuse(
+            context,
+            GraphqlLimitCode.ROOT_FIELDS,
+            `An operation selects more than ${limits.maxRootFields} root fields.`,
+          );
         }
         if (depthOf(node.selectionSet, fragments, limits.maxDepth, new Set()) > limits.maxDepth) {
           refuse(context, GraphqlLimitCode.DEPTH, `The query is deeper than ${limits.maxDepth} levels.`);

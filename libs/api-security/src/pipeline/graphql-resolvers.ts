@@ -28,11 +28,7 @@ export function isResolverClass(type: Type): boolean {
  * What a resolver class's method resolves, read from its @nestjs/graphql metadata at boot; undefined
  * for a method that is no resolver (a helper, a `@ResolveReference`, a `__resolveType`).
  */
-export function resolverOf(
-  resolverClass: Type,
-  handler: object,
-  methodName: string,
-): GraphqlResolverPlan | undefined {
+export function resolverOf(resolverClass: Type, handler: object, methodName: string): GraphqlResolverPlan | undefined {
   const own = Reflect.getMetadata(GRAPHQL_METADATA.resolverType, handler) as unknown;
   const isField = Reflect.getMetadata(GRAPHQL_METADATA.resolveProperty, handler) === true;
   const rootKind = typeof own === 'string' ? ROOT_TYPES[own] : undefined;

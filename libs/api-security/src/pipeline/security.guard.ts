@@ -83,7 +83,12 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
           : `no resolver plan for ${controller.name}.${handler.name}`,
       });
     }
-    const step: SecurityStepContext = { request, plan: route.plan, execution: context, graphql: graphqlCallOf(context) };
+    const step: SecurityStepContext = {
+      request,
+      plan: route.plan,
+      execution: context,
+      graphql: graphqlCallOf(context),
+    };
     let done = this.oncePerRequest.get(request);
     for (let i = 0; i < chain.length; i++) {
       const link = chain[i];
