@@ -16,15 +16,10 @@ import {
   type SecurityPrincipal,
   type SecurityRequest,
 } from '@api-security/nestjs';
-import { graphqlQueryLimits } from '@api-security/nestjs/graphql';
+import { formatGraphqlError, graphqlQueryLimits } from '@api-security/nestjs/graphql';
 
 export type Driver = 'apollo' | 'mercurius';
-/*
- * Apollo on Express is not run yet: under Jest's CommonJS runtime @nestjs/apollo cannot load
- * @as-integrations/express5 (a dynamic import, like Mercurius's quick-lru cache) and /graphql
- * answers 404. The fixture keeps its Apollo configuration for when that is solved.
- */
-export const DRIVERS: readonly Driver[] = ['mercurius'];
+export const DRIVERS: readonly Driver[] = ['apollo', 'mercurius'];
 
 const PRINCIPALS: Readonly<Record<string, SecurityPrincipal>> = {
   'user-a': { id: 'user-a', roles: ['user'], authMethod: 'static', scopes: [] },
@@ -112,7 +107,7 @@ export async function createGraphqlApp(driver: Driver): Promise<INestApplication
           autoSchemaFile: true,
           validationRules,
           allowBatchedHttpRequests: true,
-          includeStacktraceInErrorResponses: false,
+          formatError: formatGraphqlError,
           context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
         })
       : GraphQLModule.forRoot<MercuriusDriverConfig>({
@@ -124,9 +119,7 @@ export async function createGraphqlApp(driver: Driver): Promise<INestApplication
           cache: false,
         });
   const ref = await Test.createTestingModule({
-    // GraphQLModule first: on Express, ApiSecurityModule's not-found fallback (registered in its onModuleInit)
-    // would otherwise come before the Apollo route (known limitation, see the report).
-    imports: [graphql, ApiSecurityModule.forRoot({ authenticators: [StaticAuthenticator] })],
+    imports: [ApiSecurityModule.forRoot({ authenticators: [StaticAuthenticator] }), graphql],
     providers: [OrderResolver, OrderOwnership, provideOwnershipResolver('order', OrderOwnership)],
   }).compile();
   const app =

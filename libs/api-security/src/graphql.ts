@@ -3,3 +3,4 @@
 // `graphql` itself, an optional peer dependency the main entry point never loads.
 export { graphqlQueryLimits, GraphqlLimitCode } from './graphql/query-limits';
 export type { GraphqlQueryLimits } from './graphql/query-limits';
+export { formatGraphqlError } from './graphql/format-error';
