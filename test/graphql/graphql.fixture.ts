@@ -1,6 +1,17 @@
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable, type INestApplication, type Provider } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Args, Field, GraphQLModule, ID, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  Field,
+  GraphQLModule,
+  ID,
+  Mutation,
+  ObjectType,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -12,6 +23,7 @@ import {
   UnauthenticatedException,
   provideOwnershipResolver,
   type Authenticator,
+  type ApiSecurityModuleOptions,
   type OwnershipResolver,
   type SecurityPrincipal,
   type SecurityRequest,
@@ -95,10 +107,67 @@ export class OrderResolver {
   }
 }
 
+/** An invoice belongs to the order's owner; its field resolver checks ownership of the parent order. */
+@ObjectType()
+export class Invoice {
+  @Field(() => ID) id!: string;
+  @Field() orderId!: string;
+}
+
+@ObjectType()
+export class Shipment {
+  @Field(() => ID) id!: string;
+  @Field() orderId!: string;
+}
+
+/** `shipment(orderId:)` hands out any order's shipment; its `invoice` field checks the parent's order. */
+@Resolver(() => Shipment)
+export class ShipmentResolver {
+  @Query(() => Shipment)
+  @Owns(false, { reason: 'shipments are tracked by anyone holding the number; the invoice field is checked' })
+  shipment(@Args('orderId', { type: () => ID }) orderId: string): Shipment {
+    CALLS.count++;
+    return { id: `S-${orderId}`, orderId };
+  }
+
+  @ResolveField(() => Invoice)
+  @Owns('order', { parent: 'orderId' })
+  invoice(@Parent() shipment: Shipment): Invoice {
+    CALLS.count++;
+    return { id: `I-${shipment.orderId}`, orderId: shipment.orderId };
+  }
+}
+
+/** A resolver that takes an id and decides nothing about ownership: the boot audit refuses it. */
+@Resolver(() => Order)
+export class LeakyResolver {
+  @Query(() => Order, { nullable: true })
+  leakyOrder(@Args('orderId', { type: () => ID }) orderId: string): Order | undefined {
+    return ORDERS.find((order) => order.id === orderId);
+  }
+}
+
+/** `@Owns` on an argument the resolver does not take: nobody could ever pass, the audit refuses it. */
+@Resolver(() => Order)
+export class MisnamedArgResolver {
+  @Query(() => Order, { nullable: true })
+  @Owns('order', { arg: 'orderId' })
+  misnamed(@Args('id', { type: () => ID }) id: string): Order | undefined {
+    return ORDERS.find((order) => order.id === id);
+  }
+}
+
 export const LIMITS = { maxDepth: 8, maxAliases: 15, maxRootFields: 20 };
 
+/** What a test changes about the app. */
+export interface GraphqlAppOptions {
+  readonly security?: Omit<ApiSecurityModuleOptions, 'authenticators'>;
+  /** Resolvers besides the order and shipment ones. */
+  readonly resolvers?: readonly Provider[];
+}
+
 /** A real app on the driver's platform: Apollo on Express, Mercurius on Fastify, with batching on. */
-export async function createGraphqlApp(driver: Driver): Promise<INestApplication> {
+export async function createGraphqlApp(driver: Driver, options: GraphqlAppOptions = {}): Promise<INestApplication> {
   const validationRules = graphqlQueryLimits(LIMITS);
   const graphql =
     driver === 'apollo'
@@ -107,6 +176,8 @@ export async function createGraphqlApp(driver: Driver): Promise<INestApplication
           autoSchemaFile: true,
           validationRules,
           allowBatchedHttpRequests: true,
+          // Field resolvers run the guard and its error mapping too (by default Nest applies them to queries and mutations only).
+          fieldResolverEnhancers: ['guards', 'filters'],
           formatError: formatGraphqlError,
           context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
         })
@@ -115,12 +186,19 @@ export async function createGraphqlApp(driver: Driver): Promise<INestApplication
           autoSchemaFile: true,
           validationRules,
           allowBatchedQueries: true,
+          fieldResolverEnhancers: ['guards', 'filters'],
           // Mercurius's default query cache loads quick-lru through a dynamic import Jest's CommonJS runtime refuses.
           cache: false,
         });
   const ref = await Test.createTestingModule({
-    imports: [ApiSecurityModule.forRoot({ authenticators: [StaticAuthenticator] }), graphql],
-    providers: [OrderResolver, OrderOwnership, provideOwnershipResolver('order', OrderOwnership)],
+    imports: [ApiSecurityModule.forRoot({ ...options.security, authenticators: [StaticAuthenticator] }), graphql],
+    providers: [
+      OrderResolver,
+      ShipmentResolver,
+      OrderOwnership,
+      provideOwnershipResolver('order', OrderOwnership),
+      ...(options.resolvers ?? []),
+    ],
   }).compile();
   const app =
     driver === 'mercurius'

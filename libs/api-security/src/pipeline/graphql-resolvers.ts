@@ -40,7 +40,10 @@ export function resolverOf(resolverClass: Type, handler: object, methodName: str
   const type = rootKind !== undefined ? String(own) : typeof classType === 'string' ? classType : 'Object';
   const declared = (Reflect.getMetadata(GRAPHQL_METADATA.argsType, resolverClass, methodName) ?? []) as {
     property?: unknown;
+    index?: unknown;
   }[];
-  const args = declared.flatMap((arg) => (typeof arg.property === 'string' ? [arg.property] : []));
+  // Parameter decorators run last parameter first: list the arguments in declaration order.
+  const ordered = [...declared].sort((a, b) => Number(a.index) - Number(b.index));
+  const args = [...new Set(ordered.flatMap((arg) => (typeof arg.property === 'string' ? [arg.property] : [])))];
   return { kind: rootKind ?? 'field', type, field, args };
 }

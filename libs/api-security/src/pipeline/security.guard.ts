@@ -28,7 +28,7 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
   ) {}
 
   /** Per HTTP request under GraphQL: the once-per-request links that already ran (see activateResolver). */
-  private readonly oncePerRequest = new WeakMap<object, Set<string>>();
+  private readonly oncePerRequest = new WeakMap<object, OncePerRequest>();
 
   /** Compiles each route's chain once every plan exists (plans compile in `onModuleInit`). */
   onApplicationBootstrap(): void {
@@ -65,12 +65,12 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   /**
-   * A GraphQL resolver (query, mutation, subscription or, with `fieldResolverEnhancers: ['guards']`,
-   * field resolver): the same chain, on the HTTP request under the GraphQL context, with the
-   * resolver's arguments and parent for `@Owns({ arg | parent })`. One HTTP request runs many
-   * resolvers (fields, aliases, batched operations): the rate limit and authentication run once
-   * per HTTP request and step, the first time they apply; every resolver then reuses the principal
-   * and is authorized on its own (roles, scopes, ownership).
+   * A GraphQL resolver (query, mutation, subscription or, with `fieldResolverEnhancers: ['guards',
+   * 'filters']`, field resolver): the same chain, on the HTTP request under the GraphQL context,
+   * with the resolver's arguments and parent for `@Owns({ arg | parent })`. One HTTP request runs
+   * many resolvers, concurrently (fields, aliases, batched operations): the rate limit is charged
+   * and the credential checked once per HTTP request (see {@link once}); every resolver is then
+   * authorized on its own (roles, scopes, ownership).
    */
   private async activateResolver(context: ExecutionContext, controller: Type, handler: Handler): Promise<boolean> {
     const request = graphqlRequestOf(context) as SecurityRequest | undefined;
@@ -89,27 +89,58 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
       execution: context,
       graphql: graphqlCallOf(context),
     };
-    let done = this.oncePerRequest.get(request);
     for (let i = 0; i < chain.length; i++) {
       const link = chain[i];
-      const once = ONCE_PER_REQUEST.has(link.name);
-      if (once && done?.has(link.name)) continue;
-      const pending = link.run(step);
+      const pending = ONCE_PER_REQUEST.has(link.name) ? this.once(request, link, step) : link.run(step);
       if (pending) await pending;
-      if (once) {
-        done ??= new Set<string>();
-        this.oncePerRequest.set(request, done);
-        done.add(link.name);
-        // Authenticated: a later resolver needing authentication reuses the principal, uncharged again.
-        if (request.principal) for (const name of AUTHENTICATING) done.add(name);
-      }
     }
     return true;
+  }
+
+  /**
+   * The rate limit and authentication of one HTTP request, shared by its resolvers. The first
+   * resolver that needs them runs them; the others, concurrent or later, await the same outcome.
+   * The request is charged once, by whichever link runs first: a public resolver charges the
+   * address; a resolver needing a principal then only authenticates. (So a query mixing public and
+   * protected fields may be charged to the address rather than the principal; it is never charged
+   * twice.) A public resolver is not refused because another field's credential was.
+   */
+  private once(request: SecurityRequest, link: SecurityStep, step: SecurityStepContext): Promise<void> {
+    let state = this.oncePerRequest.get(request);
+    if (!state) {
+      state = {};
+      this.oncePerRequest.set(request, state);
+    }
+    if (link.name === 'rate-limit') {
+      state.charge ??= Promise.resolve(link.run(step));
+      return state.charge.catch(rethrowUnlessUnauthenticated);
+    }
+    if (state.authentication) return state.authentication;
+    if (link.name !== 'authentication' && state.charge) {
+      // Charged already (by a public resolver): authenticate without charging again.
+      const authentication = this.steps.find((candidate) => candidate.name === 'authentication') ?? link;
+      state.authentication = Promise.resolve(authentication.run(step));
+      return state.authentication;
+    }
+    state.authentication = Promise.resolve(link.run(step));
+    if (link.name !== 'authentication') state.charge = state.authentication;
+    return state.authentication;
   }
 }
 
 type Handler = (...args: unknown[]) => unknown;
 
-/** The links that establish who calls and charge the rate limit: once per HTTP request, not per resolver. */
-const AUTHENTICATING = ['authentication', 'rate-limit(authentication)'];
-const ONCE_PER_REQUEST: ReadonlySet<string> = new Set(['rate-limit', ...AUTHENTICATING]);
+/** What the resolvers of one HTTP request share: its rate-limit charge and its authentication. */
+interface OncePerRequest {
+  charge?: Promise<void>;
+  authentication?: Promise<void>;
+}
+
+/** The links that charge the rate limit or establish who calls: once per HTTP request, not per resolver. */
+const ONCE_PER_REQUEST: ReadonlySet<string> = new Set(['rate-limit', 'authentication', 'rate-limit(authentication)']);
+
+/** A public resolver awaiting a charge made with another resolver's failed authentication: not its refusal. */
+function rethrowUnlessUnauthenticated(error: unknown): void {
+  if (error instanceof SecurityException && error.getStatus() === 401) return;
+  throw error;
+}
