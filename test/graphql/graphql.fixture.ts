@@ -28,7 +28,7 @@ import {
   type SecurityPrincipal,
   type SecurityRequest,
 } from '@api-security/nestjs';
-import { formatGraphqlError, graphqlQueryLimits } from '@api-security/nestjs/graphql';
+import { formatGraphqlError, graphqlQueryLimits, GraphqlSecurityModule } from '@api-security/nestjs/graphql';
 
 export type Driver = 'apollo' | 'mercurius';
 export const DRIVERS: readonly Driver[] = ['apollo', 'mercurius'];
@@ -158,6 +158,7 @@ export class MisnamedArgResolver {
 }
 
 export const LIMITS = { maxDepth: 8, maxAliases: 15, maxRootFields: 20 };
+export const MAX_BATCH = 5;
 
 /** What a test changes about the app. */
 export interface GraphqlAppOptions {
@@ -191,7 +192,11 @@ export async function createGraphqlApp(driver: Driver, options: GraphqlAppOption
           cache: false,
         });
   const ref = await Test.createTestingModule({
-    imports: [ApiSecurityModule.forRoot({ ...options.security, authenticators: [StaticAuthenticator] }), graphql],
+    imports: [
+      ApiSecurityModule.forRoot({ ...options.security, authenticators: [StaticAuthenticator] }),
+      GraphqlSecurityModule.forRoot({ maxBatchedOperations: MAX_BATCH }),
+      graphql,
+    ],
     providers: [
       OrderResolver,
       ShipmentResolver,

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { GraphqlLimitCode } from '@api-security/nestjs/graphql';
-import { CALLS, createGraphqlApp, DRIVERS } from './graphql.fixture';
+import { CALLS, createGraphqlApp, DRIVERS, MAX_BATCH } from './graphql.fixture';
 
 interface GraphqlError {
   message: string;
@@ -151,6 +151,20 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
     it('refuses too many root fields', async () => {
       const query = `{ ${Array.from({ length: 21 }, () => 'health').join(' ')} }`;
       refusedWith((await gql(query, A)).body, GraphqlLimitCode.ROOT_FIELDS);
+    });
+
+    it('refuses 100 batched operations with BATCH (400), and lets a batch within the limit through', async () => {
+      const batch = Array.from({ length: 100 }, () => ({ query: '{ health }' }));
+      const { status, body } = await gql(batch, A);
+      expect(status).toBe(400);
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual([GraphqlLimitCode.BATCH]);
+      expect(CALLS.count).toBe(0);
+      const ok = await gql(
+        Array.from({ length: MAX_BATCH }, () => ({ query: '{ health }' })),
+        A,
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.body).toEqual(Array.from({ length: MAX_BATCH }, () => ({ data: { health: 'ok' } })));
     });
 
     it('lets a query within every limit through', async () => {

@@ -4,3 +4,5 @@
 export { graphqlQueryLimits, GraphqlLimitCode } from './graphql/query-limits';
 export type { GraphqlQueryLimits } from './graphql/query-limits';
 export { formatGraphqlError } from './graphql/format-error';
+export { GraphqlSecurityModule } from './graphql/graphql-security.module';
+export type { GraphqlSecurityOptions } from './graphql/graphql-security.module';
