@@ -112,6 +112,14 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
       expect(allowed.body).toEqual({ data: { purge: true } });
     });
 
+    it('answers a public field even when the same request’s credential is refused for another', async () => {
+      const { body } = await gql('{ health me }', 'Bearer forged');
+      expect(body.data?.health).toBe('ok');
+      expect(body.data?.me ?? null).toBeNull();
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual([ErrorCode.UNAUTHENTICATED]);
+      expect(CALLS.count).toBe(1);
+    });
+
     it('authenticates once per HTTP request and authorizes every resolver', async () => {
       const { body } = await gql('{ me health order(id: "B1") { id } }', B);
       expect(body).toEqual({ data: { me: 'me', health: 'ok', order: { id: 'B1' } } });
