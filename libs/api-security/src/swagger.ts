@@ -8,10 +8,19 @@ import {
   type OpenApiCoverage,
 } from './inventory/openapi-coverage';
 import { enrichOpenApiDocument as enrich, type OpenApiEnrichmentOptions } from './inventory/openapi.enricher';
+import type { RoutePlan } from './plan/route-plan';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from './api-security.options';
 import { ApiKeyAuthenticator } from './authentication/api-key.authenticator';
 import { AUTHENTICATORS, type Authenticator } from './authentication/authenticator';
+
+/** The HTTP routes: GraphQL resolvers have plans too, but no OpenAPI operation. */
+function httpRoutes(app: INestApplicationContext): RoutePlan[] {
+  return app
+    .get(RoutePlanRegistry)
+    .plans()
+    .filter((plan) => plan.graphql === undefined);
+}
 
 export { ApiPagination } from './inventory/api-pagination.decorator';
 export { openApiPath } from './inventory/openapi.enricher';
@@ -45,7 +54,7 @@ export function enrichOpenApiDocument(
   // A scheme the application does not accept must not be advertised: clients would try it and get 401s.
   const schemes = (options.schemes ?? ['bearer', 'apiKey']).filter((scheme) => scheme !== 'apiKey' || apiKeys);
   const header = app.get<ResolvedApiSecurityOptions>(API_SECURITY_OPTIONS, { strict: false }).apiKeys.header;
-  return enrich(document, app.get(RoutePlanRegistry).plans(), {
+  return enrich(document, httpRoutes(app), {
     ...options,
     schemes,
     // Header names are case-insensitive; the default is shown the way the documentation spells it.
@@ -59,7 +68,7 @@ export function enrichOpenApiDocument(
  * @public
  */
 export function checkOpenApiCoverage(app: INestApplicationContext, document: OpenAPIObject): OpenApiCoverage {
-  return checkCoverage(app.get(RoutePlanRegistry).plans(), document);
+  return checkCoverage(httpRoutes(app), document);
 }
 
 /**
@@ -67,5 +76,5 @@ export function checkOpenApiCoverage(app: INestApplicationContext, document: Ope
  * @public
  */
 export function assertOpenApiCoverage(app: INestApplicationContext, document: OpenAPIObject): void {
-  assertCoverage(app.get(RoutePlanRegistry).plans(), document);
+  assertCoverage(httpRoutes(app), document);
 }
