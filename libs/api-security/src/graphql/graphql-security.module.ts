@@ -110,6 +110,7 @@ class GraphqlBatchLimiter implements OnModuleInit, OnApplicationBootstrap {
  */
 @Module({})
 export class GraphqlSecurityModule {
+  /** The module with its options checked at boot (`ApiSecurityConfigError` on a bad value). */
   static forRoot(options: GraphqlSecurityOptions = {}): DynamicModule {
     const resolved: ResolvedOptions = {
       path: options.path ?? '/graphql',

@@ -21,6 +21,7 @@ export const GraphqlLimitCode = {
   CHARACTERS: 'ERR_GRAPHQL_CHARACTERS',
   BATCH: 'ERR_GRAPHQL_BATCH',
 } as const;
+/** One of the stable {@link GraphqlLimitCode} values. */
 export type GraphqlLimitCode = (typeof GraphqlLimitCode)[keyof typeof GraphqlLimitCode];
 
 /** Limits on one GraphQL document, checked during validation: a refused query runs no resolver. */
