@@ -5,6 +5,7 @@ import {
   Field,
   GraphQLModule,
   ID,
+  Int,
   Mutation,
   ObjectType,
   Parent,
@@ -28,7 +29,7 @@ import {
   type SecurityPrincipal,
   type SecurityRequest,
 } from '@api-security/nestjs';
-import { formatGraphqlError, graphqlQueryLimits, GraphqlSecurityModule } from '@api-security/nestjs/graphql';
+import { Cost, formatGraphqlError, graphqlQueryLimits, GraphqlSecurityModule } from '@api-security/nestjs/graphql';
 
 export type Driver = 'apollo' | 'mercurius';
 export const DRIVERS: readonly Driver[] = ['apollo', 'mercurius'];
@@ -100,6 +101,14 @@ export class OrderResolver {
     return 'me';
   }
 
+  /** A list whose elements each cost 3 (`@Cost`), `first` of them: priced before it runs. */
+  @Query(() => [Order])
+  @Cost(3)
+  orders(@Args('first', { type: () => Int }) first: number): Order[] {
+    CALLS.count++;
+    return ORDERS.slice(0, first);
+  }
+
   @Mutation(() => Boolean)
   @Roles('admin')
   purge(): boolean {
@@ -158,7 +167,7 @@ export class MisnamedArgResolver {
   }
 }
 
-export const LIMITS = { maxDepth: 8, maxAliases: 15, maxRootFields: 20 };
+export const LIMITS = { maxDepth: 8, maxAliases: 15, maxRootFields: 20, maxCost: 500 };
 export const MAX_BATCH = 5;
 
 /** What a test changes about the app. */

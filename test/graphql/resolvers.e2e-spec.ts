@@ -175,6 +175,12 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
       expect(ok.body).toEqual(Array.from({ length: MAX_BATCH }, () => ({ data: { health: 'ok' } })));
     });
 
+    it('refuses a query over the cost limit (list size from first × @Cost) and runs one within it', async () => {
+      refusedWith((await gql('{ orders(first: 1000) { id next { id } } }', A)).body, GraphqlLimitCode.COST);
+      const { body } = await gql('{ orders(first: 1) { id } }', ADMIN);
+      expect(body).toEqual({ data: { orders: [{ id: 'A1' }] } });
+    });
+
     it('lets a query within every limit through', async () => {
       const { body } = await gql('{ order(id: "A1") { next { id } } }', A);
       expect(body).toEqual({ data: { order: { next: { id: 'A1' } } } });

@@ -6,3 +6,4 @@ export type { GraphqlQueryLimits } from './graphql/query-limits';
 export { formatGraphqlError } from './graphql/format-error';
 export { GraphqlSecurityModule } from './graphql/graphql-security.module';
 export type { GraphqlSecurityOptions } from './graphql/graphql-security.module';
+export { Cost } from './graphql/cost.decorator';

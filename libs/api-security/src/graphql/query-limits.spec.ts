@@ -1,4 +1,14 @@
-import { buildSchema, parse, validate, specifiedRules } from 'graphql';
+import {
+  buildSchema,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLObjectType,
+  GraphQLSchema,
+  parse,
+  validate,
+  specifiedRules,
+} from 'graphql';
+import { COST_EXTENSION } from './cost.decorator';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { GraphqlLimitCode, graphqlQueryLimits, type GraphqlQueryLimits } from './query-limits';
 
@@ -66,6 +76,60 @@ describe('graphqlQueryLimits', () => {
   it('echoes nothing of the query in its messages', () => {
     const errors = validate(schema, parse('{ secretAlias: a secretOther: b }'), graphqlQueryLimits({ maxAliases: 1 }));
     expect(errors.map((e) => e.message)).toEqual(['The query has more than 1 aliases.']);
+  });
+
+  describe('cost (maxCost)', () => {
+    // Item { price } costs 5 each (@Cost(5)); items(first|limit) is a list; expensive costs 50.
+    const Item: GraphQLObjectType = new GraphQLObjectType({
+      name: 'Item',
+      fields: () => ({
+        price: { type: GraphQLInt, extensions: { [COST_EXTENSION]: 5 } },
+        n: { type: GraphQLInt },
+        items: { type: new GraphQLList(Item), args: { first: { type: GraphQLInt } } },
+      }),
+    });
+    const costSchema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          items: { type: new GraphQLList(Item), args: { first: { type: GraphQLInt }, limit: { type: GraphQLInt } } },
+          expensive: { type: GraphQLInt, extensions: { [COST_EXTENSION]: 50 } },
+        },
+      }),
+    });
+    const costCodes = (query: string, limits: GraphqlQueryLimits): unknown[] =>
+      validate(costSchema, parse(query), [...specifiedRules, ...graphqlQueryLimits(limits)]).map(
+        (e) => e.extensions.code,
+      );
+
+    it('multiplies what a list selects by its literal first/limit, and reads @Cost', () => {
+      // items(first: 4): 1 + 4 × (5 + 0) = 21
+      expect(costCodes('{ items(first: 4) { price n } }', { maxCost: 21 })).toEqual([]);
+      expect(costCodes('{ items(first: 4) { price n } }', { maxCost: 20 })).toEqual([GraphqlLimitCode.COST]);
+      expect(costCodes('{ items(limit: 2) { price } }', { maxCost: 11 })).toEqual([]);
+      expect(costCodes('{ expensive }', { maxCost: 49 })).toEqual([GraphqlLimitCode.COST]);
+    });
+
+    it('assumes a size for a list without a literal bound, and nests multipliers', () => {
+      // items: 1 + 10 × 5 = 51
+      expect(costCodes('{ items { price } }', { maxCost: 50 })).toEqual([GraphqlLimitCode.COST]);
+      expect(costCodes('{ items { price } }', { maxCost: 50, assumedListSize: 9 })).toEqual([]);
+      // 1 + 10 × (1 + 10 × 5) = 511
+      expect(costCodes('query($n: Int) { items(first: $n) { items(first: 10) { price } } }', { maxCost: 510 })).toEqual(
+        [GraphqlLimitCode.COST],
+      );
+    });
+
+    it('prices a fragment spread many times once per spread, without walking it again', () => {
+      const spreads = Array.from({ length: 10 }, () => '...F').join(' ');
+      // Ten spreads of F (items(first: 2) { price } = 1 + 2 × 5 = 11), merged as one field: priced 10 × 11.
+      expect(costCodes(`{ ${spreads} } fragment F on Query { items(first: 2) { price } }`, { maxCost: 110 })).toEqual(
+        [],
+      );
+      expect(costCodes(`{ ${spreads} } fragment F on Query { items(first: 2) { price } }`, { maxCost: 109 })).toEqual([
+        GraphqlLimitCode.COST,
+      ]);
+    });
   });
 
   it('refuses unknown options and limits that are not positive integers, at boot', () => {

@@ -1,16 +1,26 @@
 import {
+  getNamedType,
+  getNullableType,
   GraphQLError,
+  isInterfaceType,
+  isListType,
+  isObjectType,
   Kind,
   Lexer,
   Source,
   TokenKind,
   type ASTVisitor,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { COST_EXTENSION } from './cost.decorator';
 
 /** Stable `extensions.code` of a query refused by a limit (OWASP API4). */
 export const GraphqlLimitCode = {
@@ -20,6 +30,7 @@ export const GraphqlLimitCode = {
   TOKENS: 'ERR_GRAPHQL_TOKENS',
   CHARACTERS: 'ERR_GRAPHQL_CHARACTERS',
   BATCH: 'ERR_GRAPHQL_BATCH',
+  COST: 'ERR_GRAPHQL_COST',
 } as const;
 /** One of the stable {@link GraphqlLimitCode} values. */
 export type GraphqlLimitCode = (typeof GraphqlLimitCode)[keyof typeof GraphqlLimitCode];
@@ -36,6 +47,14 @@ export interface GraphqlQueryLimits {
   maxTokens?: number;
   /** Characters of the document's source. @default 10000 */
   maxCharacters?: number;
+  /**
+   * Cost of the costliest operation: each field costs its `@Cost(n)`, else 1 with a selection and 0
+   * as a leaf; what a list field selects counts once per element, the size taken from its `first`
+   * or `limit` argument when given as a literal, else {@link assumedListSize}. @default 1000
+   */
+  maxCost?: number;
+  /** Elements assumed for a list field without a literal `first` or `limit` argument. @default 10 */
+  assumedListSize?: number;
 }
 
 const DEFAULTS: Required<GraphqlQueryLimits> = {
@@ -44,7 +63,86 @@ const DEFAULTS: Required<GraphqlQueryLimits> = {
   maxRootFields: 20,
   maxTokens: 1000,
   maxCharacters: 10_000,
+  maxCost: 1000,
+  assumedListSize: 10,
 };
+
+/** Arguments that bound a list's size, as paginated APIs name them. */
+const LIST_SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
+
+/**
+ * The cost of an operation, per the rules of {@link GraphqlQueryLimits.maxCost}. A fragment's cost
+ * depends only on its type condition, so it is computed once and reused (a fragment spread a
+ * thousand times is walked once); a fragment cycle, which validation reports itself, costs nothing.
+ */
+class CostCounter {
+  private readonly fragmentCosts = new Map<string, number>();
+  private readonly visiting = new Set<string>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly assumedListSize: number,
+  ) {}
+
+  operation(node: OperationDefinitionNode): number {
+    const root =
+      node.operation === 'query'
+        ? this.schema.getQueryType()
+        : node.operation === 'mutation'
+          ? this.schema.getMutationType()
+          : this.schema.getSubscriptionType();
+    return root ? this.selectionSet(node.selectionSet, root) : 0;
+  }
+
+  private selectionSet(set: SelectionSetNode, type: GraphQLCompositeType): number {
+    let total = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) total += this.field(selection, type);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : type;
+        total += this.selectionSet(selection.selectionSet, (condition as GraphQLCompositeType | undefined) ?? type);
+      } else total += this.fragment(selection.name.value);
+      // Past any sane limit: stop adding (no overflow to Infinity, no pointless walking).
+      if (total > Number.MAX_SAFE_INTEGER / 2) return total;
+    }
+    return total;
+  }
+
+  private fragment(name: string): number {
+    const known = this.fragmentCosts.get(name);
+    if (known !== undefined) return known;
+    const fragment = this.fragments.get(name);
+    if (!fragment || this.visiting.has(name)) return 0;
+    const type = this.schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType | undefined;
+    if (!type) return 0;
+    this.visiting.add(name);
+    const cost = this.selectionSet(fragment.selectionSet, type);
+    this.visiting.delete(name);
+    this.fragmentCosts.set(name, cost);
+    return cost;
+  }
+
+  private field(node: FieldNode, parent: GraphQLCompositeType): number {
+    const definition =
+      isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
+    const declared: unknown = definition?.extensions[COST_EXTENSION];
+    const own = typeof declared === 'number' ? declared : node.selectionSet ? 1 : 0;
+    if (!node.selectionSet || !definition) return own;
+    const child = getNamedType(definition.type) as GraphQLCompositeType;
+    const size = isListType(getNullableType(definition.type)) ? this.listSize(node) : 1;
+    return own + size * this.selectionSet(node.selectionSet, child);
+  }
+
+  private listSize(node: FieldNode): number {
+    for (const argument of node.arguments ?? []) {
+      if (LIST_SIZE_ARGUMENTS.has(argument.name.value) && argument.value.kind === Kind.INT) {
+        return Math.max(0, Number.parseInt(argument.value.value, 10));
+      }
+    }
+    return this.assumedListSize;
+  }
+}
 
 function refuse(context: ValidationContext, code: GraphqlLimitCode, message: string): void {
   // A fixed message with the limit only: nothing of the query is echoed back.
@@ -159,6 +257,7 @@ export function graphqlQueryLimits(options: GraphqlQueryLimits = {}): Validation
     for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
+    const costs = new CostCounter(context.getSchema(), fragments, limits.assumedListSize);
     return {
       Field(node) {
         if (node.alias) aliases++;
@@ -173,6 +272,11 @@ export function graphqlQueryLimits(options: GraphqlQueryLimits = {}): Validation
         }
         if (depthOf(node.selectionSet, fragments, limits.maxDepth, new Set()) > limits.maxDepth) {
           refuse(context, GraphqlLimitCode.DEPTH, `The query is deeper than ${limits.maxDepth} levels.`);
+          // Too deep to be worth pricing.
+          return;
+        }
+        if (costs.operation(node) > limits.maxCost) {
+          refuse(context, GraphqlLimitCode.COST, `The query costs more than ${limits.maxCost}.`);
         }
       },
       Document: {
