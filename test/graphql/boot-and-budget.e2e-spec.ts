@@ -57,6 +57,12 @@ describe.each(DRIVERS)('GraphQL boot audit and budgets (%s)', (driver) => {
       CALLS.count = 0;
     });
 
+    it('still answers an unknown path with problem details (the Express fallback lets /graphql through only)', async () => {
+      const res = await request(app.getHttpServer()).post('/graphql-nope').send({ query: '{ health }' });
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
     it('checks ownership of the parent object in a field resolver ({ parent })', async () => {
       const mine = (await gql('{ shipment(orderId: "A1") { id invoice { id } } }', 'Bearer user-a'))
         .body as GraphqlBody;
@@ -81,6 +87,36 @@ describe.each(DRIVERS)('GraphQL boot audit and budgets (%s)', (driver) => {
       expect(body.data?.me ?? null).toBeNull();
       // Every resolver needing authentication was refused without running; the public one runs.
       expect(CALLS.count).toBeLessThanOrEqual(1);
+    });
+  });
+
+  describe('30 parallel requests of four resolvers each', () => {
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      app = await createGraphqlApp(driver, { security: { rateLimit: { tiers: { default: '10/60s' } } } });
+    });
+    afterAll(() => app.close());
+
+    it('admits exactly the limit: each HTTP request is charged once, whatever its resolvers', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          request(app.getHttpServer())
+            .post('/graphql')
+            .set('Authorization', 'Bearer user-b')
+            .send({ query: '{ me x: me order(id: "B1") { id } health }' }),
+        ),
+      );
+      const bodies = answers.map((res) => res.body as GraphqlBody);
+      const admitted = bodies.filter((body) => body.errors === undefined && body.data?.me === 'me');
+      const refused = bodies.filter((body) => body.errors?.some((e) => e.extensions?.code === ErrorCode.RATE_LIMITED));
+      expect(admitted).toHaveLength(10);
+      expect(refused).toHaveLength(20);
+      // A refused request gets nothing protected: no order, no principal-bound field.
+      for (const body of refused) {
+        expect(body.data?.order ?? null).toBeNull();
+        expect(body.data?.me ?? null).toBeNull();
+      }
     });
   });
 });
