@@ -1,7 +1,9 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { CALLS, createGraphqlApp, DRIVERS, LeakyResolver, MisnamedArgResolver } from './graphql.fixture';
+import { describeWithServices } from '../support/services';
 
 interface GraphqlBody {
   data?: Record<string, unknown> | null;
@@ -117,6 +119,39 @@ describe.each(DRIVERS)('GraphQL boot audit and budgets (%s)', (driver) => {
         expect(body.data?.order ?? null).toBeNull();
         expect(body.data?.me ?? null).toBeNull();
       }
+    });
+  });
+});
+
+describeWithServices('GraphQL rate limit over Redis', ['redis'], ({ redis: url }) => {
+  describe('two instances sharing Redis (Apollo on Express, Mercurius on Fastify), 30 parallel requests', () => {
+    let apps: INestApplication[];
+
+    beforeAll(async () => {
+      const security = {
+        rateLimit: { tiers: { default: '10/60s' } },
+        store: { type: 'redis' as const, url, keyPrefix: `graphql-e2e-${randomUUID()}:` },
+      };
+      apps = [await createGraphqlApp('apollo', { security }), await createGraphqlApp('mercurius', { security })];
+    });
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+    });
+
+    it('admits exactly the shared limit, one charge per HTTP request', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          request(apps[i % 2].getHttpServer())
+            .post('/graphql')
+            .set('Authorization', 'Bearer user-a')
+            .send({ query: '{ me x: me order(id: "A1") { id } }' }),
+        ),
+      );
+      const bodies = answers.map((res) => res.body as GraphqlBody);
+      expect(bodies.filter((body) => body.errors === undefined)).toHaveLength(10);
+      expect(
+        bodies.filter((body) => body.errors?.some((e) => e.extensions?.code === ErrorCode.RATE_LIMITED)),
+      ).toHaveLength(20);
     });
   });
 });
