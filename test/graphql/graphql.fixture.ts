@@ -18,6 +18,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import {
   ApiSecurityModule,
+  CurrentPrincipal,
   Owns,
   Public,
   Roles,
@@ -99,6 +100,12 @@ export class OrderResolver {
   me(): string {
     CALLS.count++;
     return 'me';
+  }
+
+  /** The principal as `@CurrentPrincipal()` injects it in a resolver. */
+  @Query(() => String, { nullable: true })
+  whoami(@CurrentPrincipal() principal: SecurityPrincipal | undefined): string | undefined {
+    return principal?.id;
   }
 
   /** A list whose elements each cost 3 (`@Cost`), `first` of them: priced before it runs. */

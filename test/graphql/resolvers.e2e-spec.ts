@@ -120,6 +120,10 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
       expect(CALLS.count).toBe(1);
     });
 
+    it('injects the principal with @CurrentPrincipal() in a resolver', async () => {
+      expect((await gql('{ whoami }', B)).body).toEqual({ data: { whoami: 'user-b' } });
+    });
+
     it('authenticates once per HTTP request and authorizes every resolver', async () => {
       const { body } = await gql('{ me health order(id: "B1") { id } }', B);
       expect(body).toEqual({ data: { me: 'me', health: 'ok', order: { id: 'B1' } } });
