@@ -68,9 +68,9 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
    * A GraphQL resolver (query, mutation, subscription or, with `fieldResolverEnhancers: ['guards',
    * 'filters']`, field resolver): the same chain, on the HTTP request under the GraphQL context,
    * with the resolver's arguments and parent for `@Owns({ arg | parent })`. One HTTP request runs
-   * many resolvers, concurrently (fields, aliases, batched operations): the rate limit is charged
-   * and the credential checked once per HTTP request (see {@link once}); every resolver is then
-   * authorized on its own (roles, scopes, ownership).
+   * many resolvers, concurrently (fields, aliases, batched operations): the rate limit is charged,
+   * the credential and the body checked once per HTTP request (see {@link once}); every resolver
+   * is then authorized on its own (roles, scopes, ownership, flows).
    */
   private async activateResolver(context: ExecutionContext, controller: Type, handler: Handler): Promise<boolean> {
     const request = graphqlRequestOf(context) as SecurityRequest | undefined;
@@ -108,8 +108,17 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
   private once(request: SecurityRequest, link: SecurityStep, step: SecurityStepContext): Promise<void> {
     let state = this.oncePerRequest.get(request);
     if (!state) {
-      state = {};
+      state = { checks: new Map() };
       this.oncePerRequest.set(request, state);
+    }
+    if (REQUEST_CHECKS.has(link.name)) {
+      // Checks of the HTTP request itself (its body): one outcome for all of its resolvers.
+      let checked = state.checks.get(link.name);
+      if (!checked) {
+        checked = Promise.resolve(link.run(step));
+        state.checks.set(link.name, checked);
+      }
+      return checked;
     }
     if (link.name === 'rate-limit') {
       state.charge ??= Promise.resolve(link.run(step));
@@ -134,10 +143,23 @@ type Handler = (...args: unknown[]) => unknown;
 interface OncePerRequest {
   charge?: Promise<void>;
   authentication?: Promise<void>;
+  /** The outcome of each of the {@link REQUEST_CHECKS}. */
+  readonly checks: Map<string, Promise<void>>;
 }
 
-/** The links that charge the rate limit or establish who calls: once per HTTP request, not per resolver. */
-const ONCE_PER_REQUEST: ReadonlySet<string> = new Set(['rate-limit', 'authentication', 'rate-limit(authentication)']);
+/** Built-in steps that check the HTTP request's body (size, shape, prototype keys), not the resolver. */
+const REQUEST_CHECKS: ReadonlySet<string> = new Set(['request-limits', 'write-policy']);
+
+/**
+ * The links that charge the rate limit, establish who calls or check the body: once per HTTP
+ * request, not per resolver.
+ */
+const ONCE_PER_REQUEST: ReadonlySet<string> = new Set([
+  'rate-limit',
+  'authentication',
+  'rate-limit(authentication)',
+  ...REQUEST_CHECKS,
+]);
 
 /** A public resolver awaiting a charge made with another resolver's failed authentication: not its refusal. */
 function rethrowUnlessUnauthenticated(error: unknown): void {
