@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { graphqlRequestOf } from '../common/graphql-context';
+import { graphqlRequestOf, isGraphqlContext } from '../common/graphql-context';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../common/security-principal';
 
 /**
@@ -14,10 +14,9 @@ import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../
  */
 export const CurrentPrincipal = createParamDecorator(
   (_data: unknown, context: ExecutionContext): SecurityPrincipal | undefined => {
-    const request =
-      context.getType<string>() === 'graphql'
-        ? (graphqlRequestOf(context) as SecurityRequest | undefined)
-        : context.switchToHttp().getRequest<SecurityRequest>();
+    const request = isGraphqlContext(context)
+      ? (graphqlRequestOf(context) as SecurityRequest | undefined)
+      : context.switchToHttp().getRequest<SecurityRequest>();
     return request?.[PRINCIPAL_KEY];
   },
 );

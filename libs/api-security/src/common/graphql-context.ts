@@ -35,7 +35,16 @@ export function graphqlCallOf(context: ExecutionContext): GraphqlResolverCall {
  * (Apollo's `res`, Mercurius's `reply`), or Express's `req.res`; undefined when there is none.
  */
 export function responseOf(context: ExecutionContext): unknown {
-  if (context.getType() === 'http') return context.switchToHttp().getResponse<unknown>();
+  if (!isGraphqlContext(context)) return context.switchToHttp().getResponse<unknown>();
   const gql = context.getArgByIndex<GraphqlContextShape | undefined>(2);
   return gql?.res ?? gql?.reply ?? (gql?.req as { res?: unknown } | undefined)?.res;
+}
+
+/**
+ * Whether Nest runs a GraphQL resolver. Tolerates a hand-made context without `getType` (tests,
+ * subclasses written before GraphQL): such a context is taken to be HTTP, as it always was.
+ */
+export function isGraphqlContext(context: ExecutionContext): boolean {
+  const { getType } = context as Partial<ExecutionContext>;
+  return typeof getType === 'function' && getType.call(context) === 'graphql';
 }
