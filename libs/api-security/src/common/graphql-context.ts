@@ -2,7 +2,9 @@ import type { ExecutionContext } from '@nestjs/common';
 
 /** What a resolver's guard reads besides the HTTP request: its arguments and the parent object. */
 export interface GraphqlResolverCall {
+  /** The field's arguments, as GraphQL coerced them (`order(id: "A1")` → `{ id: 'A1' }`). */
   readonly args: Readonly<Record<string, unknown>>;
+  /** The parent object a field resolver resolves on; undefined for a query or mutation. */
   readonly parent: unknown;
 }
 
