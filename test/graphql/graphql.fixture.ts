@@ -102,6 +102,13 @@ export class OrderResolver {
     return 'me';
   }
 
+  /** A resolver failing with internals in its message: the client must see none of it. */
+  @Query(() => String, { nullable: true })
+  @Public()
+  broken(): string {
+    throw new Error('connection to postgres://admin:hunter2@db.internal failed in /app/src/orders.repository.ts:42');
+  }
+
   /** The principal as `@CurrentPrincipal()` injects it in a resolver. */
   @Query(() => String, { nullable: true })
   whoami(@CurrentPrincipal() principal: SecurityPrincipal | undefined): string | undefined {

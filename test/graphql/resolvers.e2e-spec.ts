@@ -120,6 +120,13 @@ describe.each(DRIVERS)('GraphQL resolvers under the security guard (%s)', (drive
       expect(CALLS.count).toBe(1);
     });
 
+    it('answers an internal failure with a generic message and ERR_INTERNAL, nothing of the cause', async () => {
+      const { body } = await gql('{ broken health }');
+      expect(body.data).toEqual({ broken: null, health: 'ok' });
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual([ErrorCode.INTERNAL]);
+      expect(JSON.stringify(body)).not.toMatch(/hunter2|postgres|repository|\/app\//);
+    });
+
     it('injects the principal with @CurrentPrincipal() in a resolver', async () => {
       expect((await gql('{ whoami }', B)).body).toEqual({ data: { whoami: 'user-b' } });
     });
