@@ -2,7 +2,14 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
-import { CALLS, createGraphqlApp, DRIVERS, LeakyResolver, MisnamedArgResolver } from './graphql.fixture';
+import {
+  CALLS,
+  createGraphqlApp,
+  DRIVERS,
+  LeakyResolver,
+  MisnamedArgResolver,
+  ScopedOrderResolver,
+} from './graphql.fixture';
 import { describeWithServices } from '../support/services';
 
 interface GraphqlBody {
@@ -52,6 +59,7 @@ describe.each(DRIVERS)('GraphQL boot audit and budgets (%s)', (driver) => {
     beforeAll(async () => {
       app = await createGraphqlApp(driver, {
         security: { rateLimit: { tiers: { default: '3/60s' }, headers: 'both' } },
+        resolvers: [ScopedOrderResolver],
       });
     });
     afterAll(() => app.close());
@@ -63,6 +71,14 @@ describe.each(DRIVERS)('GraphQL boot audit and budgets (%s)', (driver) => {
       const res = await request(app.getHttpServer()).post('/graphql-nope').send({ query: '{ health }' });
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it('protects a request-scoped resolver like any other', async () => {
+      const theirs = (await gql('{ scopedOrder(id: "A1") { secret } }', 'Bearer user-b')).body as GraphqlBody;
+      expect(theirs.errors?.map((e) => e.extensions?.code)).toEqual([ErrorCode.NOT_FOUND]);
+      expect(JSON.stringify(theirs)).not.toContain('alpha-secret');
+      const mine = (await gql('{ scopedOrder(id: "B1") { secret } }', 'Bearer user-b')).body as GraphqlBody;
+      expect(mine).toEqual({ data: { scopedOrder: { secret: 'bravo-secret' } } });
     });
 
     it('checks ownership of the parent object in a field resolver ({ parent })', async () => {

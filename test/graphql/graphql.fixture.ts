@@ -1,4 +1,4 @@
-import { Injectable, type INestApplication, type Provider } from '@nestjs/common';
+import { Injectable, Scope, type INestApplication, type Provider } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import {
   Args,
@@ -159,6 +159,18 @@ export class ShipmentResolver {
   invoice(@Parent() shipment: Shipment): Invoice {
     CALLS.count++;
     return { id: `I-${shipment.orderId}`, orderId: shipment.orderId };
+  }
+}
+
+/** Request-scoped (no instance at boot): its plan is compiled from the class all the same. */
+@Resolver(() => Order)
+@Injectable({ scope: Scope.REQUEST })
+export class ScopedOrderResolver {
+  @Query(() => Order, { nullable: true })
+  @Owns('order', { arg: 'id' })
+  scopedOrder(@Args('id', { type: () => ID }) id: string): Order | undefined {
+    CALLS.count++;
+    return ORDERS.find((order) => order.id === id);
   }
 }
 

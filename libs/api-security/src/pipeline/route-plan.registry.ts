@@ -213,9 +213,10 @@ export class RoutePlanRegistry implements OnModuleInit {
   ): void {
     for (const wrapper of this.discovery.getProviders()) {
       const resolverClass = wrapper.metatype as Type | undefined;
-      if (!resolverClass || !wrapper.instance || typeof resolverClass !== 'function') continue;
-      if (!isResolverClass(resolverClass) || this.byClass.has(resolverClass)) continue;
-      const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
+      if (typeof resolverClass !== 'function' || !isResolverClass(resolverClass)) continue;
+      if (this.byClass.has(resolverClass)) continue;
+      // The class's prototype, not the instance's: a request-scoped resolver has no instance at boot.
+      const prototype = resolverClass.prototype as Record<string, unknown>;
       const handlers = new Map<Handler, CompiledRoute[]>();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as Handler;
