@@ -27,6 +27,7 @@ const ENTRY_POINTS = [
   { name: 'api-security-typeorm', dts: 'dist/typeorm.d.ts' },
   { name: 'api-security-swagger', dts: 'dist/swagger.d.ts' },
   { name: 'api-security-redis', dts: 'dist/redis.d.ts' },
+  { name: 'api-security-graphql', dts: 'dist/graphql.d.ts' },
 ];
 
 let failed = false;

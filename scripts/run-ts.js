@@ -14,7 +14,9 @@ const root = path.resolve(__dirname, '..');
 const library = path.join(root, 'libs/api-security/src');
 
 // The package's subpath exports; a deeper import fails here as it would for a user.
-const ENTRY_POINTS = new Set(['testing', 'typeorm', 'swagger', 'redis'].map((s) => `@api-security/nestjs/${s}`));
+const ENTRY_POINTS = new Set(
+  ['testing', 'typeorm', 'swagger', 'redis', 'graphql'].map((s) => `@api-security/nestjs/${s}`),
+);
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {

@@ -29,6 +29,7 @@ export { MissingOptionalDependencyError } from './common/optional-dependency';
 // The security guard's chain of steps: add your own, or replace a built-in one with a subclass.
 // The built-in steps whose hooks are worth overriding are exported; the others can be replaced by name.
 export type { BuiltInStepName, SecurityStep, SecurityStepContext } from './plan/security-step';
+export type { GraphqlResolverCall } from './common/graphql-context';
 export { SecurityStepError } from './pipeline/security-chain';
 export type {
   SecurityStepEntry,
@@ -41,7 +42,13 @@ export { RateLimitStep } from './consumption/rate-limit.step';
 export { RolesStep } from './authorization/roles.step';
 export { OwnershipStep } from './authorization/ownership.step';
 export type { OwnershipDenial } from './authorization/ownership.step';
-export type { DeprecationPlan, RateLimitPlan, RateLimitTierPlan, RoutePlan } from './plan/route-plan';
+export type {
+  DeprecationPlan,
+  GraphqlResolverPlan,
+  RateLimitPlan,
+  RateLimitTierPlan,
+  RoutePlan,
+} from './plan/route-plan';
 export type { OwnedResourcePlan, OwnershipOptOutPlan, OwnershipPlan, RoleRequirement } from './plan/authorization-plan';
 export type { FlowChallengePlan, FlowCounting, FlowLimit, FlowPlan } from './plan/flow-plan';
 export type { BodyBinding, WritePolicy } from './properties/write-policy';

@@ -8,11 +8,20 @@ import {
   type OpenApiCoverage,
 } from './inventory/openapi-coverage';
 import { enrichOpenApiDocument as enrich, type OpenApiEnrichmentOptions } from './inventory/openapi.enricher';
+import type { RoutePlan } from './plan/route-plan';
 import { RoutePlanRegistry } from './pipeline/route-plan.registry';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from './api-security.options';
 import { ApiKeyAuthenticator } from './authentication/api-key.authenticator';
 import { JwtAuthenticator } from './authentication/jwt.authenticator';
 import { AUTHENTICATORS, type Authenticator } from './authentication/authenticator';
+
+/** The HTTP routes: GraphQL resolvers have plans too, but no OpenAPI operation. */
+function httpRoutes(app: INestApplicationContext): RoutePlan[] {
+  return app
+    .get(RoutePlanRegistry)
+    .plans()
+    .filter((plan) => plan.graphql === undefined);
+}
 
 export { ApiPagination } from './inventory/api-pagination.decorator';
 export { openApiPath } from './inventory/openapi.enricher';
@@ -55,7 +64,7 @@ export function enrichOpenApiDocument(
     .some((authenticator) => authenticator instanceof JwtAuthenticator);
   return enrich(
     document,
-    app.get(RoutePlanRegistry).plans(),
+    httpRoutes(app),
     {
       ...options,
       schemes,
@@ -77,7 +86,7 @@ export function enrichOpenApiDocument(
  * @public
  */
 export function checkOpenApiCoverage(app: INestApplicationContext, document: OpenAPIObject): OpenApiCoverage {
-  return checkCoverage(app.get(RoutePlanRegistry).plans(), document);
+  return checkCoverage(httpRoutes(app), document);
 }
 
 /**
@@ -85,5 +94,5 @@ export function checkOpenApiCoverage(app: INestApplicationContext, document: Ope
  * @public
  */
 export function assertOpenApiCoverage(app: INestApplicationContext, document: OpenAPIObject): void {
-  assertCoverage(app.get(RoutePlanRegistry).plans(), document);
+  assertCoverage(httpRoutes(app), document);
 }

@@ -1,8 +1,10 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { graphqlRequestOf, isGraphqlContext } from '../common/graphql-context';
 import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../common/security-principal';
 
 /**
- * Injects the authenticated {@link SecurityPrincipal} (undefined on a public route without credentials).
+ * Injects the authenticated {@link SecurityPrincipal} (undefined on a public route without credentials),
+ * in a controller or a GraphQL resolver (from the HTTP request under the GraphQL context).
  *
  * @example
  * ```ts
@@ -11,6 +13,10 @@ import { PRINCIPAL_KEY, type SecurityPrincipal, type SecurityRequest } from '../
  * ```
  */
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): SecurityPrincipal | undefined =>
-    context.switchToHttp().getRequest<SecurityRequest>()[PRINCIPAL_KEY],
+  (_data: unknown, context: ExecutionContext): SecurityPrincipal | undefined => {
+    const request = isGraphqlContext(context)
+      ? (graphqlRequestOf(context) as SecurityRequest | undefined)
+      : context.switchToHttp().getRequest<SecurityRequest>();
+    return request?.[PRINCIPAL_KEY];
+  },
 );

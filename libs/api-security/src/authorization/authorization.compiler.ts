@@ -24,10 +24,10 @@ export class AuthorizationCompiler {
    * One decision per handler, shared by every path it is served at (`paths`), because the guard
    * identifies a route by its handler: two paths of one handler can never be checked differently.
    */
-  compile(handler: object, controller: Type, paths: readonly string[]): AuthorizationPlan {
+  compile(handler: object, controller: Type, paths: readonly string[], args?: readonly string[]): AuthorizationPlan {
     const required = declaredRoles(this.reflector, handler, controller);
     const scopes = declaredScopes(this.reflector, handler, controller);
-    const ownership = this.ownership(handler, controller, paths);
+    const ownership = this.ownership(handler, controller, paths, args ?? []);
     return {
       ...(required ? { roles: { required, satisfiedBy: this.roles.satisfying(required) } } : {}),
       ...(scopes ? { scopes } : {}),
@@ -35,7 +35,12 @@ export class AuthorizationCompiler {
     };
   }
 
-  private ownership(handler: object, controller: Type, paths: readonly string[]): OwnershipPlan | undefined {
+  private ownership(
+    handler: object,
+    controller: Type,
+    paths: readonly string[],
+    args: readonly string[],
+  ): OwnershipPlan | undefined {
     const declared = declaredOwnership(this.reflector, handler, controller);
     if (!declared) return undefined;
     const { decision, on } = declared;
@@ -43,17 +48,23 @@ export class AuthorizationCompiler {
     // A controller-wide @Owns('order') says nothing about its list route (no :id there); the boot
     // audit still flags any id-like parameter left without a decision. Where only some of a
     // handler's paths have the parameter, the check stays on and the audit names the others.
-    if (
-      on === 'controller' &&
-      decision.from !== 'body' &&
-      !paths.some((path) => pathParams(path).includes(decision.param))
-    ) {
-      return undefined;
-    }
+    // Likewise a resolver class's @Owns('order', { arg: 'id' }) covers only the resolvers taking `id`.
+    if (on === 'controller' && !this.carriesId(decision.from, decision.param, paths, args)) return undefined;
     return {
       ...decision,
       bypassedBy: this.roles.satisfying(decision.bypassRoles),
       resolver: this.resolverFor(decision.resource),
     };
+  }
+
+  private carriesId(
+    from: 'body' | 'arg' | 'parent' | undefined,
+    param: string,
+    paths: readonly string[],
+    args: readonly string[],
+  ): boolean {
+    if (from === 'body' || from === 'parent') return true;
+    if (from === 'arg') return args.includes(param);
+    return paths.some((path) => pathParams(path).includes(param));
   }
 }

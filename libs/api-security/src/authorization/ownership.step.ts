@@ -7,6 +7,14 @@ import type { RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { accessDeniedEvent, shortened } from './access-denied';
 import type { OwnedResourcePlan } from '../plan/authorization-plan';
+import type { GraphqlResolverCall } from '../common/graphql-context';
+
+/** An own, non-empty string property of an object: anything else (absent, number, object) is no id. */
+function ownIdField(source: unknown, field: string): string | undefined {
+  if (typeof source !== 'object' || source === null || !Object.hasOwn(source, field)) return undefined;
+  const value: unknown = (source as Record<string, unknown>)[field];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
 
 /** Why a request failed the ownership check; recorded in the event, never sent to the client. */
 export type OwnershipDenial = 'no_principal' | 'missing_id' | 'not_owned' | 'resolver_error' | 'no_resolver';
@@ -28,22 +36,40 @@ export class OwnershipStep implements SecurityStep {
     return plan.ownership?.kind === 'resource';
   }
 
-  run({ request, plan }: SecurityStepContext): Promise<void> {
-    return this.authorize(request, plan);
+  run({ request, plan, graphql }: SecurityStepContext): Promise<void> {
+    return this.authorize(request, plan, graphql);
   }
 
   /** Resolves unless the route's `@Owns` check refuses the request's principal (404 or 403). */
-  protected async authorize(request: SecurityRequest, plan: RoutePlan): Promise<void> {
+  protected async authorize(request: SecurityRequest, plan: RoutePlan, graphql?: GraphqlResolverCall): Promise<void> {
     const ownership = plan.ownership;
     if (ownership?.kind !== 'resource') return;
     const principal = request.principal;
     if (!principal) return this.deny(request, plan, ownership, 'no_principal');
     if (this.bypasses(principal, ownership)) return;
-    const id =
-      ownership.from === 'body' ? this.idFromBody(request, ownership.param) : this.idFrom(request, ownership.param);
+    const id = this.idOf(request, ownership, graphql);
     if (id === undefined) return this.deny(request, plan, ownership, 'missing_id');
     const outcome = await this.check(principal, id, ownership, plan);
     if (outcome !== 'owned') return this.deny(request, plan, ownership, outcome, id);
+  }
+
+  /** The id where `@Owns` says it is: route parameter, body field, GraphQL argument or parent field. */
+  protected idOf(
+    request: SecurityRequest,
+    ownership: OwnedResourcePlan,
+    graphql: GraphqlResolverCall | undefined,
+  ): string | undefined {
+    switch (ownership.from) {
+      case 'body':
+        return this.idFromBody(request, ownership.param);
+      case 'arg':
+        return ownIdField(graphql?.args, ownership.param);
+      case 'parent':
+        return ownIdField(graphql?.parent, ownership.param);
+      default:
+        // A resolver has no route parameters: an HTTP-style @Owns on it finds no id and denies.
+        return graphql ? undefined : this.idFrom(request, ownership.param);
+    }
   }
 
   /** Holders of a bypass role (after hierarchy expansion) skip the check. */

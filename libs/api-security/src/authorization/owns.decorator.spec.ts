@@ -95,4 +95,31 @@ describe('@Owns', () => {
     expect(apply(Owns('order', { body: 'a.b' }))).toThrow(/body must be a body field name/);
     expect(apply(Owns('order', { body: 42 as unknown as string }))).toThrow(/body must be a body field name/);
   });
+
+  it('takes the id from a GraphQL argument ({ arg }) or the parent object ({ parent }), one source only', () => {
+    class OrderResolver {
+      @Owns('order', { arg: 'orderId' })
+      order(): void {}
+
+      @Owns('order', { parent: 'orderId', onDenied: 403 })
+      invoice(): void {}
+    }
+    expect(declaredOwnership(reflector, OrderResolver.prototype.order, OrderResolver)?.decision).toEqual({
+      kind: 'resource',
+      resource: 'order',
+      param: 'orderId',
+      from: 'arg',
+      bypassRoles: ['admin'],
+      onDenied: 404,
+    });
+    expect(declaredOwnership(reflector, OrderResolver.prototype.invoice, OrderResolver)?.decision).toMatchObject({
+      param: 'orderId',
+      from: 'parent',
+      onDenied: 403,
+    });
+    expect(apply(Owns('order', { arg: 'id', param: 'id' }))).toThrow(/not both param and arg/);
+    expect(apply(Owns('order', { arg: 'id', parent: 'orderId' }))).toThrow(/not both arg and parent/);
+    expect(apply(Owns('order', { arg: '' }))).toThrow(/arg must be a GraphQL argument name/);
+    expect(apply(Owns('order', { parent: 'a.b' }))).toThrow(/parent must be a parent field name/);
+  });
 });

@@ -17,6 +17,17 @@ export interface OwnsOptions {
    */
   body?: string;
   /**
+   * GraphQL resolver argument that carries the resource id (`order(id: ID!)` → `{ arg: 'id' }`), read
+   * from the resolver's arguments as GraphQL coerced them. Only a non-empty string (an `ID` is one)
+   * counts. Not combinable with `param`, `body` or `parent`. Ignored by HTTP routes' boot audit.
+   */
+  arg?: string;
+  /**
+   * Field of the parent object that carries the resource id, for a field resolver
+   * (`@ResolveField() lines(@Parent() order)` → `{ parent: 'id' }`). Only a non-empty string counts.
+   */
+  parent?: string;
+  /**
    * Roles that skip the ownership check, expanded through the role hierarchy (a role that includes
    * one of these bypasses too). `[]` means nobody bypasses.
    * @default ['admin']
@@ -43,8 +54,8 @@ export type OwnershipDecision =
       readonly resource: string;
       /** The route parameter, or the body field when `from` is `'body'`. */
       readonly param: string;
-      /** Present when the id is read from the request body (`@Owns(resource, { body })`). */
-      readonly from?: 'body';
+      /** Present when the id is read from the request body, a GraphQL argument or the parent object. */
+      readonly from?: 'body' | 'arg' | 'parent';
       readonly bypassRoles: readonly string[];
       readonly onDenied: 404 | 403;
     }
@@ -53,7 +64,8 @@ export type OwnershipDecision =
 type OwnsArguments = readonly [resource: unknown, options: unknown];
 
 const PARAM = /^[A-Za-z_$][\w$]{0,63}$/;
-const OPTION_KEYS = new Set(['param', 'body', 'bypassRoles', 'onDenied']);
+const OPTION_KEYS = new Set(['param', 'body', 'arg', 'parent', 'bypassRoles', 'onDenied']);
+const SOURCES = ['param', 'body', 'arg', 'parent'] as const;
 
 function decide([resource, options]: OwnsArguments): OwnershipDecision {
   if (resource === false) {
@@ -72,17 +84,24 @@ function decide([resource, options]: OwnsArguments): OwnershipDecision {
   // A misspelt option (say `params`) would otherwise be ignored and the default silently used.
   const unknown = Object.keys(given).filter((key) => !OPTION_KEYS.has(key));
   if (unknown.length > 0) throw new TypeError(`@Owns('${resource}') has unknown option(s): ${unknown.join(', ')}.`);
-  if (given.body !== undefined && given.param !== undefined) {
-    throw new TypeError(`@Owns('${resource}') takes the id from a route parameter or a body field, not both.`);
+  const sources = SOURCES.filter((key) => given[key] !== undefined);
+  if (sources.length > 1) {
+    throw new TypeError(
+      `@Owns('${resource}') takes the id from one of a route parameter, a body field, a GraphQL argument or the parent object, not both ${sources.join(' and ')}.`,
+    );
   }
-  if (given.body !== undefined && (typeof given.body !== 'string' || !PARAM.test(given.body))) {
-    throw new TypeError(`@Owns('${resource}') body must be a body field name (got ${JSON.stringify(given.body)}).`);
-  }
-  const param = given.body ?? given.param ?? 'id';
+  const source = sources[0] ?? 'param';
+  const param = given[source] ?? 'id';
   if (typeof param !== 'string' || !PARAM.test(param)) {
-    throw new TypeError(`@Owns('${resource}') param must be a route parameter name (got ${JSON.stringify(param)}).`);
+    const what = {
+      param: 'a route parameter',
+      body: 'a body field',
+      arg: 'a GraphQL argument',
+      parent: 'a parent field',
+    };
+    throw new TypeError(`@Owns('${resource}') ${source} must be ${what[source]} name (got ${JSON.stringify(param)}).`);
   }
-  const from = given.body === undefined ? {} : { from: 'body' as const };
+  const from = source === 'param' ? {} : { from: source };
   const onDenied = given.onDenied ?? 404;
   if (onDenied !== 404 && onDenied !== 403) {
     throw new TypeError(`@Owns('${resource}') onDenied must be 404 or 403 (got ${JSON.stringify(onDenied)}).`);

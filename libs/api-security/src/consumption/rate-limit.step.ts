@@ -7,6 +7,7 @@ import type { SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../common/raw-http';
+import { responseOf } from '../common/graphql-context';
 import type { RateLimitPlan, RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { clearCredentialGate, setCredentialGate, type CredentialGate } from '../common/credential-gate';
@@ -252,10 +253,13 @@ export class RateLimitStep implements SecurityStep {
         refused = i;
       }
     }
-    // The second handler argument is the response; switchToHttp() would allocate a wrapper.
-    const response = rawResponse(context.getArgByIndex(1));
-    for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused)) {
-      response.setHeader(name, value);
+    // Under GraphQL the response is the one in the context; a context without one gets no headers.
+    const found = responseOf(context);
+    const response = found === undefined ? undefined : rawResponse(found);
+    if (typeof response?.setHeader === 'function') {
+      for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused)) {
+        response.setHeader(name, value);
+      }
     }
     if (refused === undefined) return;
     // One event per client and tier when it crosses the limit, not one per refused request.

@@ -1,6 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { catchError, concatMap, from, type Observable, throwError } from 'rxjs';
 import { takeFlowTicket } from './flow-ticket';
+import { graphqlRequestOf, isGraphqlContext } from '../common/graphql-context';
 
 /**
  * Part of `@SensitiveFlow`: tells the flow's counters how the handler ended, before the response
@@ -12,7 +13,9 @@ import { takeFlowTicket } from './flow-ticket';
 export class FlowOutcomeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // Taking the ticket makes this interceptor its one owner: the close fallback finds nothing.
-    const ticket = takeFlowTicket(context.getArgByIndex(0));
+    // Under GraphQL the ticket is on the HTTP request in the context, not in the first argument.
+    const request: unknown = isGraphqlContext(context) ? graphqlRequestOf(context) : context.getArgByIndex(0);
+    const ticket = takeFlowTicket(request);
     if (!ticket) return next.handle();
     return next.handle().pipe(
       concatMap(async (value: unknown) => {

@@ -1,3 +1,4 @@
+import { responseOf } from '../common/graphql-context';
 import { Injectable, Logger, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
 import type { SecurityRequest } from '../common/security-principal';
 import { eventContext } from '../audit/event-context';
@@ -134,7 +135,7 @@ export class FlowStep implements SecurityStep, OnModuleInit {
    */
   protected hand(request: SecurityRequest, ticket: FlowTicket, context?: ExecutionContext): void {
     holdFlowTicket(request, ticket);
-    const response = context?.switchToHttp().getResponse?.();
+    const response = context ? responseOf(context) : undefined;
     if (!response) return;
     // A later guard or a failing pipe outside the interceptor: settle on what the client got.
     const raw = rawResponse(response);

@@ -1,4 +1,10 @@
-import { Injectable, NotFoundException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  NotFoundException,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HardeningMiddleware } from './hardening.middleware';
@@ -18,10 +24,20 @@ interface FastifyHooks {
   ): unknown;
 }
 
+/** One entry of Express's router stack: a route (`app.all`, `app.get`) has `route`. */
+interface ExpressLayer {
+  readonly handle: unknown;
+  readonly route?: unknown;
+  match(path: string): boolean;
+}
+
 /** The part of an Express application the hardener configures. */
 interface ExpressSettings {
   disable(setting: string): unknown;
+  readonly router?: { readonly stack?: readonly ExpressLayer[] };
 }
+
+type Next = (error?: unknown) => void;
 
 function isRequestEmitter(server: unknown): server is RequestEmitter {
   const candidate = server as Partial<RequestEmitter> | undefined;
@@ -46,8 +62,19 @@ function isRequestEmitter(server: unknown): server is RequestEmitter {
  * as it would be by Nest's own not-found handler.
  */
 @Injectable()
-export class HttpServerHardener implements OnModuleInit, OnApplicationShutdown {
+export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private server: RequestEmitter | undefined;
+  /**
+   * Express routes that other modules registered after the fallback, in their own `onModuleInit`
+   * (the GraphQL drivers' `/graphql`): the fallback lets a request through to them. Known at
+   * bootstrap; until then (no request is served) there is none.
+   */
+  private laterRoutes: readonly ExpressLayer[] = [];
+  private readonly fallback = (req: { path?: string; url?: string }, _res: unknown, next: Next): void => {
+    const path = req.path ?? req.url ?? '/';
+    for (const layer of this.laterRoutes) if (layer.match(path)) return next();
+    next(new NotFoundException());
+  };
   private readonly applyHeaders = (req: IncomingMessage, res: ServerResponse): void => {
     this.headers.apply(req, res);
   };
@@ -82,8 +109,16 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationShutdown {
     }
     if (adapter.getType() === 'express') {
       adapter.getInstance<ExpressSettings>().disable('x-powered-by');
-      adapter.use((_req: unknown, _res: unknown, next: (error?: unknown) => void) => next(new NotFoundException()));
+      adapter.use(this.fallback);
     }
+  }
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'express') return;
+    const stack = adapter.getInstance<ExpressSettings>().router?.stack ?? [];
+    const index = stack.findIndex((layer) => layer.handle === this.fallback);
+    if (index >= 0) this.laterRoutes = stack.slice(index + 1).filter((layer) => layer.route !== undefined);
   }
 
   onApplicationShutdown(): void {

@@ -66,7 +66,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
   ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Error {
+    if (host.getType<string>() === 'graphql') return this.graphqlError(exception);
     const http = host.switchToHttp();
     const request = http.getRequest<unknown>();
     const response = http.getResponse<unknown>();
@@ -94,6 +95,24 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, JSON.stringify(body), mapped.status);
+  }
+
+  /**
+   * Under GraphQL the error becomes an entry of the response's `errors`: the filter returns it and
+   * graphql-js reports it for the resolver's field (whose value is then null). Its message is the
+   * code's public detail and `extensions.code` the stable problem code; graphql-js copies an
+   * original error's `extensions`. The reason, cause and internals are logged, never sent.
+   */
+  protected graphqlError(exception: unknown): Error {
+    const mapped = this.map(exception);
+    this.log(mapped, exception, '', 'GRAPHQL', '');
+    const error = new Error(mapped.detail ?? ErrorMessages[mapped.code].detail) as Error & {
+      extensions: Record<string, unknown>;
+    };
+    error.extensions = { code: mapped.code, status: mapped.status };
+    // Nothing of the original (stack, SQL, paths) travels with it, even where a server prints stacks.
+    error.stack = '';
+    return error;
   }
 
   /** Hook: map an exception to a problem. Subclasses may add their own types first. */

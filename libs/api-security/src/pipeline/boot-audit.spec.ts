@@ -238,3 +238,42 @@ describe('ownershipParamRule', () => {
     expect(findings[0]?.message).toContain('on parameter :orderId, which the path does not have');
   });
 });
+
+describe('GraphQL resolvers in the ownership rules', () => {
+  const resolverPlan = (field: string, args: string[], extra: Partial<RoutePlan> = {}): RoutePlan =>
+    route('OrderResolver', field, `Query.${field}`, 'QUERY', {
+      graphql: { kind: 'query', type: 'Query', field, args },
+      ...extra,
+    });
+
+  it('flags a resolver with an id-like argument and no ownership decision, naming the argument', () => {
+    const findings = undecidedOwnershipRule([resolverPlan('order', ['orderId', 'note'])], context);
+    expect(findings).toEqual([
+      {
+        route: 'QUERY Query.order',
+        message: expect.stringMatching(/^OrderResolver\.order takes argument orderId but has no ownership decision/),
+      },
+    ]);
+    expect(undecidedOwnershipRule([resolverPlan('orders', ['first'])], context)).toEqual([]);
+    expect(
+      undecidedOwnershipRule([resolverPlan('order', ['id'], { ownership: owns({ from: 'arg' }) })], context),
+    ).toEqual([]);
+  });
+
+  it('flags @Owns on an argument the resolver does not take, or an HTTP-style @Owns on a resolver', () => {
+    const findings = ownershipParamRule(
+      [
+        resolverPlan('a', ['id'], { ownership: owns({ param: 'orderId', from: 'arg' }) }),
+        resolverPlan('b', ['id'], { ownership: owns({ param: 'id' }) }),
+        resolverPlan('c', ['id'], { ownership: owns({ param: 'id', from: 'arg' }) }),
+        resolverPlan('d', [], { ownership: owns({ param: 'orderId', from: 'parent' }) }),
+        route('O', 'e', '/orders/:id', 'GET', { ownership: owns({ param: 'id', from: 'arg' }) }),
+      ],
+      context,
+    );
+    expect(findings.map((f) => f.route)).toEqual(['QUERY Query.a', 'QUERY Query.b', 'GET /orders/:id']);
+    expect(findings[0]?.message).toContain("on argument orderId, but the resolver's @Args are: id");
+    expect(findings[1]?.message).toContain('on route parameter id');
+    expect(findings[2]?.message).toContain('but it is an HTTP route');
+  });
+});

@@ -41,9 +41,10 @@ export const undecidedOwnershipRule: AuditRule = (routes) =>
   routes
     .filter((route) => !route.isPublic && route.ownership === undefined)
     .flatMap((route) => {
-      const params = pathParams(route.path).filter((p) => ID_LIKE_PARAM.test(p));
+      // A GraphQL resolver addresses objects through its arguments, an HTTP route through its path.
+      const params = (route.graphql ? route.graphql.args : pathParams(route.path)).filter((p) => ID_LIKE_PARAM.test(p));
       if (params.length === 0) return [];
-      const listed = params.map((p) => `:${p}`).join(', ');
+      const listed = params.map((p) => (route.graphql ? `argument ${p}` : `:${p}`)).join(', ');
       return [
         {
           route: route.key,
@@ -106,13 +107,21 @@ export const missingResolverRule: AuditRule = (routes) =>
 export const ownershipParamRule: AuditRule = (routes) =>
   routes.flatMap((route) => {
     const ownership = route.ownership;
-    if (
-      ownership?.kind !== 'resource' ||
-      ownership.from === 'body' ||
-      pathParams(route.path).includes(ownership.param)
-    ) {
-      return [];
+    if (ownership?.kind !== 'resource' || ownership.from === 'body' || ownership.from === 'parent') return [];
+    if (route.graphql || ownership.from === 'arg') {
+      const args = route.graphql?.args ?? [];
+      if (ownership.from === 'arg' && args.includes(ownership.param)) return [];
+      const has = args.length > 0 ? args.join(', ') : 'none';
+      return [
+        {
+          route: route.key,
+          message: route.graphql
+            ? `${where(route)} is @Owns('${ownership.resource}') on ${ownership.from === 'arg' ? 'argument' : 'route parameter'} ${ownership.param}, but the resolver's @Args are: ${has}; use { arg: '<name>' } or { parent: '<field>' }.`
+            : `${where(route)} is @Owns('${ownership.resource}') on GraphQL argument ${ownership.param}, but it is an HTTP route; use { param } or { body }.`,
+        },
+      ];
     }
+    if (pathParams(route.path).includes(ownership.param)) return [];
     return [
       {
         route: route.key,

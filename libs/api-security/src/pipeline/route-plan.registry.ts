@@ -21,6 +21,7 @@ import { methodName, modulePathOf, RoutePaths } from '../common/route-path';
 import type { AuditFinding, RoutePlan } from '../plan/route-plan';
 import { compileChain } from './security-chain';
 import type { SecurityStep } from '../plan/security-step';
+import { isResolverClass, resolverOf } from './graphql-resolvers';
 
 type Handler = (...args: unknown[]) => unknown;
 
@@ -202,6 +203,56 @@ export class RoutePlanRegistry implements OnModuleInit {
         }
       }
       this.byClass.set(controller, handlers);
+    }
+    this.compileResolvers(authorization, rateLimits, flows, problems);
+  }
+
+  /**
+   * GraphQL resolvers get plans like routes, from the same decorators: one per query, mutation,
+   * subscription and field resolver, keyed `QUERY Query.order`, its arguments standing in for the
+   * path's parameters (read from @nestjs/graphql's metadata, see `graphql-resolvers`).
+   */
+  private compileResolvers(
+    authorization: AuthorizationCompiler,
+    rateLimits: RateLimitCompiler,
+    flows: FlowCompiler,
+    problems: AuditFinding[],
+  ): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const resolverClass = wrapper.metatype as Type | undefined;
+      if (typeof resolverClass !== 'function' || !isResolverClass(resolverClass)) continue;
+      if (this.byClass.has(resolverClass)) continue;
+      // The class's prototype, not the instance's: a request-scoped resolver has no instance at boot.
+      const prototype = resolverClass.prototype as Record<string, unknown>;
+      const handlers = new Map<Handler, CompiledRoute[]>();
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as Handler;
+        const graphql = resolverOf(resolverClass, handler, name);
+        if (!graphql) continue;
+        const method = graphql.kind.toUpperCase();
+        const path = `${graphql.type}.${graphql.field}`;
+        const key = `${method} ${path}`;
+        const isPublic = this.reflector.getAllAndOverride(Public, [handler, resolverClass]) === true;
+        const limited = rateLimits.compile(handler, resolverClass, key);
+        for (const message of limited.problems) problems.push({ route: key, message });
+        const flow = flows.compile(handler, `${resolverClass.name}.${name}`);
+        const plan: RoutePlan = {
+          key,
+          method,
+          path,
+          versions: [],
+          controller: resolverClass.name,
+          handler: name,
+          isPublic,
+          ...authorization.compile(handler, resolverClass, [], graphql.args),
+          ...(limited.plan ? { rateLimit: limited.plan } : {}),
+          ...(flow ? { flow } : {}),
+          graphql,
+        };
+        this.all.push(plan);
+        handlers.set(handler, [{ plan }]);
+      }
+      if (handlers.size > 0) this.byClass.set(resolverClass, handlers);
     }
   }
 

@@ -198,4 +198,77 @@ describe('SecurityGuard', () => {
       expect(calls).toEqual([]);
     });
   });
+
+  describe('GraphQL resolvers', () => {
+    /** A resolver's context: (parent, args, { req }, info), as @nestjs/graphql hands it to guards. */
+    function resolverContext(gqlContext: unknown, args: Record<string, unknown> = {}): ExecutionContext {
+      const list = [undefined, args, gqlContext, {}];
+      return {
+        getType: () => 'graphql',
+        getClass: () => Controller,
+        getHandler: () => Controller.prototype.handler,
+        getArgByIndex: (index: number) => list[index],
+        switchToHttp: () => ({ getRequest: () => undefined, getResponse: () => args }),
+      } as unknown as ExecutionContext;
+    }
+
+    it('fails closed with a 500 when the GraphQL context carries no HTTP request', async () => {
+      const error = await guard(plan(false))
+        .canActivate(resolverContext({}))
+        .catch((e: unknown) => e);
+      expect((error as SecurityException).code).toBe(ErrorCode.NO_ROUTE_PLAN);
+      expect((error as SecurityException).getStatus()).toBe(500);
+    });
+
+    it('authenticates the request under Apollo’s req and Mercurius’s reply.request', async () => {
+      const apollo = request('alice');
+      await expect(guard(plan(false)).canActivate(resolverContext({ req: apollo }))).resolves.toBe(true);
+      expect(apollo.principal?.id).toBe('a');
+      const mercurius = request('alice');
+      await expect(guard(plan(false)).canActivate(resolverContext({ reply: { request: mercurius } }))).resolves.toBe(
+        true,
+      );
+      expect(mercurius.principal?.id).toBe('a');
+      await expect(guard(plan(false)).canActivate(resolverContext({ req: request() }))).rejects.toBeInstanceOf(
+        UnauthenticatedException,
+      );
+    });
+
+    it('authenticates once for concurrent resolvers of one request, and each after a refusal is refused too', async () => {
+      let calls = 0;
+      const counting: Authenticator = {
+        name: 'counting',
+        authenticate: async (req) => {
+          calls++;
+          return alice.authenticate(req, undefined as unknown as ExecutionContext);
+        },
+      };
+      const shared = guardOver(plan(false), [new AuthenticationStep([counting], noPrincipalCheck), limits(), writes()]);
+      const ok = request('alice');
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => shared.canActivate(resolverContext({ req: ok }))),
+      );
+      expect(results).toEqual([true, true, true, true, true]);
+      expect(calls).toBe(1);
+      const refused = request('mallory');
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 3 }, () => shared.canActivate(resolverContext({ req: refused }))),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(calls).toBe(2);
+    });
+
+    it('passes the resolver’s arguments to the steps', async () => {
+      let seen: unknown;
+      const spy: SecurityStep = {
+        name: 'spy',
+        appliesTo: () => true,
+        run: ({ graphql }) => {
+          seen = graphql;
+        },
+      };
+      await guardOver(plan(true), [spy]).canActivate(resolverContext({ req: request() }, { id: 'A1' }));
+      expect(seen).toEqual({ args: { id: 'A1' }, parent: undefined });
+    });
+  });
 });

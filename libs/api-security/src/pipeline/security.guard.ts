@@ -12,6 +12,7 @@ import { SecurityException } from '../errors/security.exception';
 import { SECURITY_STEPS } from './security-chain';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { RoutePlanRegistry } from './route-plan.registry';
+import { graphqlCallOf, graphqlRequestOf } from '../common/graphql-context';
 
 /**
  * The one global guard. It runs the route's chain of steps, compiled at boot from the steps whose
@@ -26,6 +27,9 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
     @Inject(SECURITY_STEPS) private readonly steps: readonly SecurityStep[],
   ) {}
 
+  /** Per HTTP request under GraphQL: the once-per-request links that already ran (see activateResolver). */
+  private readonly oncePerRequest = new WeakMap<object, OncePerRequest>();
+
   /** Compiles each route's chain once every plan exists (plans compile in `onModuleInit`). */
   onApplicationBootstrap(): void {
     this.registry.compileChains(this.steps);
@@ -34,9 +38,11 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const controller = context.getClass<Type>();
     const handler = context.getHandler() as (...args: unknown[]) => unknown;
-    if (context.getType() !== 'http') {
+    const type = context.getType<string>();
+    if (type === 'graphql') return this.activateResolver(context, controller, handler);
+    if (type !== 'http') {
       throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
-        reason: `unsupported context type ${context.getType()} for ${controller.name}.${handler.name}`,
+        reason: `unsupported context type ${type} for ${controller.name}.${handler.name}`,
       });
     }
     // The first handler argument is the request (HTTP context checked above); switchToHttp() would allocate.
@@ -57,4 +63,106 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
     }
     return true;
   }
+
+  /**
+   * A GraphQL resolver (query, mutation, subscription or, with `fieldResolverEnhancers: ['guards',
+   * 'filters']`, field resolver): the same chain, on the HTTP request under the GraphQL context,
+   * with the resolver's arguments and parent for `@Owns({ arg | parent })`. One HTTP request runs
+   * many resolvers, concurrently (fields, aliases, batched operations): the rate limit is charged,
+   * the credential and the body checked once per HTTP request (see {@link once}); every resolver
+   * is then authorized on its own (roles, scopes, ownership, flows).
+   */
+  private async activateResolver(context: ExecutionContext, controller: Type, handler: Handler): Promise<boolean> {
+    const request = graphqlRequestOf(context) as SecurityRequest | undefined;
+    const route = this.registry.routeFor(controller, handler);
+    const chain = route?.steps;
+    if (!route || !chain || typeof request !== 'object' || request === null) {
+      throw new SecurityException(500, ErrorCode.NO_ROUTE_PLAN, {
+        reason: route
+          ? `no HTTP request in the GraphQL context of ${controller.name}.${handler.name} (set the context to ({ req }) or ({ reply }))`
+          : `no resolver plan for ${controller.name}.${handler.name}`,
+      });
+    }
+    const step: SecurityStepContext = {
+      request,
+      plan: route.plan,
+      execution: context,
+      graphql: graphqlCallOf(context),
+    };
+    for (let i = 0; i < chain.length; i++) {
+      const link = chain[i];
+      const pending = ONCE_PER_REQUEST.has(link.name) ? this.once(request, link, step) : link.run(step);
+      if (pending) await pending;
+    }
+    return true;
+  }
+
+  /**
+   * The rate limit and authentication of one HTTP request, shared by its resolvers. The first
+   * resolver that needs them runs them; the others, concurrent or later, await the same outcome.
+   * The request is charged once, by whichever link runs first: a public resolver charges the
+   * address; a resolver needing a principal then only authenticates. (So a query mixing public and
+   * protected fields may be charged to the address rather than the principal; it is never charged
+   * twice.) A public resolver is not refused because another field's credential was.
+   */
+  private once(request: SecurityRequest, link: SecurityStep, step: SecurityStepContext): Promise<void> {
+    let state = this.oncePerRequest.get(request);
+    if (!state) {
+      state = { checks: new Map() };
+      this.oncePerRequest.set(request, state);
+    }
+    if (REQUEST_CHECKS.has(link.name)) {
+      // Checks of the HTTP request itself (its body): one outcome for all of its resolvers.
+      let checked = state.checks.get(link.name);
+      if (!checked) {
+        checked = Promise.resolve(link.run(step));
+        state.checks.set(link.name, checked);
+      }
+      return checked;
+    }
+    if (link.name === 'rate-limit') {
+      state.charge ??= Promise.resolve(link.run(step));
+      return state.charge.catch(rethrowUnlessUnauthenticated);
+    }
+    if (state.authentication) return state.authentication;
+    if (link.name !== 'authentication' && state.charge) {
+      // Charged already (by a public resolver): authenticate without charging again.
+      const authentication = this.steps.find((candidate) => candidate.name === 'authentication') ?? link;
+      state.authentication = Promise.resolve(authentication.run(step));
+      return state.authentication;
+    }
+    state.authentication = Promise.resolve(link.run(step));
+    if (link.name !== 'authentication') state.charge = state.authentication;
+    return state.authentication;
+  }
+}
+
+type Handler = (...args: unknown[]) => unknown;
+
+/** What the resolvers of one HTTP request share: its rate-limit charge and its authentication. */
+interface OncePerRequest {
+  charge?: Promise<void>;
+  authentication?: Promise<void>;
+  /** The outcome of each of the {@link REQUEST_CHECKS}. */
+  readonly checks: Map<string, Promise<void>>;
+}
+
+/** Built-in steps that check the HTTP request's body (size, shape, prototype keys), not the resolver. */
+const REQUEST_CHECKS: ReadonlySet<string> = new Set(['request-limits', 'write-policy']);
+
+/**
+ * The links that charge the rate limit, establish who calls or check the body: once per HTTP
+ * request, not per resolver.
+ */
+const ONCE_PER_REQUEST: ReadonlySet<string> = new Set([
+  'rate-limit',
+  'authentication',
+  'rate-limit(authentication)',
+  ...REQUEST_CHECKS,
+]);
+
+/** A public resolver awaiting a charge made with another resolver's failed authentication: not its refusal. */
+function rethrowUnlessUnauthenticated(error: unknown): void {
+  if (error instanceof SecurityException && error.getStatus() === 401) return;
+  throw error;
 }

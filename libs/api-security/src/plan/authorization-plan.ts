@@ -32,8 +32,8 @@ export interface OwnedResourcePlan {
   readonly resource: string;
   /** Route parameter that carries the id (the body field when `from` is `'body'`). */
   readonly param: string;
-  /** Present when the id is read from the request body. */
-  readonly from?: 'body';
+  /** Present when the id is read from the request body, a GraphQL argument or the parent object. */
+  readonly from?: 'body' | 'arg' | 'parent';
   readonly onDenied: 404 | 403;
   /** As declared. */
   readonly bypassRoles: readonly string[];

@@ -39,6 +39,21 @@ export interface RoutePlan {
   readonly writePolicy?: readonly BodyBinding[];
   /** `@Deprecated`: headers to send and what happens after the sunset; absent when not deprecated. */
   readonly deprecation?: DeprecationPlan;
+  /** Present when the plan is a GraphQL resolver's (query, mutation, subscription or field resolver). */
+  readonly graphql?: GraphqlResolverPlan;
+}
+
+/**
+ * What the plan of a GraphQL resolver knows beyond an HTTP route's: `method` is its kind in upper
+ * case and `path` is `Type.field`.
+ */
+export interface GraphqlResolverPlan {
+  readonly kind: 'query' | 'mutation' | 'subscription' | 'field';
+  /** `Query`, `Mutation`, `Subscription`, or the object type of a field resolver. */
+  readonly type: string;
+  readonly field: string;
+  /** Names of the arguments its handler declares with `@Args('name')` (an `@Args()` object is not listed). */
+  readonly args: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { SecurityRequest } from '../common/security-principal';
 import type { RoutePlan } from './route-plan';
+import type { GraphqlResolverCall } from '../common/graphql-context';
 
 /** The names of the built-in steps, in the order the security guard runs them. */
 export const BUILT_IN_STEP_NAMES = [
@@ -28,6 +29,8 @@ export interface SecurityStepContext {
   readonly plan: RoutePlan;
   /** Nest's execution context, for the response or the handler's metadata. */
   readonly execution: ExecutionContext;
+  /** Present when the guard runs for a GraphQL resolver: its arguments and parent object. */
+  readonly graphql?: GraphqlResolverCall;
 }
 
 /**

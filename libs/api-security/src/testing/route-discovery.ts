@@ -14,7 +14,10 @@ export interface NestAppLike {
   get<T = unknown>(token: Type<T> | string | symbol, options?: { strict?: boolean }): T;
 }
 
-/** The compiled route plans of a running app (every route, with its `@Owns`, `@Roles`, `@Public`). */
+/**
+ * The compiled route plans of a running app (every HTTP route, with its `@Owns`, `@Roles`,
+ * `@Public`). GraphQL resolvers, which have plans too, are left out: the probes speak HTTP routes.
+ */
 export function routePlans(app: NestAppLike): readonly RoutePlan[] {
   let registry: RoutePlanRegistry;
   try {
@@ -22,7 +25,7 @@ export function routePlans(app: NestAppLike): readonly RoutePlan[] {
   } catch {
     throw new Error('The app has no RoutePlanRegistry: import ApiSecurityModule.forRoot(...) in its root module.');
   }
-  return registry.plans();
+  return registry.plans().filter((plan) => plan.graphql === undefined);
 }
 
 /** The app's role hierarchy expansion: the roles a principal holding `roles` has. */

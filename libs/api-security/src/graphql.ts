@@ -1,0 +1,9 @@
+// `@api-security/nestjs/graphql`: what a GraphQL app adds to the module. Resolvers need nothing from
+// here (the security guard and the same decorators secure them); this entry point holds what needs
+// `graphql` itself, an optional peer dependency the main entry point never loads.
+export { graphqlQueryLimits, GraphqlLimitCode } from './graphql/query-limits';
+export type { GraphqlQueryLimits } from './graphql/query-limits';
+export { formatGraphqlError } from './graphql/format-error';
+export { GraphqlSecurityModule } from './graphql/graphql-security.module';
+export type { GraphqlSecurityOptions } from './graphql/graphql-security.module';
+export { Cost } from './graphql/cost.decorator';

@@ -1,0 +1,131 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { batchRefusal, overBatchLimit } from './batch-limit';
+
+/** Options of {@link GraphqlSecurityModule}. */
+export interface GraphqlSecurityOptions {
+  /** The GraphQL endpoint's path, as given to the driver. @default '/graphql' */
+  readonly path?: string;
+  /**
+   * Operations one batched HTTP request (a JSON array) may hold; a longer batch is answered 400
+   * with `ERR_GRAPHQL_BATCH` before any operation is parsed or run. @default 10
+   */
+  readonly maxBatchedOperations?: number;
+}
+
+const GRAPHQL_SECURITY_OPTIONS = Symbol('GRAPHQL_SECURITY_OPTIONS');
+
+interface ResolvedOptions {
+  readonly path: string;
+  readonly maxBatchedOperations: number;
+}
+
+type Next = (error?: unknown) => void;
+interface ExpressResponse {
+  status(code: number): { json(body: unknown): unknown };
+}
+interface ExpressLayer {
+  readonly handle: unknown;
+  readonly route?: unknown;
+  match(path: string): boolean;
+}
+interface ExpressApp {
+  use(path: string, handler: (req: { body?: unknown }, res: ExpressResponse, next: Next) => void): unknown;
+  readonly router?: { readonly stack?: ExpressLayer[] };
+}
+interface FastifyRequest {
+  readonly body?: unknown;
+  readonly routeOptions?: { readonly url?: string };
+}
+interface FastifyReply {
+  code(status: number): { send(body: unknown): unknown };
+}
+interface FastifyApp {
+  addHook(name: 'preHandler', hook: (request: FastifyRequest, reply: FastifyReply, done: Next) => void): unknown;
+}
+
+/**
+ * Enforces the batch limit on the driver's endpoint. Fastify (Mercurius): a `preHandler` hook,
+ * added before the driver registers its route. Express (Apollo): a middleware placed just before
+ * the driver's route once every route exists (the body is parsed by then).
+ */
+@Injectable()
+class GraphqlBatchLimiter implements OnModuleInit, OnApplicationBootstrap {
+  private readonly expressGuard = (req: { body?: unknown }, res: ExpressResponse, next: Next): void => {
+    if (!overBatchLimit(req.body, this.options.maxBatchedOperations)) return next();
+    res.status(400).json(batchRefusal(this.options.maxBatchedOperations));
+  };
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(GRAPHQL_SECURITY_OPTIONS) private readonly options: ResolvedOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'fastify') return;
+    const { path, maxBatchedOperations: max } = this.options;
+    adapter.getInstance<FastifyApp>().addHook('preHandler', (request, reply, done) => {
+      if (request.routeOptions?.url !== path || !overBatchLimit(request.body, max)) return done();
+      reply.code(400).send(batchRefusal(max));
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'express') return;
+    const app = adapter.getInstance<ExpressApp>();
+    app.use(this.options.path, this.expressGuard);
+    const stack = app.router?.stack ?? [];
+    const mine = stack.findIndex((layer) => layer.handle === this.expressGuard);
+    const route = stack.findIndex((layer) => layer.route !== undefined && layer.match(this.options.path));
+    if (mine < 0 || route < 0) {
+      throw new ApiSecurityConfigError(
+        [`no Express route at ${this.options.path}: set GraphqlSecurityModule's path to the driver's.`],
+        undefined,
+        'GraphqlSecurityModule',
+      );
+    }
+    const [layer] = stack.splice(mine, 1);
+    stack.splice(route, 0, layer);
+  }
+}
+
+/**
+ * What GraphQL needs besides the validation rules: the limit on batched operations (OWASP API4),
+ * on Apollo (Express) and Mercurius (Fastify) alike.
+ *
+ * @example
+ * ```ts
+ * imports: [ApiSecurityModule.forRoot(options), GraphqlSecurityModule.forRoot({ maxBatchedOperations: 5 }), GraphQLModule.forRoot(...)]
+ * ```
+ */
+@Module({})
+export class GraphqlSecurityModule {
+  /** The module with its options checked at boot (`ApiSecurityConfigError` on a bad value). */
+  static forRoot(options: GraphqlSecurityOptions = {}): DynamicModule {
+    const resolved: ResolvedOptions = {
+      path: options.path ?? '/graphql',
+      maxBatchedOperations: options.maxBatchedOperations ?? 10,
+    };
+    const problems: string[] = [];
+    if (!Number.isSafeInteger(resolved.maxBatchedOperations) || resolved.maxBatchedOperations < 1) {
+      problems.push(`maxBatchedOperations must be a positive integer (got ${String(options.maxBatchedOperations)}).`);
+    }
+    if (!resolved.path.startsWith('/'))
+      problems.push(`path must start with '/' (got ${JSON.stringify(resolved.path)}).`);
+    if (problems.length > 0) throw new ApiSecurityConfigError(problems, undefined, 'GraphqlSecurityModule');
+    return {
+      module: GraphqlSecurityModule,
+      providers: [{ provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved }, GraphqlBatchLimiter],
+    };
+  }
+}
