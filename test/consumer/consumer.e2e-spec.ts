@@ -35,7 +35,18 @@ const APP_DEPENDENCIES = [
   'class-transformer',
 ];
 const APP_DEV_DEPENDENCIES = ['typescript', '@types/node'];
-const OPTIONAL_PEERS = ['ioredis', 'typeorm', '@nestjs/swagger', 'supertest'];
+const OPTIONAL_PEERS = [
+  'ioredis',
+  'typeorm',
+  '@nestjs/swagger',
+  'supertest',
+  'graphql',
+  '@nestjs/graphql',
+  '@nestjs/apollo',
+  '@nestjs/mercurius',
+  'mercurius',
+  '@apollo/server',
+];
 /** The router app documents itself: Swagger is its one optional peer. */
 const ROUTER_APP_DEPENDENCIES = [...APP_DEPENDENCIES, '@nestjs/swagger'];
 
