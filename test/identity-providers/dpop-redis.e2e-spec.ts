@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { DPOP_ATTACKS, DpopKey, probeDpop, TokenForge } from '@api-security/nestjs/testing';
-import { JWT_AUDIENCE, JWT_ISSUER, serverConfig } from '../fixtures/jwt.fixture';
+import { serverConfig } from '../fixtures/jwt.fixture';
 import { createApp } from '../utils/create-app';
 import { expectProblem } from '../utils/problem';
 import { describeWithServices } from '../support/services';
-import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata } from './dpop.fixture';
+import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata, dpopClient } from './dpop.fixture';
 
 const ONLY = '/api/dpop/only';
 
@@ -27,13 +27,7 @@ describeWithServices('DPoP proofs across two instances sharing Redis', ['redis']
     key.proof({ method: 'GET', url: `${DPOP_ORIGIN}${ONLY}`, accessToken: token, ...(nonce ? { nonce } : {}) });
 
   beforeAll(async () => {
-    forge = await TokenForge.create({
-      algorithm: 'ES256',
-      key: config.signingKey,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-    });
-    key = await DpopKey.generate();
+    ({ forge, key } = await dpopClient(config.signingKey));
     first = await createApp('express', dpopAppMetadata(config.jwt, { nonce: true }, store));
     second = await createApp('fastify', dpopAppMetadata(config.jwt, { nonce: true }, store));
   });

@@ -9,11 +9,11 @@ import {
   type DpopAttackContext,
   type DpopProofOptions,
 } from '@api-security/nestjs/testing';
-import { JWT_AUDIENCE, JWT_ISSUER, serverConfig } from '../fixtures/jwt.fixture';
+import { serverConfig } from '../fixtures/jwt.fixture';
 import { ADAPTERS, createApp } from '../utils/create-app';
 import { expectProblem } from '../utils/problem';
 import { onSecurityEvent } from '../utils/security-events';
-import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata } from './dpop.fixture';
+import { DPOP_HOST, DPOP_ORIGIN, dpopAppMetadata, dpopClient } from './dpop.fixture';
 import { clockModule, TestClock } from './identity-providers.fixture';
 
 const ONLY = '/api/dpop/only';
@@ -54,13 +54,7 @@ describe.each(ADAPTERS)('DPoP-bound access tokens over HTTP (%s)', (kind) => {
   }
 
   beforeAll(async () => {
-    forge = await TokenForge.create({
-      algorithm: 'ES256',
-      key: config.signingKey,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-    });
-    key = await DpopKey.generate();
+    ({ forge, key } = await dpopClient(config.signingKey));
     app = await createApp(kind, dpopAppMetadata(config.jwt));
     onSecurityEvent(app, (event) => events.push(event));
   });
@@ -247,13 +241,7 @@ describe.each(ADAPTERS)('DPoP options over HTTP (%s)', (kind) => {
     request(app.getHttpServer()).get(path).set('Host', DPOP_HOST).set(headers);
 
   beforeAll(async () => {
-    forge = await TokenForge.create({
-      algorithm: 'ES256',
-      key: config.signingKey,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-    });
-    key = await DpopKey.generate();
+    ({ forge, key } = await dpopClient(config.signingKey));
   });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
@@ -370,13 +358,7 @@ describe.each(ADAPTERS)('DPoP-Nonce refreshed on successful responses (RFC 9449 
   };
 
   beforeAll(async () => {
-    forge = await TokenForge.create({
-      algorithm: 'ES256',
-      key: config.signingKey,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-    });
-    key = await DpopKey.generate();
+    ({ forge, key } = await dpopClient(config.signingKey));
     app = await createApp(kind, withClock({ nonce: true, nonceLifetimeSeconds: LIFETIME }));
     plain = await createApp(kind, withClock({}));
   });
@@ -440,13 +422,7 @@ describe.each(ADAPTERS)('DPoP htu behind a reverse proxy (%s)', (kind) => {
   };
 
   beforeAll(async () => {
-    forge = await TokenForge.create({
-      algorithm: 'ES256',
-      key: config.signingKey,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-    });
-    key = await DpopKey.generate();
+    ({ forge, key } = await dpopClient(config.signingKey));
     // The adapter's own trust-proxy setting decides whether X-Forwarded-Proto/-Host are read.
     proxied = await createApp(kind, dpopAppMetadata(config.jwt), undefined, { trustProxy: true });
     direct = await createApp(kind, dpopAppMetadata(config.jwt));

@@ -10,6 +10,21 @@ import {
   type SecurityPrincipal,
   type SecurityStoreOptions,
 } from '@api-security/nestjs';
+import { DpopKey, TokenForge } from '@api-security/nestjs/testing';
+import { JWT_AUDIENCE, JWT_ISSUER } from '../fixtures/jwt.fixture';
+
+/** What every DPoP suite starts from: a forge for the app's own ES256 issuer, and a client key. */
+export async function dpopClient(
+  signingKey: Parameters<typeof TokenForge.create>[0]['key'],
+): Promise<{ forge: TokenForge; key: DpopKey }> {
+  const forge = await TokenForge.create({
+    algorithm: 'ES256',
+    key: signingKey,
+    issuer: JWT_ISSUER,
+    audience: JWT_AUDIENCE,
+  });
+  return { forge, key: await DpopKey.generate() };
+}
 
 /** Scheme and host the DPoP suites send (`Host` header) and sign in `htu`. */
 export const DPOP_ORIGIN = 'http://api.dpop.test';
