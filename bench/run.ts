@@ -21,6 +21,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 /** Connection counts of the latency-under-load comparison (full against floor). */
 const LATENCY_CONNECTIONS = [32, 256] as const;
+/**
+ * The offered load (req/s) at which floor, floor + headers and full are also compared: below what the
+ * slowest of them serves on either adapter, so each serves all of it. At saturation each variant
+ * runs at its own rate, and what the kernel spends per request (waking the load generator, batching
+ * socket writes) depends on that rate; at one rate for all, the difference is the work per request.
+ */
+const EQUAL_LOAD_RPS = Number(process.env.BENCH_EQUAL_LOAD ?? 2000);
 const ADAPTERS = ['express', 'fastify'] as const;
 const REDIS_URL = process.env.REDIS_URL;
 const OUT = join(__dirname, '..', '..', 'bench');
@@ -78,12 +85,19 @@ function stats(target: Target): Promise<ServerStats> {
   });
 }
 
-async function load(target: Target, path: string, durationS = DURATION_S, connections = CONNECTIONS): Promise<Sample> {
+async function load(
+  target: Target,
+  path: string,
+  durationS = DURATION_S,
+  connections = CONNECTIONS,
+  overallRate?: number,
+): Promise<Sample> {
   const before = await stats(target);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}${path}`,
     connections,
     duration: durationS,
+    ...(overallRate !== undefined ? { overallRate } : {}),
     headers: target.token ? { authorization: `Bearer ${target.token}` } : {},
   });
   const after = await stats(target);
@@ -204,6 +218,23 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         ]),
       );
     }
+    // CPU per request at one offered load for all three (see EQUAL_LOAD_RPS), interleaved.
+    const equal: Record<string, Sample[]> = { floor: [], floorHeaders: [], full: [] };
+    const equalTargets = [
+      ['floor', floor],
+      ['floorHeaders', floorHeaders],
+      ['full', full],
+    ] as const;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < equalTargets.length; i++) {
+        const [name, target] = equalTargets[(i + round) % equalTargets.length];
+        equal[name].push(await load(target, order, DURATION_S, CONNECTIONS, EQUAL_LOAD_RPS));
+      }
+    }
+    const atEqualLoad = Object.fromEntries(Object.entries(equal).map(([name, s]) => [name, summarise(s)])) as Record<
+      string,
+      Measured
+    >;
     const ablations = Object.fromEntries(
       Object.keys(ABLATIONS).map((name) => {
         const a = m[`ablation.${name}`];
@@ -232,6 +263,21 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       headersCpuMicros: round1(m.floorHeaders.cpuMicros - m.floor.cpuMicros),
       addedCpuMicrosOverFloorWithHeaders: round1(m.full.cpuMicros - m.floorHeaders.cpuMicros),
       ablations,
+      equalLoad: {
+        requestsPerSecond: EQUAL_LOAD_RPS,
+        cpuMicros: {
+          floor: atEqualLoad.floor.cpuMicros,
+          floorHeaders: atEqualLoad.floorHeaders.cpuMicros,
+          full: atEqualLoad.full.cpuMicros,
+        },
+        cpuMicrosRange: {
+          floor: atEqualLoad.floor.cpuMicrosRange,
+          floorHeaders: atEqualLoad.floorHeaders.cpuMicrosRange,
+          full: atEqualLoad.full.cpuMicrosRange,
+        },
+        addedCpuMicrosOverFloor: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
+        headersCpuMicros: round1(atEqualLoad.floorHeaders.cpuMicros - atEqualLoad.floor.cpuMicros),
+      },
       latency,
       ...(m.fullRedis?.roundTripsPerRequest !== undefined
         ? { redisRoundTripsPerRequest: m.fullRedis.roundTripsPerRequest }
@@ -389,6 +435,11 @@ function markdown(r: any): string {
     const a = r[adapter];
     return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.floorHeaders)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** | ${a.addedCpuMicrosOverFloorWithHeaders} |`;
   };
+  const equalRow = (adapter: string): string => {
+    const e = r[adapter].equalLoad;
+    const c = (name: string) => `${e.cpuMicros[name]} (${e.cpuMicrosRange[name][0]}–${e.cpuMicrosRange[name][1]})`;
+    return `| ${adapter} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** | ${e.headersCpuMicros} |`;
+  };
   const ablationRow = (adapter: string): string => {
     const a = r[adapter].ablations;
     return `| ${adapter} | ${['headers', 'authentication', 'rateLimit', 'projection'].map((k) => `${a[k].addedCpuMicrosOverFloor}`).join(' | ')} | ${r[adapter].addedCpuMicrosOverFloor} |`;
@@ -428,6 +479,15 @@ function markdown(r: any): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     cpuRow('express'),
     cpuRow('fastify'),
+    '',
+    `At one offered load for all three, ${r.express.equalLoad.requestsPerSecond} req/s (at saturation above, each runs at its own`,
+    'rate, and what the kernel spends per request, waking the load generator and writing to sockets, moves',
+    'with that rate):',
+    '',
+    '| adapter | floor | floor + headers | full | full − floor | headers alone |',
+    '| --- | --- | --- | --- | --- | --- |',
+    equalRow('express'),
+    equalRow('fastify'),
     '',
     'Ablations, CPU over floor (µs): the library installed, one protection doing work (headers are set on every',
     'response, so each column includes them).',

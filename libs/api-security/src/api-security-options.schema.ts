@@ -221,6 +221,7 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
           : `hardening.documentationPaths has ${JSON.stringify(path)}: use a path prefix like '/api/docs' (leading slash, no trailing slash, no wildcard, query or dot segment).`,
       ),
     ),
+    htmlHeaders: oneOf('hardening.htmlHeaders', ['documentation', 'all'], "must be 'documentation' or 'all'."),
   }),
   rateLimit: objectOf<RateLimitOptions>({
     enabled: value,

@@ -184,6 +184,15 @@ export interface HardeningOptions {
    * @default [] (no path gets the relaxed CSP)
    */
   documentationPaths?: readonly string[];
+  /**
+   * Where helmet's HTML-only headers go (`Cross-Origin-Opener-Policy`, `Origin-Agent-Cluster`,
+   * `X-DNS-Prefetch-Control`, `X-Download-Options`, `X-Permitted-Cross-Domain-Policies`,
+   * `X-XSS-Protection`): browsers act on them only for HTML documents. `'documentation'` sends them
+   * on `documentationPaths`; `'all'` on every response, for an application that also serves HTML
+   * outside its documentation.
+   * @default 'documentation'
+   */
+  htmlHeaders?: 'documentation' | 'all';
 }
 
 /** Boot-time audit of every route's security decisions, and alerts on the security event stream. */
@@ -307,6 +316,7 @@ export interface ResolvedApiSecurityOptions {
     bodyLimitBytes: number;
     hstsMaxAgeSeconds: number;
     documentationPaths: readonly string[];
+    htmlHeaders: 'documentation' | 'all';
   };
   audit: {
     mode: 'strict' | 'warn';
@@ -455,6 +465,7 @@ export function resolveApiSecurityOptions(options: ApiSecurityModuleOptions = {}
       bodyLimitBytes: bodyLimitBytes as number,
       hstsMaxAgeSeconds: hardening.hstsMaxAgeSeconds ?? 31536000,
       documentationPaths: hardening.documentationPaths ?? [],
+      htmlHeaders: hardening.htmlHeaders ?? 'documentation',
     },
     audit: {
       mode,

@@ -76,7 +76,7 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
     next(new NotFoundException());
   };
   private readonly applyHeaders = (req: IncomingMessage, res: ServerResponse): void => {
-    this.headers.apply(req, res);
+    this.headers.applyFirst(req, res);
   };
 
   constructor(

@@ -56,4 +56,47 @@ describe('SecurityHeadersService', () => {
     service.applyOnce(request('/docs/index.html'), res);
     expect(headers.get('content-security-policy')).toContain("script-src 'self'");
   });
+
+  const HTML_ONLY = [
+    'cross-origin-opener-policy',
+    'origin-agent-cluster',
+    'x-dns-prefetch-control',
+    'x-download-options',
+    'x-permitted-cross-domain-policies',
+    'x-xss-protection',
+  ];
+
+  it('keeps HTML-only headers off API responses, and the headers an API response needs on', () => {
+    const { res, headers } = response();
+    service.applyFirst(request('/api/things'), res);
+    for (const name of HTML_ONLY) expect(headers.has(name)).toBe(false);
+    expect([...headers.keys()].sort()).toEqual([
+      'cache-control',
+      'content-security-policy',
+      'cross-origin-resource-policy',
+      'referrer-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-frame-options',
+      'x-request-id',
+    ]);
+    expect(headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('sends HTML-only headers on documentation paths, and everywhere with htmlHeaders: all', () => {
+    const docs = response();
+    service.applyFirst(request('/docs'), docs.res);
+    for (const name of HTML_ONLY) expect(docs.headers.has(name)).toBe(true);
+    const everywhere = new SecurityHeadersService(resolveApiSecurityOptions({ hardening: { htmlHeaders: 'all' } }));
+    const api = response();
+    everywhere.applyFirst(request('/api/things'), api.res);
+    for (const name of HTML_ONLY) expect(api.headers.has(name)).toBe(true);
+    expect(api.headers.get('x-xss-protection')).toBe('0');
+  });
+
+  it('refuses an unknown htmlHeaders value at boot', () => {
+    expect(() =>
+      resolveApiSecurityOptions({ hardening: { htmlHeaders: 'some' as unknown as 'all' } }),
+    ).toThrow(/hardening\.htmlHeaders must be 'documentation' or 'all'/);
+  });
 });

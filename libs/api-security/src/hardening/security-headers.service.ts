@@ -8,6 +8,8 @@ import { assignRequestId, REQUEST_ID_HEADER } from './request-id';
 type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 type HeaderList = readonly (readonly [string, string])[];
 
+const CACHE_CONTROL: readonly [string, string] = Object.freeze(['Cache-Control', 'no-store'] as const);
+
 /** Set on a response once its headers are applied, so the middleware does not set them a second time. */
 const APPLIED = Symbol('api-security.headersApplied');
 type MarkedResponse = ServerResponse & { [APPLIED]?: true };
@@ -35,9 +37,24 @@ const DOCS_CSP = {
 };
 
 /**
+ * What helmet sets that only a browser rendering an HTML document acts on: a JSON response is never
+ * a document (nosniff and `default-src 'none'` see to it), so on API responses these only cost
+ * bytes and header writes on every request. OWASP's REST Security Cheat Sheet lists the same split.
+ * Documentation paths (HTML) keep them, and `hardening.htmlHeaders: 'all'` sends them everywhere.
+ */
+const HTML_ONLY_HEADERS: ReadonlySet<string> = new Set([
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+]);
+
+/**
  * Sets the headers every response carries: request id, helmet's set tuned for a JSON API,
  * `Cache-Control: no-store`. Paths under `hardening.documentationPaths` get the documentation CSP
- * instead of `default-src 'none'`. Applied to every request by `HttpServerHardener` when the server
+ * instead of `default-src 'none'`, and helmet's HTML-only headers. Applied to every request by `HttpServerHardener` when the server
  * lets it listen first; the middleware applies them only where that did not happen, and the error
  * filter applies them again (idempotent) in case anything removed them before the error.
  */
@@ -54,20 +71,38 @@ export class SecurityHeadersService {
       crossOriginResourcePolicy: { policy: 'same-origin' as const },
       xFrameOptions: { action: 'deny' as const },
     };
-    this.api = headersOf(helmet({ ...common, contentSecurityPolicy: API_CSP }) as unknown as NodeMiddleware);
-    this.docs = headersOf(helmet({ ...common, contentSecurityPolicy: DOCS_CSP }) as unknown as NodeMiddleware);
+    const api = headersOf(helmet({ ...common, contentSecurityPolicy: API_CSP }) as unknown as NodeMiddleware);
+    this.api = Object.freeze([
+      ...(options.hardening.htmlHeaders === 'all'
+        ? api
+        : api.filter(([name]) => !HTML_ONLY_HEADERS.has(name.toLowerCase()))),
+      CACHE_CONTROL,
+    ]);
+    this.docs = Object.freeze([
+      ...headersOf(helmet({ ...common, contentSecurityPolicy: DOCS_CSP }) as unknown as NodeMiddleware),
+      CACHE_CONTROL,
+    ]);
     this.docPaths = options.hardening.documentationPaths;
   }
 
   /** Applies the headers and returns the request id. */
   apply(req: IncomingMessage, res: ServerResponse): string {
+    const requestId = this.applyFirst(req, res);
+    // Only a late call (the error filter) can find a framework's X-Powered-By already set.
+    if (!res.headersSent) res.removeHeader('X-Powered-By');
+    return requestId;
+  }
+
+  /**
+   * {@link apply} on a response nothing has written to yet: the HTTP server's `request` listener,
+   * which runs before any framework code, so there is no `X-Powered-By` to remove.
+   */
+  applyFirst(req: IncomingMessage, res: ServerResponse): string {
     const requestId = assignRequestId(req);
     if (res.headersSent) return requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const headers = this.docPaths.length > 0 && this.isDocs(requestPath(req)) ? this.docs : this.api;
     for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-    res.removeHeader('X-Powered-By');
-    res.setHeader('Cache-Control', 'no-store');
     (res as MarkedResponse)[APPLIED] = true;
     return requestId;
   }
