@@ -95,8 +95,8 @@ describe('SecurityHeadersService', () => {
   });
 
   it('refuses an unknown htmlHeaders value at boot', () => {
-    expect(() =>
-      resolveApiSecurityOptions({ hardening: { htmlHeaders: 'some' as unknown as 'all' } }),
-    ).toThrow(/hardening\.htmlHeaders must be 'documentation' or 'all'/);
+    expect(() => resolveApiSecurityOptions({ hardening: { htmlHeaders: 'some' as unknown as 'all' } })).toThrow(
+      /hardening\.htmlHeaders must be 'documentation' or 'all'/,
+    );
   });
 });
