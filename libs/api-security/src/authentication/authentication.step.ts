@@ -42,7 +42,8 @@ export class AuthenticationStep implements SecurityStep {
       throw this.dpopProofs.required(request, principal?.id);
     }
     if (!principal) throw new UnauthenticatedException('no credentials presented');
-    await this.principals.assertActive(principal, request);
+    const checking = this.principals.assertActiveIfChecked(principal, request);
+    if (checking) await checking;
     request[PRINCIPAL_KEY] = principal;
     request.user = principal;
   }

@@ -76,6 +76,8 @@ export class RateLimitStep implements SecurityStep {
    * {@link charge}, which then sees every charge as before (and authentication checks revocation).
    */
   private readonly mergesRevocation = this.charge === RateLimitStep.prototype.charge;
+  /** Whether {@link getTracker} is this class's: its answer is then known without awaiting it. */
+  private readonly ownTracker = this.getTracker === RateLimitStep.prototype.getTracker;
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
@@ -166,7 +168,7 @@ export class RateLimitStep implements SecurityStep {
     rateLimit: RateLimitPlan,
   ): Promise<RateLimitPrecheck> {
     const limits = this.limitsOf(rateLimit, plan.key);
-    const tracker = await this.getTracker(request);
+    const tracker = this.ownTracker ? this.trackerOf(request) : await this.getTracker(request);
     const checks: ConsumeRequest[] = new Array(limits.checks.length);
     for (let i = 0; i < checks.length; i++) {
       checks[i] = { key: this.generateKey(context, tracker, limits.suffixes[i]), ...limits.checks[i] };
@@ -185,11 +187,12 @@ export class RateLimitStep implements SecurityStep {
     rateLimit: RateLimitPlan,
     known?: string,
   ): Promise<void> {
-    const tracker = known ?? (await this.getTracker(request));
+    const tracker = known ?? (this.ownTracker ? this.trackerOf(request) : await this.getTracker(request));
     const limits = this.limitsOf(rateLimit, plan.key);
     const requests = this.requestsOf(context, tracker, limits);
     const results = await this.consumeOrFallBack(requests, request, context, limits);
-    await this.report(context, request, plan, rateLimit, limits.policy, requests, results, tracker);
+    const refusing = this.report(context, request, plan, rateLimit, limits.policy, requests, results, tracker);
+    if (refusing) await refusing;
   }
 
   /**
@@ -205,10 +208,11 @@ export class RateLimitStep implements SecurityStep {
     rateLimit: RateLimitPlan,
     revocation: DeferredRevocation,
   ): Promise<boolean> {
-    const tracker = await this.getTracker(request);
+    const tracker = this.ownTracker ? this.trackerOf(request) : await this.getTracker(request);
     const limits = this.limitsOf(rateLimit, plan.key);
     const requests = this.requestsOf(context, tracker, limits);
-    const read = await this.storage.consumeIfClear({ ...revocation.records, counters: requests });
+    const records = revocation.records;
+    const read = await this.storage.consumeIfClear({ marks: records.marks, stamp: records.stamp, counters: requests });
     // The authenticator's own rule decides; the store's veto only decides what was charged.
     if (revocation.isRevoked(read.stamp, read.marks)) return false;
     if (read.vetoed) {
@@ -216,7 +220,8 @@ export class RateLimitStep implements SecurityStep {
       await this.charge(context, request, plan, rateLimit, tracker);
       return true;
     }
-    await this.report(context, request, plan, rateLimit, limits.policy, requests, read.counters, tracker);
+    const refusing = this.report(context, request, plan, rateLimit, limits.policy, requests, read.counters, tracker);
+    if (refusing) await refusing;
     return true;
   }
 
@@ -235,8 +240,11 @@ export class RateLimitStep implements SecurityStep {
     return requests;
   }
 
-  /** Sets the RateLimit fields of a charge's results; reports a crossing and throws the 429 when over. */
-  private async report(
+  /**
+   * Sets the RateLimit fields of a charge's results; when over, reports a crossing and returns the
+   * refusal (a rejected promise: the 429). Nothing to await when the request is admitted.
+   */
+  private report(
     context: ExecutionContext,
     request: SecurityRequest,
     plan: RoutePlan,
@@ -245,7 +253,7 @@ export class RateLimitStep implements SecurityStep {
     requests: readonly ConsumeRequest[],
     results: readonly ConsumeResult[],
     tracker: string,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     // The tier that refuses for longest decides Retry-After, and is the one the legacy fields report.
     let refused: number | undefined;
     for (let i = 0; i < results.length; i++) {
@@ -261,7 +269,7 @@ export class RateLimitStep implements SecurityStep {
         response.setHeader(name, value);
       }
     }
-    if (refused === undefined) return;
+    if (refused === undefined) return undefined;
     // One event per client and tier when it crosses the limit, not one per refused request.
     for (let i = 0; i < results.length; i++) {
       const crossed = rateLimit.tiers[i];
@@ -277,7 +285,7 @@ export class RateLimitStep implements SecurityStep {
     }
     const tier = rateLimit.tiers[refused];
     const result = results[refused];
-    await this.throwThrottlingException(context, {
+    return this.throwThrottlingException(context, {
       limit: tier.limit,
       ttl: tier.windowSeconds * 1000,
       key: requests[refused].key,
@@ -320,6 +328,11 @@ export class RateLimitStep implements SecurityStep {
    * counters and those records share a slot and one script reads and charges them together.
    */
   protected async getTracker(request: SecurityRequest): Promise<string> {
+    return this.trackerOf(request);
+  }
+
+  /** {@link getTracker}'s own answer, without a promise. */
+  private trackerOf(request: SecurityRequest): string {
     if (request.principal) return `u:${request.principal.id}`;
     return `ip:${clientAddressKey(request.ip, this.limits.ipv6PrefixLength)}`;
   }
