@@ -9,6 +9,8 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { batchRefusal, overBatchLimit } from './batch-limit';
+import { GRAPHQL_CHARGE_WEIGHER } from '../common/graphql-charge';
+import { GRAPHQL_COST_PER_UNIT, GraphqlCostWeigher } from './graphql-cost.weigher';
 
 /** Options of {@link GraphqlSecurityModule}. */
 export interface GraphqlSecurityOptions {
@@ -19,6 +21,13 @@ export interface GraphqlSecurityOptions {
    * with `ERR_GRAPHQL_BATCH` before any operation is parsed or run. @default 10
    */
   readonly maxBatchedOperations?: number;
+  /**
+   * The rate limit charges a GraphQL HTTP request by its query cost (as `graphqlQueryLimits` prices
+   * it: `@Cost`, list multipliers): each operation `ceil(cost / costPerUnit)` units of the tiers, at
+   * least one, a batch the sum of its operations. The default makes the costliest query the default
+   * limits admit (`maxCost` 1000) cost 100 units, the default tier's whole minute. @default 10
+   */
+  readonly costPerUnit?: number;
 }
 
 const GRAPHQL_SECURITY_OPTIONS = Symbol('GRAPHQL_SECURITY_OPTIONS');
@@ -26,6 +35,7 @@ const GRAPHQL_SECURITY_OPTIONS = Symbol('GRAPHQL_SECURITY_OPTIONS');
 interface ResolvedOptions {
   readonly path: string;
   readonly maxBatchedOperations: number;
+  readonly costPerUnit: number;
 }
 
 type Next = (error?: unknown) => void;
@@ -100,8 +110,8 @@ class GraphqlBatchLimiter implements OnModuleInit, OnApplicationBootstrap {
 }
 
 /**
- * What GraphQL needs besides the validation rules: the limit on batched operations (OWASP API4),
- * on Apollo (Express) and Mercurius (Fastify) alike.
+ * What GraphQL needs besides the validation rules: the limit on batched operations and the rate
+ * limit charged by query cost (OWASP API4), on Apollo (Express) and Mercurius (Fastify) alike.
  *
  * @example
  * ```ts
@@ -115,17 +125,29 @@ export class GraphqlSecurityModule {
     const resolved: ResolvedOptions = {
       path: options.path ?? '/graphql',
       maxBatchedOperations: options.maxBatchedOperations ?? 10,
+      costPerUnit: options.costPerUnit ?? 10,
     };
     const problems: string[] = [];
     if (!Number.isSafeInteger(resolved.maxBatchedOperations) || resolved.maxBatchedOperations < 1) {
       problems.push(`maxBatchedOperations must be a positive integer (got ${String(options.maxBatchedOperations)}).`);
+    }
+    if (!Number.isSafeInteger(resolved.costPerUnit) || resolved.costPerUnit < 1) {
+      problems.push(`costPerUnit must be a positive integer (got ${String(options.costPerUnit)}).`);
     }
     if (!resolved.path.startsWith('/'))
       problems.push(`path must start with '/' (got ${JSON.stringify(resolved.path)}).`);
     if (problems.length > 0) throw new ApiSecurityConfigError(problems, undefined, 'GraphqlSecurityModule');
     return {
       module: GraphqlSecurityModule,
-      providers: [{ provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved }, GraphqlBatchLimiter],
+      // Global: the security guard (ApiSecurityModule's) finds the weigher that charges by cost.
+      global: true,
+      providers: [
+        { provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved },
+        GraphqlBatchLimiter,
+        { provide: GRAPHQL_COST_PER_UNIT, useValue: resolved.costPerUnit },
+        { provide: GRAPHQL_CHARGE_WEIGHER, useClass: GraphqlCostWeigher },
+      ],
+      exports: [GRAPHQL_CHARGE_WEIGHER],
     };
   }
 }

@@ -1,26 +1,18 @@
 import {
-  getNamedType,
-  getNullableType,
   GraphQLError,
-  isInterfaceType,
-  isListType,
-  isObjectType,
   Kind,
   Lexer,
   Source,
   TokenKind,
   type ASTVisitor,
-  type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLCompositeType,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
-import { COST_EXTENSION } from './cost.decorator';
+import { CostCounter } from './cost-counter';
+import { recordDocumentCosts, recordOperationCost, type CostPricing } from './operation-costs';
 
 /** Stable `extensions.code` of a query refused by a limit (OWASP API4). */
 export const GraphqlLimitCode = {
@@ -57,7 +49,8 @@ export interface GraphqlQueryLimits {
   assumedListSize?: number;
 }
 
-const DEFAULTS: Required<GraphqlQueryLimits> = {
+/** @internal The defaults, also the pricing of a schema validated without these rules. */
+export const DEFAULTS: Required<GraphqlQueryLimits> = {
   maxDepth: 10,
   maxAliases: 15,
   maxRootFields: 20,
@@ -66,83 +59,6 @@ const DEFAULTS: Required<GraphqlQueryLimits> = {
   maxCost: 1000,
   assumedListSize: 10,
 };
-
-/** Arguments that bound a list's size, as paginated APIs name them. */
-const LIST_SIZE_ARGUMENTS = new Set(['first', 'last', 'limit']);
-
-/**
- * The cost of an operation, per the rules of {@link GraphqlQueryLimits.maxCost}. A fragment's cost
- * depends only on its type condition, so it is computed once and reused (a fragment spread a
- * thousand times is walked once); a fragment cycle, which validation reports itself, costs nothing.
- */
-class CostCounter {
-  private readonly fragmentCosts = new Map<string, number>();
-  private readonly visiting = new Set<string>();
-
-  constructor(
-    private readonly schema: GraphQLSchema,
-    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-    private readonly assumedListSize: number,
-  ) {}
-
-  operation(node: OperationDefinitionNode): number {
-    const root =
-      node.operation === 'query'
-        ? this.schema.getQueryType()
-        : node.operation === 'mutation'
-          ? this.schema.getMutationType()
-          : this.schema.getSubscriptionType();
-    return root ? this.selectionSet(node.selectionSet, root) : 0;
-  }
-
-  private selectionSet(set: SelectionSetNode, type: GraphQLCompositeType): number {
-    let total = 0;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) total += this.field(selection, type);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : type;
-        total += this.selectionSet(selection.selectionSet, (condition as GraphQLCompositeType | undefined) ?? type);
-      } else total += this.fragment(selection.name.value);
-      // Past any sane limit: stop adding (no overflow to Infinity, no pointless walking).
-      if (total > Number.MAX_SAFE_INTEGER / 2) return total;
-    }
-    return total;
-  }
-
-  private fragment(name: string): number {
-    const known = this.fragmentCosts.get(name);
-    if (known !== undefined) return known;
-    const fragment = this.fragments.get(name);
-    if (!fragment || this.visiting.has(name)) return 0;
-    const type = this.schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType | undefined;
-    if (!type) return 0;
-    this.visiting.add(name);
-    const cost = this.selectionSet(fragment.selectionSet, type);
-    this.visiting.delete(name);
-    this.fragmentCosts.set(name, cost);
-    return cost;
-  }
-
-  private field(node: FieldNode, parent: GraphQLCompositeType): number {
-    const definition =
-      isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[node.name.value] : undefined;
-    const declared: unknown = definition?.extensions[COST_EXTENSION];
-    const own = typeof declared === 'number' ? declared : node.selectionSet ? 1 : 0;
-    if (!node.selectionSet || !definition) return own;
-    const child = getNamedType(definition.type) as GraphQLCompositeType;
-    const size = isListType(getNullableType(definition.type)) ? this.listSize(node) : 1;
-    return own + size * this.selectionSet(node.selectionSet, child);
-  }
-
-  private listSize(node: FieldNode): number {
-    for (const argument of node.arguments ?? []) {
-      if (LIST_SIZE_ARGUMENTS.has(argument.name.value) && argument.value.kind === Kind.INT) {
-        return Math.max(0, Number.parseInt(argument.value.value, 10));
-      }
-    }
-    return this.assumedListSize;
-  }
-}
 
 function refuse(context: ValidationContext, code: GraphqlLimitCode, message: string): void {
   // A fixed message with the limit only: nothing of the query is echoed back.
@@ -241,6 +157,12 @@ function tooManyTokens(body: string, limit: number): boolean {
  */
 export function graphqlQueryLimits(options: GraphqlQueryLimits = {}): ValidationRule[] {
   const limits = resolveLimits(options);
+  // The rate limit charges each operation the cost computed here (see operation-costs).
+  const pricing: CostPricing = {
+    assumedListSize: limits.assumedListSize,
+    maxCost: limits.maxCost,
+    maxTokens: limits.maxTokens,
+  };
   const rule: ValidationRule = (context: ValidationContext): ASTVisitor => {
     const document = context.getDocument();
     const body = document.loc?.source.body;
@@ -275,12 +197,15 @@ export function graphqlQueryLimits(options: GraphqlQueryLimits = {}): Validation
           // Too deep to be worth pricing.
           return;
         }
-        if (costs.operation(node) > limits.maxCost) {
+        const cost = costs.operation(node);
+        recordOperationCost(node, cost);
+        if (cost > limits.maxCost) {
           refuse(context, GraphqlLimitCode.COST, `The query costs more than ${limits.maxCost}.`);
         }
       },
       Document: {
         leave() {
+          recordDocumentCosts(context.getSchema(), document, pricing);
           if (aliases > limits.maxAliases) {
             refuse(context, GraphqlLimitCode.ALIASES, `The query has more than ${limits.maxAliases} aliases.`);
           }

@@ -1,4 +1,12 @@
-import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Inject,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { ErrorCode } from '../errors/codes';
@@ -8,6 +16,7 @@ import { SecurityException, type FieldError } from '../errors/security.exception
 import { StoreFullError } from '../store/store-full.error';
 import { StoreUnavailableError } from '../store/store-unavailable.error';
 import { rawRequest, rawResponse, requestPath } from '../common/raw-http';
+import { responseOf } from '../common/graphql-context';
 import { SecurityHeadersService } from './security-headers.service';
 
 /** What {@link ProblemDetailsFilter.map} makes of an exception: the problem, and why (for the log). */
@@ -67,7 +76,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void | Error {
-    if (host.getType<string>() === 'graphql') return this.graphqlError(exception);
+    if (host.getType<string>() === 'graphql') return this.graphqlError(exception, host);
     const http = host.switchToHttp();
     const request = http.getRequest<unknown>();
     const response = http.getResponse<unknown>();
@@ -100,16 +109,27 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   /**
    * Under GraphQL the error becomes an entry of the response's `errors`: the filter returns it and
    * graphql-js reports it for the resolver's field (whose value is then null). Its message is the
-   * code's public detail and `extensions.code` the stable problem code; graphql-js copies an
-   * original error's `extensions`. The reason, cause and internals are logged, never sent.
+   * code's public detail and `extensions.code` the stable problem code (with `extensions.retryAfter`,
+   * in seconds, when the refusal has a `Retry-After`); graphql-js copies an original error's
+   * `extensions`. The reason, cause and internals are logged, never sent.
    */
-  protected graphqlError(exception: unknown): Error {
+  protected graphqlError(exception: unknown, host?: ArgumentsHost): Error {
     const mapped = this.map(exception);
     this.log(mapped, exception, '', 'GRAPHQL', '');
     const error = new Error(mapped.detail ?? ErrorMessages[mapped.code].detail) as Error & {
       extensions: Record<string, unknown>;
     };
     error.extensions = { code: mapped.code, status: mapped.status };
+    // A refusal that says when to come back says it in the error (seconds) and, over HTTP, in the header.
+    const retryAfter = mapped.headers?.['Retry-After'];
+    if (retryAfter !== undefined) {
+      error.extensions.retryAfter = Number(retryAfter);
+      const found = host === undefined ? undefined : responseOf(host as ExecutionContext);
+      const response = found === undefined ? undefined : rawResponse(found);
+      if (typeof response?.setHeader === 'function' && response.headersSent !== true) {
+        response.setHeader('Retry-After', retryAfter);
+      }
+    }
     // Nothing of the original (stack, SQL, paths) travels with it, even where a server prints stacks.
     error.stack = '';
     return error;

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Optional,
   type CanActivate,
   type ExecutionContext,
   type OnApplicationBootstrap,
@@ -13,6 +14,8 @@ import { SECURITY_STEPS } from './security-chain';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { RoutePlanRegistry } from './route-plan.registry';
 import { graphqlCallOf, graphqlRequestOf } from '../common/graphql-context';
+import { GRAPHQL_CHARGE_WEIGHER, type GraphqlChargeWeigher } from '../common/graphql-charge';
+import type { RoutePlan } from '../plan/route-plan';
 
 /**
  * The one global guard. It runs the route's chain of steps, compiled at boot from the steps whose
@@ -25,7 +28,12 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
   constructor(
     private readonly registry: RoutePlanRegistry,
     @Inject(SECURITY_STEPS) private readonly steps: readonly SecurityStep[],
+    // Provided by `@api-security/nestjs/graphql` (GraphqlSecurityModule): GraphQL charged by query cost.
+    @Optional() @Inject(GRAPHQL_CHARGE_WEIGHER) private readonly weigher?: GraphqlChargeWeigher,
   ) {}
+
+  /** Resolver plans with their rate limit at a given weight, so that common weights compile once. */
+  private readonly weightedPlans = new WeakMap<RoutePlan, Map<number, RoutePlan>>();
 
   /** Per HTTP request under GraphQL: the once-per-request links that already ran (see activateResolver). */
   private readonly oncePerRequest = new WeakMap<object, OncePerRequest>();
@@ -103,7 +111,8 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
    * The request is charged once, by whichever link runs first: a public resolver charges the
    * address; a resolver needing a principal then only authenticates. (So a query mixing public and
    * protected fields may be charged to the address rather than the principal; it is never charged
-   * twice.) A public resolver is not refused because another field's credential was.
+   * twice.) A public resolver is not refused because another field's credential was. With a
+   * {@link GraphqlChargeWeigher} the one charge weighs what the whole request costs.
    */
   private once(request: SecurityRequest, link: SecurityStep, step: SecurityStepContext): Promise<void> {
     let state = this.oncePerRequest.get(request);
@@ -121,7 +130,7 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
       return checked;
     }
     if (link.name === 'rate-limit') {
-      state.charge ??= Promise.resolve(link.run(step));
+      state.charge ??= Promise.resolve(link.run(this.weighed(request, step)));
       return state.charge.catch(rethrowUnlessUnauthenticated);
     }
     if (state.authentication) return state.authentication;
@@ -131,11 +140,43 @@ export class SecurityGuard implements CanActivate, OnApplicationBootstrap {
       state.authentication = Promise.resolve(authentication.run(step));
       return state.authentication;
     }
-    state.authentication = Promise.resolve(link.run(step));
-    if (link.name !== 'authentication') state.charge = state.authentication;
+    if (link.name === 'authentication') {
+      state.authentication = Promise.resolve(link.run(step));
+      return state.authentication;
+    }
+    // The rate limit around authentication: this link charges the request.
+    state.authentication = Promise.resolve(link.run(this.weighed(request, step)));
+    state.charge = state.authentication;
     return state.authentication;
   }
+
+  /**
+   * The step context a GraphQL request is charged with: its plan's rate limit weighed by the
+   * {@link GraphqlChargeWeigher} (the query's cost in units, a batch's sum) instead of the
+   * resolver's own `cost`. Asked once per HTTP request, by the link that charges it.
+   */
+  private weighed(request: SecurityRequest, step: SecurityStepContext): SecurityStepContext {
+    const rateLimit = step.plan.rateLimit;
+    if (this.weigher === undefined || rateLimit === undefined) return step;
+    const units = this.weigher.unitsOf(request, step.execution);
+    if (units === rateLimit.cost) return step;
+    let byUnits = this.weightedPlans.get(step.plan);
+    if (byUnits === undefined) {
+      byUnits = new Map();
+      this.weightedPlans.set(step.plan, byUnits);
+    }
+    let plan = byUnits.get(units);
+    if (plan === undefined) {
+      plan = Object.freeze({ ...step.plan, rateLimit: Object.freeze({ tiers: rateLimit.tiers, cost: units }) });
+      // Bounded: a client choosing ever new costs gets a plan made for its request, not a cached one.
+      if (byUnits.size < MAX_WEIGHTS_PER_PLAN) byUnits.set(units, plan);
+    }
+    return { ...step, plan };
+  }
 }
+
+/** Distinct weights remembered per resolver plan. */
+const MAX_WEIGHTS_PER_PLAN = 64;
 
 type Handler = (...args: unknown[]) => unknown;
 
