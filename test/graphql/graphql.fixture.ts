@@ -30,7 +30,13 @@ import {
   type SecurityPrincipal,
   type SecurityRequest,
 } from '@api-security/nestjs';
-import { Cost, formatGraphqlError, graphqlQueryLimits, GraphqlSecurityModule } from '@api-security/nestjs/graphql';
+import {
+  Cost,
+  formatGraphqlError,
+  graphqlQueryLimits,
+  GraphqlSecurityModule,
+  type GraphqlSecurityOptions,
+} from '@api-security/nestjs/graphql';
 
 export type Driver = 'apollo' | 'mercurius';
 export const DRIVERS: readonly Driver[] = ['apollo', 'mercurius'];
@@ -201,6 +207,8 @@ export interface GraphqlAppOptions {
   readonly security?: Omit<ApiSecurityModuleOptions, 'authenticators'>;
   /** Resolvers besides the order and shipment ones. */
   readonly resolvers?: readonly Provider[];
+  /** `GraphqlSecurityModule` options besides the batch limit (e.g. `costPerUnit`). */
+  readonly graphqlSecurity?: Omit<GraphqlSecurityOptions, 'maxBatchedOperations'>;
 }
 
 /** A real app on the driver's platform: Apollo on Express, Mercurius on Fastify, with batching on. */
@@ -230,7 +238,7 @@ export async function createGraphqlApp(driver: Driver, options: GraphqlAppOption
   const ref = await Test.createTestingModule({
     imports: [
       ApiSecurityModule.forRoot({ ...options.security, authenticators: [StaticAuthenticator] }),
-      GraphqlSecurityModule.forRoot({ maxBatchedOperations: MAX_BATCH }),
+      GraphqlSecurityModule.forRoot({ ...options.graphqlSecurity, maxBatchedOperations: MAX_BATCH }),
       graphql,
     ],
     providers: [
