@@ -7,3 +7,13 @@ export { formatGraphqlError } from './graphql/format-error';
 export { GraphqlSecurityModule } from './graphql/graphql-security.module';
 export type { GraphqlSecurityOptions } from './graphql/graphql-security.module';
 export { Cost } from './graphql/cost.decorator';
+
+// Rate limit charged by query cost, and subscriptions authenticated at connection init.
+export { GraphqlSubscriptions } from './graphql/graphql-subscriptions.service';
+export type {
+  GraphqlHttpContext,
+  GraphqlWsSubscriptionConfig,
+  GraphqlWsSubscriptionOptions,
+  MercuriusSubscriptionConfig,
+  MercuriusSubscriptionOptions,
+} from './graphql/graphql-subscriptions.service';

@@ -11,6 +11,7 @@ import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { batchRefusal, overBatchLimit } from './batch-limit';
 import { GRAPHQL_CHARGE_WEIGHER } from '../common/graphql-charge';
 import { GRAPHQL_COST_PER_UNIT, GraphqlCostWeigher } from './graphql-cost.weigher';
+import { GraphqlSubscriptions } from './graphql-subscriptions.service';
 
 /** Options of {@link GraphqlSecurityModule}. */
 export interface GraphqlSecurityOptions {
@@ -139,15 +140,17 @@ export class GraphqlSecurityModule {
     if (problems.length > 0) throw new ApiSecurityConfigError(problems, undefined, 'GraphqlSecurityModule');
     return {
       module: GraphqlSecurityModule,
-      // Global: the security guard (ApiSecurityModule's) finds the weigher that charges by cost.
+      // Global: the security guard (ApiSecurityModule's) finds the weigher that charges by cost, and
+      // GraphQLModule.forRootAsync can inject GraphqlSubscriptions.
       global: true,
       providers: [
         { provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved },
         GraphqlBatchLimiter,
         { provide: GRAPHQL_COST_PER_UNIT, useValue: resolved.costPerUnit },
         { provide: GRAPHQL_CHARGE_WEIGHER, useClass: GraphqlCostWeigher },
+        GraphqlSubscriptions,
       ],
-      exports: [GRAPHQL_CHARGE_WEIGHER],
+      exports: [GRAPHQL_CHARGE_WEIGHER, GraphqlSubscriptions],
     };
   }
 }

@@ -76,7 +76,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void | Error {
-    if (host.getType<string>() === 'graphql') return this.graphqlError(exception, host);
+    if (host.getType<string>() === 'graphql') {
+      const error = this.graphqlError(exception, host);
+      // A subscription's own resolver must fail, not return: Mercurius's filtered subscriptions
+      // (withFilter) iterate whatever it returns, and an Error would surface as a TypeError.
+      if (isSubscriptionRoot(host)) throw error;
+      return error;
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<unknown>();
     const response = http.getResponse<unknown>();
@@ -217,4 +223,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.debug(`${mapped.code} ${where}: ${mapped.reason}`);
     }
   }
+}
+
+/** Whether a GraphQL exception comes from a subscription's root resolver (its `subscribe`). */
+function isSubscriptionRoot(host: ArgumentsHost): boolean {
+  const info = host.getArgByIndex<{ operation?: { operation?: unknown }; path?: { prev?: unknown } } | undefined>(3);
+  return info?.operation?.operation === 'subscription' && info.path !== undefined && info.path.prev === undefined;
 }
