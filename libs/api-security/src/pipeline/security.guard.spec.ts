@@ -9,6 +9,7 @@ import { AuthenticationStep } from '../authentication/authentication.step';
 import type { PrincipalCheckService } from '../authentication/principal-check.service';
 import type { Authenticator } from '../authentication/authenticator';
 import type { SecurityRequest } from '../common/security-principal';
+import type { GraphqlChargeWeigher } from '../common/graphql-charge';
 import type { SecurityEvent } from '../audit/security-event';
 import type { SecurityEventBus } from '../audit/security-event.bus';
 import type { OwnershipResolver } from '../authorization/ownership-resolver';
@@ -53,7 +54,10 @@ const alice: Authenticator = {
 };
 
 /** No PrincipalCheck registered: the step passes every principal through. */
-const noPrincipalCheck = { assertActive: async () => undefined } as unknown as PrincipalCheckService;
+const noPrincipalCheck = {
+  assertActive: async () => undefined,
+  assertActiveIfChecked: () => undefined,
+} as unknown as PrincipalCheckService;
 
 /** A guard over a registry that knows one route, its chain compiled from `steps` as at boot. */
 function guardOver(found: RoutePlan | undefined, steps: readonly SecurityStep[]): SecurityGuard {
@@ -256,6 +260,39 @@ describe('SecurityGuard', () => {
       );
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
       expect(calls).toBe(2);
+    });
+
+    it('charges a request once, weighed by the GraphQL weigher, and leaves the plan itself alone', async () => {
+      const charged: number[] = [];
+      const rateLimit: SecurityStep = {
+        name: 'rate-limit',
+        appliesTo: () => true,
+        run: async ({ plan: seen }) => {
+          charged.push(seen.rateLimit?.cost ?? -1);
+        },
+      };
+      const limited: RoutePlan = { ...plan(true), rateLimit: { tiers: [], cost: 1 } };
+      let weighed = 0;
+      const weigher: GraphqlChargeWeigher = {
+        unitsOf: () => {
+          weighed++;
+          return 7;
+        },
+      };
+      const route = { plan: limited, steps: compileChain([rateLimit], limited) };
+      const weighing = new SecurityGuard(
+        { routeFor: () => route } as unknown as RoutePlanRegistry,
+        [rateLimit],
+        weigher,
+      );
+      const req = request();
+      await Promise.all(Array.from({ length: 4 }, () => weighing.canActivate(resolverContext({ req }))));
+      expect(charged).toEqual([7]);
+      expect(weighed).toBe(1);
+      expect(limited.rateLimit?.cost).toBe(1);
+      // Without a weigher (no GraphqlSecurityModule) the plan's own cost is charged.
+      await guardOver(limited, [rateLimit]).canActivate(resolverContext({ req: request() }));
+      expect(charged).toEqual([7, 1]);
     });
 
     it('passes the resolver’s arguments to the steps', async () => {
