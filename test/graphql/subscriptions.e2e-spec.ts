@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
+import request from 'supertest';
 import { ErrorCode, RevocationService, TokenService } from '@api-security/nestjs';
 import { TokenForge } from '@api-security/nestjs/testing';
 import { DRIVERS, type Driver } from './graphql.fixture';
@@ -57,6 +58,14 @@ describe.each(DRIVERS)('GraphQL subscriptions authenticated at connection init (
   afterAll(() => server.app.close());
   beforeEach(() => {
     SUBSCRIBED.count = 0;
+  });
+
+  it('leaves HTTP requests to the app context: queries are authenticated as before', async () => {
+    const res = await request(server.app.getHttpServer())
+      .post('/graphql')
+      .set('Authorization', await bearer('user-a'))
+      .send({ query: '{ whoami }' });
+    expect(res.body).toEqual({ data: { whoami: 'user-a' } });
   });
 
   it('refuses a connection without a credential before any resolver runs', async () => {
