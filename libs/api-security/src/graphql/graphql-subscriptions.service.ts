@@ -51,7 +51,9 @@ export interface GraphqlWsSubscriptionOptions {
 
 /** What {@link GraphqlSubscriptions.graphqlWs} returns, to spread into `ApolloDriverConfig`. */
 export interface GraphqlWsSubscriptionConfig {
+  /** graphql-ws settings whose `onConnect` authenticates `connection_init`. */
   readonly subscriptions: { readonly 'graphql-ws': GraphQLWsSubscriptionsConfig };
+  /** Builds each operation's context; a WebSocket operation gets the connection's principal. */
   readonly context: (...args: unknown[]) => Promise<unknown>;
 }
 
@@ -84,7 +86,9 @@ type MercuriusPreSubscriptionExecution = (
 
 /** What {@link GraphqlSubscriptions.mercurius} returns, to spread into `MercuriusDriverConfig`. */
 export interface MercuriusSubscriptionConfig {
+  /** Mercurius subscription settings whose `onConnect` authenticates `connection_init`. */
   readonly subscription: { readonly onConnect: MercuriusOnConnect };
+  /** Runs the route's security plan before each subscription starts. */
   readonly hooks: { readonly preSubscriptionExecution: MercuriusPreSubscriptionExecution[] };
 }
 
