@@ -17,3 +17,6 @@ export type {
   MercuriusSubscriptionConfig,
   MercuriusSubscriptionOptions,
 } from './graphql/graphql-subscriptions.service';
+
+// Field visibility and write rules (OWASP API3)
+export { GraphqlFieldCode } from './graphql/field-visibility.rules';

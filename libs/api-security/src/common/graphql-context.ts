@@ -22,7 +22,12 @@ interface GraphqlContextShape {
  * function names it so.
  */
 export function graphqlRequestOf(context: ExecutionContext): unknown {
-  const gql = context.getArgByIndex<GraphqlContextShape | undefined>(2);
+  return requestInGraphqlContext(context.getArgByIndex<unknown>(2));
+}
+
+/** {@link graphqlRequestOf} given the GraphQL context itself, as a schema-level resolver receives it. */
+export function requestInGraphqlContext(context: unknown): unknown {
+  const gql = context as GraphqlContextShape | null | undefined;
   return gql?.req ?? gql?.reply?.request ?? gql?.request;
 }
 

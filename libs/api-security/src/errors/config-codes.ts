@@ -14,6 +14,12 @@ export const ConfigErrorCode = {
   ROUTE_AUDIT: 'ERR_CONFIG_ROUTE_AUDIT',
   /** A route's own declaration (rate-limit tier, body limit, flow) cannot be compiled. */
   INVALID_ROUTE_DECLARATION: 'ERR_CONFIG_INVALID_ROUTE_DECLARATION',
+  /**
+   * Field-level rules (`@VisibleTo`, `@Hidden`, `@OwnedBy`, `@ResponseModel`, `@WritableBy`) cannot
+   * be enforced as declared on a GraphQL schema: a restricted non-null field, a field nobody may
+   * read, a write rule on an input field with a default, the enforcing module missing.
+   */
+  FIELD_SECURITY: 'ERR_CONFIG_FIELD_SECURITY',
   /** Two modules register different providers under one token the library needs exactly one of (a resolver, a policy, a check). */
   AMBIGUOUS_PROVIDER: 'ERR_CONFIG_AMBIGUOUS_PROVIDER',
 } as const;

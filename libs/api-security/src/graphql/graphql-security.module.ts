@@ -6,12 +6,15 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { GRAPHQL_FIELD_SECURITY } from '../common/graphql-field-security.token';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { batchRefusal, overBatchLimit } from './batch-limit';
 import { GRAPHQL_CHARGE_WEIGHER } from '../common/graphql-charge';
 import { GRAPHQL_COST_PER_UNIT, GraphqlCostWeigher } from './graphql-cost.weigher';
 import { GraphqlSubscriptions } from './graphql-subscriptions.service';
+import { GraphqlFieldSecurity } from './field-security.installer';
+import { GraphqlInputWriteInterceptor } from './input-write.interceptor';
 
 /** Options of {@link GraphqlSecurityModule}. */
 export interface GraphqlSecurityOptions {
@@ -112,7 +115,10 @@ class GraphqlBatchLimiter implements OnModuleInit, OnApplicationBootstrap {
 
 /**
  * What GraphQL needs besides the validation rules: the limit on batched operations and the rate
- * limit charged by query cost (OWASP API4), on Apollo (Express) and Mercurius (Fastify) alike.
+ * limit charged by query cost (OWASP API4), and field-level authorization (OWASP API3):
+ * `@VisibleTo`/`@Hidden`/`@OwnedBy`/`@ResponseModel` on object and interface types decide which
+ * fields resolve for whom, `@WritableBy` on input types who may send a field; on Apollo (Express)
+ * and Mercurius (Fastify) alike.
  *
  * @example
  * ```ts
@@ -143,12 +149,17 @@ export class GraphqlSecurityModule {
       // Global: the security guard (ApiSecurityModule's) finds the weigher that charges by cost, and
       // GraphQLModule.forRootAsync can inject GraphqlSubscriptions.
       global: true,
+      imports: [DiscoveryModule],
       providers: [
         { provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved },
         GraphqlBatchLimiter,
         { provide: GRAPHQL_COST_PER_UNIT, useValue: resolved.costPerUnit },
         { provide: GRAPHQL_CHARGE_WEIGHER, useClass: GraphqlCostWeigher },
         GraphqlSubscriptions,
+        // Field visibility and write rules (see GraphqlFieldSecurity); the token tells the core it is enforced.
+        GraphqlFieldSecurity,
+        { provide: GRAPHQL_FIELD_SECURITY, useExisting: GraphqlFieldSecurity },
+        { provide: APP_INTERCEPTOR, useClass: GraphqlInputWriteInterceptor },
       ],
       exports: [GRAPHQL_CHARGE_WEIGHER, GraphqlSubscriptions],
     };

@@ -1,11 +1,23 @@
-import { Args, Field, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import {
+  Args,
+  Field,
+  ID,
+  InputType,
+  Mutation,
+  ObjectType,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import {
   ARGS_TYPE_METADATA,
+  CLASS_TYPE_METADATA,
   RESOLVER_NAME_METADATA,
   RESOLVER_PROPERTY_METADATA,
   RESOLVER_TYPE_METADATA,
 } from '@nestjs/graphql/dist/graphql.constants.js';
-import { GRAPHQL_METADATA, isResolverClass, resolverOf } from './graphql-resolvers';
+import { GRAPHQL_METADATA, isGraphqlClass, isResolverClass, resolverOf } from './graphql-resolvers';
 
 @ObjectType()
 class Order {
@@ -32,6 +44,13 @@ class OrderResolver {
   helper(): void {}
 }
 
+@InputType()
+class OrderInput {
+  @Field(() => String) note!: string;
+}
+
+class ExtendedOrder extends Order {}
+
 class NotAResolver {
   find(): void {}
 }
@@ -43,6 +62,7 @@ describe('GraphQL resolver discovery', () => {
       resolverName: RESOLVER_NAME_METADATA,
       resolveProperty: RESOLVER_PROPERTY_METADATA,
       argsType: ARGS_TYPE_METADATA,
+      classType: CLASS_TYPE_METADATA,
     });
   });
 
@@ -72,5 +92,13 @@ describe('GraphQL resolver discovery', () => {
       args: [],
     });
     expect(resolverOf(OrderResolver, proto.helper, 'helper')).toBeUndefined();
+  });
+
+  it('tells GraphQL classes by kind, through the classes they extend', () => {
+    expect(isGraphqlClass(Order, ['objectType'])).toBe(true);
+    expect(isGraphqlClass(ExtendedOrder, ['objectType', 'interface'])).toBe(true);
+    expect(isGraphqlClass(OrderInput, ['objectType', 'interface'])).toBe(false);
+    expect(isGraphqlClass(OrderInput, ['inputType'])).toBe(true);
+    expect(isGraphqlClass(NotAResolver, ['objectType', 'inputType'])).toBe(false);
   });
 });

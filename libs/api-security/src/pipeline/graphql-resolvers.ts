@@ -11,7 +11,15 @@ export const GRAPHQL_METADATA = {
   resolverName: 'graphql:resolver_name',
   resolveProperty: 'graphql:resolve_property',
   argsType: 'graphql:args_type',
+  /** On a class: `objectType`, `interface`, `inputType` or `args` (`@ObjectType()`, `@InterfaceType()`…). */
+  classType: 'graphql:class_type',
 } as const;
+
+/** Whether `type` (or a class it extends) is a GraphQL type of one of these kinds. */
+export function isGraphqlClass(type: object, kinds: readonly string[]): boolean {
+  const kind: unknown = Reflect.getMetadata(GRAPHQL_METADATA.classType, type);
+  return typeof kind === 'string' && kinds.includes(kind);
+}
 
 const ROOT_TYPES: Readonly<Record<string, GraphqlResolverPlan['kind']>> = {
   Query: 'query',

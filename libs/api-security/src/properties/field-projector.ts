@@ -3,6 +3,7 @@ import type { SecurityPrincipal } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { CredentialTripwire } from './credential.tripwire';
+import { ownsValue } from './owner-match';
 import { PrincipalRoles } from '../authorization/principal-roles';
 import type { FieldCopier, ValueProjector } from './projection.codegen';
 import type { ProjectionPlan } from './projection-plan';
@@ -255,7 +256,7 @@ class Projection implements ValueProjector {
   }
 
   private planOf(view: ClassView, type: ClassType, object: Json): ProjectionPlan {
-    if (view.ownerField !== undefined && this.owns(object[view.ownerField])) {
+    if (view.ownerField !== undefined && ownsValue(this.principal, object[view.ownerField])) {
       return (view.owned ??= this.compiler.planFor(type, { authenticated: true, owner: true, roles: this.roles }));
     }
     return (view.other ??= this.compiler.planFor(type, {
@@ -263,15 +264,6 @@ class Projection implements ValueProjector {
       owner: false,
       roles: this.roles,
     }));
-  }
-
-  private owns(ownerId: unknown): boolean {
-    const id = this.principal?.id;
-    if (typeof id !== 'string' || id === '') return false;
-    return (
-      (typeof ownerId === 'string' || typeof ownerId === 'number' || typeof ownerId === 'bigint') &&
-      String(ownerId) === id
-    );
   }
 }
 

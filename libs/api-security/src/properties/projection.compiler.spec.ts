@@ -2,12 +2,12 @@ import { Reflector } from '@nestjs/core';
 import { Hidden } from './hidden.decorator';
 import { OwnedBy } from './owned-by.decorator';
 import type { Audience } from './projection-plan';
-import { ProjectionCompiler } from './projection.compiler';
+import { defaultRule, grants, ProjectionCompiler } from './projection.compiler';
 import { ResponseModel } from './response-model.decorator';
 import { expandRoles } from '../authorization/role-expansion';
 import { DEFAULT_ROLE_HIERARCHY } from '../authorization/roles.options';
 import { VisibleTo } from './visible-to.decorator';
-import { WritableBy } from './writable-by.decorator';
+import { WritableBy, writableModels } from './writable-by.decorator';
 
 @OwnedBy('userId')
 class AccountView {
@@ -145,6 +145,29 @@ describe('ProjectionCompiler', () => {
   });
 });
 
+describe('rule meaning, shared with GraphQL field visibility', () => {
+  const audience = (authenticated: boolean, owner = false, ...roles: string[]): Audience => ({
+    authenticated,
+    owner,
+    roles: new Set(roles),
+  });
+
+  it('turns a class default into the rule an undecorated property gets', () => {
+    expect(grants(defaultRule('public'), audience(false))).toBe(true);
+    expect(grants(defaultRule('authenticated'), audience(false))).toBe(false);
+    expect(grants(defaultRule('authenticated'), audience(true))).toBe(true);
+    expect(grants(defaultRule('none'), audience(true, true, 'admin'))).toBe(false);
+  });
+
+  it('grants a role rule to any one of its roles or pseudo-roles', () => {
+    const rule = { kind: 'roles', roles: ['owner', 'admin'] } as const;
+    expect(grants(rule, audience(true, true))).toBe(true);
+    expect(grants(rule, audience(true, false, 'admin'))).toBe(true);
+    expect(grants(rule, audience(true, false, 'user'))).toBe(false);
+    expect(grants({ kind: 'hidden' }, audience(true, true, 'admin'))).toBe(false);
+  });
+});
+
 describe('visibility decorators', () => {
   it('refuse missing or empty arguments where they are written', () => {
     // Class decorators made with Reflector.createDecorator validate when applied to the class.
@@ -156,6 +179,13 @@ describe('visibility decorators', () => {
       /defaultVisibility/,
     );
     expect(() => WritableBy('owner')).toThrow(/not roles here/);
+  });
+
+  it('record the classes that declare @WritableBy, so that an unenforced rule is found at boot', () => {
+    class Patch {
+      @WritableBy('admin') role?: string;
+    }
+    expect(writableModels()).toContain(Patch);
   });
 
   it('store the resolved default of @ResponseModel() rather than {}', () => {

@@ -5,12 +5,22 @@ import { fieldCopier } from './projection.codegen';
 import type { Audience, ModelDescriptor, ProjectionPlan } from './projection-plan';
 import { ResponseModel } from './response-model.decorator';
 import { isPseudoRole } from '../authorization/role-expansion';
-import { declaredModels, fieldVisibilities, type ClassType, type FieldVisibility } from './visibility.metadata';
+import {
+  declaredModels,
+  fieldVisibilities,
+  type ClassType,
+  type DefaultVisibility,
+  type FieldVisibility,
+} from './visibility.metadata';
 
 /** Declared types that are values, not response classes. */
 const NOT_MODELS = new Set<unknown>([Object, Array, String, Number, Boolean, Symbol, BigInt, Date, Map, Set, Function]);
 
-function grants(rule: FieldVisibility, audience: Audience): boolean {
+/**
+ * Whether `rule` lets `audience` read a property. The one definition of a visibility rule's
+ * meaning, shared by the REST projection and GraphQL field visibility.
+ */
+export function grants(rule: FieldVisibility, audience: Audience): boolean {
   if (rule.kind === 'hidden') return false;
   for (const role of rule.roles) {
     if (role === 'public') return true;
@@ -23,6 +33,17 @@ function grants(rule: FieldVisibility, audience: Audience): boolean {
     }
   }
   return false;
+}
+
+const BY_DEFAULT: Readonly<Record<DefaultVisibility, FieldVisibility>> = {
+  public: { kind: 'roles', roles: ['public'] },
+  authenticated: { kind: 'roles', roles: ['authenticated'] },
+  none: { kind: 'hidden' },
+};
+
+/** The rule a property without `@VisibleTo`/`@Hidden` gets from its class's `@ResponseModel` default. */
+export function defaultRule(visibility: DefaultVisibility): FieldVisibility {
+  return BY_DEFAULT[visibility];
 }
 
 /**
@@ -109,7 +130,7 @@ export class ProjectionCompiler implements OnModuleInit {
       fields,
       models,
       copy: fieldCopier(fields, models),
-      includeUndeclared: byDefault === 'public' || (byDefault === 'authenticated' && audience.authenticated),
+      includeUndeclared: grants(defaultRule(byDefault), audience),
       declared: new Set(descriptor.fields.keys()),
     };
   }

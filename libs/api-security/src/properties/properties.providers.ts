@@ -3,6 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CredentialTripwire } from './credential.tripwire';
 import { FieldProjector } from './field-projector';
 import { FieldVisibilityInterceptor } from './field-visibility.interceptor';
+import { GraphqlFieldSecurityCheck } from './graphql-field-security.check';
 import { PrincipalRoles } from '../authorization/principal-roles';
 import { ProjectionCompiler } from './projection.compiler';
 import { WritePolicyCompiler } from './write-policy.compiler';
@@ -23,5 +24,6 @@ export const PROPERTIES_PROVIDERS: Provider[] = [
   FieldProjector,
   WritePolicyCompiler,
   WritePolicyStep,
+  GraphqlFieldSecurityCheck,
   { provide: APP_INTERCEPTOR, useClass: FieldVisibilityInterceptor },
 ];

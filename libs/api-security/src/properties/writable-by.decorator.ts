@@ -1,5 +1,5 @@
 import { ValidateBy } from 'class-validator';
-import { checkRoleNames } from './visibility.metadata';
+import { checkRoleNames, type ClassType } from './visibility.metadata';
 
 /** Name of the (always passing) class-validator constraint that carries `@WritableBy` roles. */
 export const WRITABLE_BY_CONSTRAINT = 'apiSecurityWritableBy';
@@ -24,9 +24,20 @@ export const WRITABLE_BY_CONSTRAINT = 'apiSecurityWritableBy';
  */
 export function WritableBy(...roles: [string, ...string[]]): PropertyDecorator {
   const names = checkRoleNames('WritableBy', roles, false);
-  return ValidateBy(
+  const rule = ValidateBy(
     { name: WRITABLE_BY_CONSTRAINT, constraints: names, validator: { validate: () => true } },
     // `always` keeps the rule in force whatever validation groups a route uses.
     { always: true },
   );
+  return (target, property) => {
+    WRITABLE_MODELS.add((target as { constructor: ClassType }).constructor);
+    rule(target, property);
+  };
+}
+
+const WRITABLE_MODELS = new Set<ClassType>();
+
+/** Classes declaring `@WritableBy` themselves, so that a rule nothing enforces can be found at boot. */
+export function writableModels(): readonly ClassType[] {
+  return [...WRITABLE_MODELS];
 }

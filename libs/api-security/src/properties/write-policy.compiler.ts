@@ -12,6 +12,16 @@ interface RawPolicy {
   nested: Map<string, ClassType[]>;
 }
 
+/**
+ * The classes each property of `type` holds, for the properties worth descending into. Given the
+ * properties class-validator knows and those it validates nested.
+ */
+export type NestedTypes = (
+  type: ClassType,
+  properties: ReadonlySet<string>,
+  nestedValidation: ReadonlySet<string>,
+) => ReadonlyMap<string, ClassType[]>;
+
 interface RouteArgument {
   index: number;
   data?: unknown;
@@ -50,12 +60,28 @@ export class WritePolicyCompiler {
 
   /** Builds the policy of `root` and of every DTO class reachable from it (cycles allowed). */
   compile(root: ClassType): WritePolicy {
+    return this.compileWith(root, (type, properties, nestedValidation) => {
+      const nested = new Map<string, ClassType[]>();
+      for (const property of properties) {
+        const types = nestedDtoTypes(type, property, nestedValidation.has(property));
+        if (types.length > 0) nested.set(property, types);
+      }
+      return nested;
+    });
+  }
+
+  /**
+   * {@link compile} with another notion of nesting: `nestedOf` says which classes each property of
+   * a class holds (GraphQL input types declare theirs with `@Field(() => [ItemInput])`, not with
+   * class-transformer's `@Type`). The `@WritableBy` rules are read the same way.
+   */
+  compileWith(root: ClassType, nestedOf: NestedTypes): WritePolicy {
     const raw = new Map<ClassType, RawPolicy>();
     const queue: ClassType[] = [root];
     while (queue.length > 0) {
       const type = queue.pop() as ClassType;
       if (raw.has(type)) continue;
-      const inspected = this.inspect(type);
+      const inspected = this.inspect(type, nestedOf);
       raw.set(type, inspected);
       for (const types of inspected.nested.values()) queue.push(...types);
     }
@@ -85,7 +111,7 @@ export class WritePolicyCompiler {
     return built.get(root) as WritePolicy;
   }
 
-  private inspect(type: ClassType): RawPolicy {
+  private inspect(type: ClassType, nestedOf: NestedTypes): RawPolicy {
     const restricted = new Map<string, string[]>();
     const properties = new Set<string>();
     const nestedValidation = new Set<string>();
@@ -96,12 +122,7 @@ export class WritePolicyCompiler {
       const roles = restricted.get(metadata.propertyName) ?? [];
       restricted.set(metadata.propertyName, [...new Set([...roles, ...(metadata.constraints as string[])])]);
     }
-    const nested = new Map<string, ClassType[]>();
-    for (const property of properties) {
-      const types = nestedDtoTypes(type, property, nestedValidation.has(property));
-      if (types.length > 0) nested.set(property, types);
-    }
-    return { restricted, nested };
+    return { restricted, nested: new Map(nestedOf(type, properties, nestedValidation)) };
   }
 
   private compileHandler(controller: ClassType, name: string): readonly BodyBinding[] {

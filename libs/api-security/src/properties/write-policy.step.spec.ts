@@ -86,6 +86,29 @@ describe('WritePolicyStep', () => {
     expect(events[0]).not.toHaveProperty('principalId');
   });
 
+  it('enforces bindings on any value, as GraphQL arguments are: a bound property is read from it', () => {
+    const policy = new WritePolicyCompiler().policyFor(RoleDto);
+    const request = {
+      method: 'POST',
+      url: '/graphql',
+      headers: {},
+      principal: user,
+    } as unknown as SecurityStepContext['request'];
+    const args = { input: { name: 'x', role: 'admin' } };
+    expect(() => step.enforce(request, 'MUTATION Mutation.update', args, [{ property: 'input', policy }])).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.FORBIDDEN,
+        errors: [expect.objectContaining({ field: 'input.role' })],
+      }),
+    );
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'access.denied', reason: 'field_write', route: 'MUTATION Mutation.update' }),
+    ]);
+    expect(() =>
+      step.enforce(request, 'MUTATION Mutation.update', { other: args.input }, [{ property: 'input', policy }]),
+    ).not.toThrow();
+  });
+
   it('lets the role through', () => {
     expect(() => step.run(context({ role: 'admin' }, admin))).not.toThrow();
     expect(events).toEqual([]);

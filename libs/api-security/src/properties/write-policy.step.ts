@@ -8,7 +8,7 @@ import type { RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { PrincipalRoles } from '../authorization/principal-roles';
 import { findPrototypeKeys } from './prototype-keys';
-import { findForbiddenWrites } from './write-policy';
+import { findForbiddenWrites, type BodyBinding } from './write-policy';
 import { eventContext } from '../audit/event-context';
 
 /**
@@ -54,14 +54,23 @@ export class WritePolicyStep implements SecurityStep {
     }
 
     const bindings = plan.writePolicy;
-    if (!bindings) return;
+    if (bindings) this.enforce(request, plan.key, body, bindings);
+  }
+
+  /**
+   * Refuses (403 naming every field, one `access.denied` event with reason `field_write`) when
+   * `value` sets a property the request's principal may not write under `bindings`. A property of
+   * a binding is read from `value` (`@Body('profile')`, or a GraphQL argument of the arguments
+   * object); an undefined one takes `value` whole.
+   */
+  enforce(request: SecurityRequest, route: string, value: object, bindings: readonly BodyBinding[]): void {
     const principal = request[PRINCIPAL_KEY];
     const roles = this.principalRoles.of(principal);
     const refused: string[] = [];
     for (const { property, policy } of bindings) {
-      if (property === undefined) refused.push(...findForbiddenWrites(body, policy, roles));
-      else if (!Array.isArray(body) && Object.hasOwn(body, property)) {
-        refused.push(...findForbiddenWrites((body as Record<string, unknown>)[property], policy, roles, property));
+      if (property === undefined) refused.push(...findForbiddenWrites(value, policy, roles));
+      else if (!Array.isArray(value) && Object.hasOwn(value, property)) {
+        refused.push(...findForbiddenWrites((value as Record<string, unknown>)[property], policy, roles, property));
       }
     }
     if (refused.length === 0) return;
@@ -69,7 +78,7 @@ export class WritePolicyStep implements SecurityStep {
     this.events.emit({
       type: 'access.denied',
       reason: 'field_write',
-      ...eventContext(request, plan.key),
+      ...eventContext(request, route),
       ...(principal ? { principalId: principal.id } : {}),
       // One event per refused request, not per field: a body of many fields must not flood the log.
       details: { field: refused[0] as string, fields: refused.join(',').slice(0, 500), count: refused.length },
