@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { GraphqlFieldCode, GraphqlLimitCode } from '@api-security/nestjs/graphql';
+import {
+  assertGraphqlBombsRefused,
+  checkGraphqlExposure,
+  probeGraphqlBola,
+} from '@api-security/nestjs/testing/graphql';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 
 const PASSWORD = 'correct horse battery staple';
@@ -261,6 +266,48 @@ describe(`sample-api GraphQL endpoint (${SAMPLE_DATABASE})`, () => {
       );
       expect(status).toBe(400);
       expect(text).toContain(GraphqlLimitCode.BATCH);
+    });
+  });
+
+  describe('through the GraphQL test kit', () => {
+    const auth = (account: Account) => ({ Authorization: `Bearer ${account.token}` });
+
+    it('probeGraphqlBola: B gets none of A’s data by argument, nested path, alias or batch', async () => {
+      const report = await probeGraphqlBola(sample.app, {
+        path: ENDPOINT,
+        owner: auth(a),
+        other: auth(b),
+        queries: [
+          {
+            name: 'order(id:)',
+            query: 'query ($id: ID!) { order(id: $id) { id status items { sku quantity } } }',
+            variables: { id: orderOfA },
+          },
+          {
+            name: 'user(id:) { orders }',
+            query: `{ user(id: "${a.id}") { id email name orders { id items { sku } } } }`,
+          },
+        ],
+        secrets: [a.email, 'vip-note-of-alice'],
+      });
+      expect(report.findings).toEqual([]);
+      expect(report.skipped).toEqual([]);
+      expect(report.probed).toHaveLength(6);
+    });
+
+    it('assertGraphqlBombsRefused: depth, alias and batch bombs are refused with a code', async () => {
+      const report = await assertGraphqlBombsRefused(sample.app, { path: ENDPOINT, headers: auth(b) });
+      expect(report.results.map((result) => result.kind)).toEqual(['depth', 'aliases', 'batch']);
+    });
+
+    it('checkGraphqlExposure: no stack trace or internal message in any error', async () => {
+      const report = await checkGraphqlExposure(sample.app, {
+        path: ENDPOINT,
+        headers: auth(b),
+        errorQueries: ['{ order(id: "not-a-uuid") { id } }', '{ users(limit: -1) { id } }'],
+      });
+      // Introspection and suggestions are the driver's defaults here (outside production); errors never leak.
+      expect(report.findings.filter((f) => f.kind === 'stack-trace' || f.kind === 'internal-message')).toEqual([]);
     });
   });
 
