@@ -33,7 +33,7 @@ export interface GraphqlBombResult {
   readonly status: number;
   /** The `extensions.code` of every error of the answer (of each result, for a batch). */
   readonly codes: string[];
-  /** Whether it was refused: no data at all, and at least one error with a code. */
+  /** Whether it was refused: no data at all, and an error with a code (or a 4xx/5xx problem-details `code`). */
   readonly refused: boolean;
   /** Resolver calls the bomb caused (undefined without `resolverCalls`). */
   readonly resolverCalls?: number;
@@ -70,9 +70,11 @@ export async function probeGraphqlBombs(
     const answer = await postGraphql(target, path, options.headers ?? {}, bomb.body);
     const after = options.resolverCalls?.();
     const results = resultsOf(answer.body);
-    const codes = results.flatMap(errorCodes);
+    // A refusal before GraphQL (a body limit, a rate limit) may be problem details: its `code` counts.
+    const problemCode = answer.status >= 400 ? problemDetailsCode(answer.body) : undefined;
+    const codes = problemCode === undefined ? results.flatMap(errorCodes) : [problemCode];
     const anyData = results.some((result) => result.data !== null && result.data !== undefined);
-    const refused = results.length > 0 && !anyData && codes.length > 0;
+    const refused = (results.length > 0 || problemCode !== undefined) && !anyData && codes.length > 0;
     const calls = before === undefined || after === undefined ? undefined : after - before;
     report.results.push({
       kind: bomb.kind,
@@ -90,6 +92,13 @@ export async function probeGraphqlBombs(
     if (calls !== undefined && calls > 0) report.findings.push(`${bomb.description}: ${calls} resolver call(s) ran`);
   }
   return report;
+}
+
+/** The `code` of an RFC 9457 problem-details body (as the library's HTTP refusals carry), if any. */
+function problemDetailsCode(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const code = (body as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**

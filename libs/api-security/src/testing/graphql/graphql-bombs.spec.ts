@@ -67,6 +67,17 @@ describe('probeGraphqlBombs', () => {
     ]);
   });
 
+  it('counts a problem-details refusal before GraphQL (a body limit) as refused, with its code', async () => {
+    const limited = fakeGraphqlServer(() => ({ status: 413, body: { status: 413, code: 'ERR_PAYLOAD_TOO_LARGE' } }));
+    const report = await probeGraphqlBombs(limited);
+    expect(report.findings).toEqual([]);
+    expect(report.results.map((r) => r.codes)).toEqual([
+      ['ERR_PAYLOAD_TOO_LARGE'],
+      ['ERR_PAYLOAD_TOO_LARGE'],
+      ['ERR_PAYLOAD_TOO_LARGE'],
+    ]);
+  });
+
   it('reports a bomb answered with data, an error without a code, and resolver calls', async () => {
     let calls = 0;
     const executing = fakeGraphqlServer((body) => {
