@@ -38,9 +38,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^@api-security/nestjs/(?!(testing|typeorm|swagger|redis|graphql)$)',
+              regex: '^@api-security/nestjs/(?!(testing|testing/graphql|typeorm|swagger|redis|graphql)$)',
               message:
-                'Import the package by its entry points only: @api-security/nestjs, /testing, /typeorm, /swagger, /redis or /graphql.',
+                'Import the package by its entry points only: @api-security/nestjs, /testing, /testing/graphql, /typeorm, /swagger, /redis or /graphql.',
             },
             {
               regex: '(^|/)libs/api-security(/|$)',

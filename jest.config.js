@@ -11,6 +11,7 @@ const shared = {
     // The package's entry points (its `exports`), resolved to the sources; nothing deeper resolves.
     '^@api-security/nestjs$': '<rootDir>/libs/api-security/src/index.ts',
     '^@api-security/nestjs/(testing|typeorm|swagger|redis|graphql)$': '<rootDir>/libs/api-security/src/$1',
+    '^@api-security/nestjs/testing/graphql$': '<rootDir>/libs/api-security/src/testing/graphql',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

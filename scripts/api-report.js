@@ -24,6 +24,7 @@ const MAX_RUNTIME_EXPORTS = 84;
 const ENTRY_POINTS = [
   { name: 'api-security', dts: 'dist/index.d.ts' },
   { name: 'api-security-testing', dts: 'dist/testing/index.d.ts' },
+  { name: 'api-security-testing-graphql', dts: 'dist/testing/graphql/index.d.ts' },
   { name: 'api-security-typeorm', dts: 'dist/typeorm.d.ts' },
   { name: 'api-security-swagger', dts: 'dist/swagger.d.ts' },
   { name: 'api-security-redis', dts: 'dist/redis.d.ts' },

@@ -15,7 +15,7 @@ const library = path.join(root, 'libs/api-security/src');
 
 // The package's subpath exports; a deeper import fails here as it would for a user.
 const ENTRY_POINTS = new Set(
-  ['testing', 'typeorm', 'swagger', 'redis', 'graphql'].map((s) => `@api-security/nestjs/${s}`),
+  ['testing', 'testing/graphql', 'typeorm', 'swagger', 'redis', 'graphql'].map((s) => `@api-security/nestjs/${s}`),
 );
 
 const resolve = Module._resolveFilename;

@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
+import { GraphqlApiModule } from './graphql/graphql-api.module';
 import { HealthController } from './health/health.controller';
 import { InventoryController } from './inventory/inventory.controller';
 import { JwksController } from './jwks/jwks.controller';
@@ -35,6 +36,7 @@ import { UsersModule } from './users/users.module';
     CheckoutModule,
     PreviewsModule,
     AdminModule,
+    GraphqlApiModule,
   ],
   controllers: [HealthController, JwksController, InventoryController],
 })

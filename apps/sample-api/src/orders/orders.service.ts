@@ -25,6 +25,11 @@ export class OrdersService {
     });
   }
 
+  /** One user's newest orders (GraphQL's `User.orders`); ownership of the user was decided by the resolver's `@Owns`. */
+  listOf(userId: string, take: number): Promise<OrderEntity[]> {
+    return this.orders.find({ where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, take });
+  }
+
   /** Ownership was decided by the route's `@Owns`; this only loads. */
   async get(id: string): Promise<OrderEntity> {
     const order = await this.orders.findOneBy({ id });
