@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { Field, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Field, GraphQLSchemaHost, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import request from 'supertest';
-import { ErrorCode, Public } from '@api-security/nestjs';
+import { ErrorCode, Public, RouteInventoryService } from '@api-security/nestjs';
 import { GraphqlExposureCode, graphqlOperationHash } from '@api-security/nestjs/graphql';
 import { CALLS, createGraphqlApp, DRIVERS, type Driver, type GraphqlAppOptions } from './graphql.fixture';
 
@@ -263,6 +263,39 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
       const batch = await gql([{ query: HEALTH }, { query: '{ me }' }]);
       expect(batch.status).toBe(400);
       expect(CALLS.count).toBe(0);
+    });
+  });
+
+  describe('route inventory', () => {
+    beforeEach(() => start({ security: PRODUCTION }));
+
+    it('lists every operation and field resolver with its security decision', async () => {
+      const entries = app.get(RouteInventoryService).list();
+      const byKey = new Map(entries.filter((e) => e.graphql).map((e) => [`${e.method} ${e.path}`, e]));
+      // Every root field of the schema served has an entry.
+      const schema = app.get(GraphQLSchemaHost).schema;
+      for (const [root, kind] of [
+        [schema.getQueryType(), 'QUERY'],
+        [schema.getMutationType(), 'MUTATION'],
+      ] as const) {
+        for (const field of Object.keys(root?.getFields() ?? {}))
+          expect(byKey.has(`${kind} ${root?.name}.${field}`)).toBe(true);
+      }
+      expect(byKey.get('QUERY Query.order')).toMatchObject({
+        graphql: { kind: 'query', type: 'Query', field: 'order', args: ['id'], access: 'owner' },
+        ownership: { kind: 'resource', resource: 'order', param: 'id', source: 'arg' },
+      });
+      expect(byKey.get('FIELD Shipment.invoice')).toMatchObject({
+        graphql: { kind: 'field', type: 'Shipment', field: 'invoice', access: 'owner' },
+        ownership: { param: 'orderId', source: 'parent' },
+      });
+      expect(byKey.get('MUTATION Mutation.purge')).toMatchObject({ graphql: { access: 'roles' }, roles: ['admin'] });
+      expect(byKey.get('QUERY Query.health')).toMatchObject({ public: true, graphql: { access: 'public' } });
+      expect(byKey.get('QUERY Query.me')).toMatchObject({ graphql: { access: 'authenticated' }, roles: [] });
+      // HTTP routes carry no `graphql` member.
+      expect(
+        entries.filter((e) => !e.method.match(/^(QUERY|MUTATION|SUBSCRIPTION|FIELD)$/)).some((e) => e.graphql),
+      ).toBe(false);
     });
   });
 
