@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Field, GraphQLSchemaHost, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import request from 'supertest';
-import { ErrorCode, Public, RouteInventoryService } from '@api-security/nestjs';
+import { ErrorCode, Public, Roles, RouteInventoryService } from '@api-security/nestjs';
 import { GraphqlExposureCode, graphqlOperationHash } from '@api-security/nestjs/graphql';
 import { CALLS, createGraphqlApp, DRIVERS, type Driver, type GraphqlAppOptions } from './graphql.fixture';
 
@@ -36,6 +36,12 @@ class FailingResolver {
   crash(): string {
     const row = undefined as unknown as { secretColumn: string };
     return row.secretColumn;
+  }
+
+  @Query(() => String, { nullable: true, description: 'The audit trail.' })
+  @Roles('admin')
+  audit(): string {
+    return 'trail';
   }
 
   @Query(() => Vault, { nullable: true })
@@ -208,6 +214,37 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
       const res = await gql({ query: '{ leaky crash }' });
       expect(res.text).not.toMatch(INTERNALS);
       expect(codes(res.body)).toEqual([ErrorCode.INTERNAL, ErrorCode.INTERNAL]);
+    });
+  });
+
+  describe('schema annotated with the security decisions', () => {
+    const FIELDS = '{ __schema { queryType { fields { name description } } } }';
+    const descriptions = (body: GraphqlBody): Record<string, string | null> => {
+      const schema = body.data?.__schema as { queryType: { fields: { name: string; description: string | null }[] } };
+      return Object.fromEntries(schema.queryType.fields.map((f) => [f.name, f.description]));
+    };
+
+    it('appends each operation’s decision to its description, after the author’s own', async () => {
+      await start({ security: { production: false } });
+      const fields = descriptions((await gql({ query: FIELDS })).body);
+      expect(fields.audit).toBe('The audit trail.\n\nSecurity: Requires role admin.');
+      expect(fields.order).toBe('Security: Owner only (id from argument id). Role admin bypasses the owner check.');
+      expect(fields.health).toBe('Security: Public, no authentication.');
+      expect(fields.me).toBe('Security: Requires authentication.');
+      const shipment = await gql({ query: '{ __type(name: "Shipment") { fields { name description } } }' });
+      const invoice = (shipment.body.data?.__type as { fields: { name: string; description: string }[] }).fields.find(
+        (f) => f.name === 'invoice',
+      );
+      expect(invoice?.description).toBe(
+        'Security: Owner only (id from parent field orderId). Role admin bypasses the owner check.',
+      );
+    });
+
+    it('leaves descriptions alone with annotateSchema: false', async () => {
+      await start({ security: { production: false }, graphqlSecurity: { annotateSchema: false } });
+      const fields = descriptions((await gql({ query: FIELDS })).body);
+      expect(fields.audit).toBe('The audit trail.');
+      expect(fields.order).toBeNull();
     });
   });
 

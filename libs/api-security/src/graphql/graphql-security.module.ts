@@ -46,6 +46,12 @@ export interface GraphqlSecurityOptions {
   readonly introspection?: boolean | GraphqlIntrospectionAllowRoles;
   /** A persisted-query allowlist: only the listed documents run (see {@link GraphqlPersistedQueries}). */
   readonly persistedQueries?: GraphqlPersistedQueries;
+  /**
+   * Append each operation's and field resolver's security decision to its description in the schema
+   * ("Requires role admin.", "Owner only (id from argument id)."), so the schema documents its own
+   * access rules. @default true
+   */
+  readonly annotateSchema?: boolean;
 }
 
 /** `introspection: { allowRoles }`: only principals with one of these roles may introspect. */
@@ -76,6 +82,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'costPerUnit',
   'introspection',
   'persistedQueries',
+  'annotateSchema',
 ];
 
 const GRAPHQL_SECURITY_OPTIONS = Symbol('GRAPHQL_SECURITY_OPTIONS');
@@ -224,10 +231,14 @@ export class GraphqlSecurityModule {
   }
 }
 
-/** Checks `introspection` and `persistedQueries`; pushes a line per problem. */
+/** Checks `introspection`, `persistedQueries` and `annotateSchema`; pushes a line per problem. */
 function checkExposureOptions(options: GraphqlSecurityOptions, problems: string[]): Omit<ExposureOptions, 'path'> {
-  const { introspection, persistedQueries } = options;
+  const { introspection, persistedQueries, annotateSchema } = options;
   const out: { -readonly [K in keyof Omit<ExposureOptions, 'path'>]: ExposureOptions[K] } = {};
+  if (annotateSchema !== undefined && typeof annotateSchema !== 'boolean') {
+    problems.push(`annotateSchema must be a boolean (got ${JSON.stringify(annotateSchema)}).`);
+  }
+  out.annotateSchema = annotateSchema !== false;
   if (typeof introspection === 'boolean') out.introspection = introspection;
   else if (introspection !== undefined) {
     const roles: unknown = (introspection as { allowRoles?: unknown } | null)?.allowRoles;

@@ -1,4 +1,4 @@
-import type { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import type { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { GRAPHQL_MODULE_OPTIONS } from '@nestjs/graphql';
 import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { PrincipalRoles } from '../authorization/principal-roles';
@@ -43,7 +43,13 @@ function harness(options: Partial<ExposureOptions>, production: boolean, graphql
     },
   } as unknown as ModuleRef;
   const api = { production, rateLimit: { enabled: false, tiers: [] } } as unknown as ResolvedApiSecurityOptions;
-  const exposure = new GraphqlSchemaExposure(adapterHost, moduleRef, { path: '/graphql', ...options }, api);
+  const exposure = new GraphqlSchemaExposure(
+    adapterHost,
+    moduleRef,
+    new Map() as unknown as ModulesContainer,
+    { path: '/graphql', ...options },
+    api,
+  );
   exposure.onModuleInit();
 
   async function send(body: unknown, auth?: string, method = 'POST', url = '/graphql'): Promise<Sent> {

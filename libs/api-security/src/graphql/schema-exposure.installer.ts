@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { GRAPHQL_MODULE_OPTIONS } from '@nestjs/graphql';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
@@ -12,8 +12,11 @@ import { SecurityException } from '../errors/security.exception';
 import { assignRequestId } from '../hardening/request-id';
 import { SECURITY_STEPS } from '../pipeline/security-chain';
 import type { RoutePlan } from '../plan/route-plan';
+import { ROUTE_PLANS, type RoutePlans } from '../plan/route-plans';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { formatGraphqlError } from './format-error';
+import { annotateSchema } from './schema-annotations.rules';
+import { servedSchemas } from './served-schemas';
 import {
   GraphqlExposureCode,
   graphqlOperationHash,
@@ -26,6 +29,7 @@ export interface ExposureOptions {
   readonly path: string;
   readonly introspection?: boolean | { readonly allowRoles: readonly string[] };
   readonly persistedQueries?: { readonly allowlist: ReadonlyMap<string, string>; readonly enforce?: boolean };
+  readonly annotateSchema?: boolean;
 }
 
 export const GRAPHQL_EXPOSURE_OPTIONS = Symbol('GRAPHQL_EXPOSURE_OPTIONS');
@@ -94,6 +98,7 @@ const MAX_INTROSPECTION_HASHES = 1024;
  * - before the driver parses anything: the persisted-query allowlist (a hash is completed with its
  *   document, a document not in the list is refused) and introspection (`__schema`, `__type`),
  *   refused unless allowed to the caller;
+ * - at bootstrap: each resolver's security decision appended to its field's schema description;
  * - on the way out: every error of the response masked ({@link maskGraphqlResponse}: no stack, no
  *   internal message, suggestions removed, `extensions.code` and `extensions.requestId`), the
  *   internal messages logged with the request id.
@@ -128,6 +133,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
     @Inject(GRAPHQL_EXPOSURE_OPTIONS) private readonly options: ExposureOptions,
     @Inject(API_SECURITY_OPTIONS) api: ResolvedApiSecurityOptions,
   ) {
@@ -172,6 +178,11 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   }
 
   onApplicationBootstrap(): void {
+    // The schemas exist once the GraphQL modules have started; introspection reads descriptions per request.
+    if (this.options.annotateSchema !== false) {
+      const plans = this.moduleRef.get<RoutePlans>(ROUTE_PLANS, { strict: false }).plans();
+      for (const schema of servedSchemas(this.modules, this.adapterHost)) annotateSchema(schema, plans);
+    }
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'express') return;
     const app = adapter.getInstance<ExpressApp>();
