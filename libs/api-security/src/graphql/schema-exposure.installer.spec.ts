@@ -154,4 +154,17 @@ describe('GraphqlSchemaExposure', () => {
     harness({}, false, custom);
     expect(custom.formatError).toBe(own);
   });
+
+  it('turns Apollo’s own introspection off (HTTP and graphql-ws) only when nobody may introspect', () => {
+    class ApolloDriver {}
+    const production: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
+    harness({}, true, production);
+    expect(production.introspection).toBe(false);
+    const byRole: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
+    harness({ introspection: { allowRoles: ['admin'] } }, true, byRole);
+    expect(byRole.introspection).toBeUndefined();
+    const development: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
+    harness({}, false, development);
+    expect(development.introspection).toBeUndefined();
+  });
 });

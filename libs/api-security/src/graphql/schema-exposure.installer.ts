@@ -156,7 +156,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   }
 
   onModuleInit(): void {
-    this.installApolloFormatError();
+    this.installApolloDefaults();
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;
     const app = adapter.getInstance<FastifyApp>();
@@ -203,21 +203,33 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   }
 
   /**
-   * Apollo replaces the library's codes of validation errors (a query limit becomes
-   * `GRAPHQL_VALIDATION_FAILED`) unless `formatError` keeps them: when the app set none, the
-   * library's is set before the driver starts (this global module's hooks run before GraphQLModule's).
+   * Whether an operation sent over a WebSocket (graphql-ws) may introspect: only where everyone may,
+   * as a WebSocket operation is not checked against roles here. @internal
    */
-  private installApolloFormatError(): void {
-    let options: { driver?: { name?: string }; formatError?: unknown } | undefined;
+  introspectionOverWebSocket(): boolean {
+    return this.policy === 'allow';
+  }
+
+  /**
+   * Apollo's own settings, before the driver starts (this global module's hooks run before
+   * GraphQLModule's), where the app left them unset:
+   * - `formatError`: Apollo replaces the library's codes of validation errors (a query limit becomes
+   *   `GRAPHQL_VALIDATION_FAILED`) unless `formatError` keeps them, and masks nothing by itself;
+   * - `introspection: false` when nobody may introspect: Apollo then refuses it too, over HTTP and
+   *   over graphql-ws (`@nestjs/apollo` applies it to WebSocket operations).
+   */
+  private installApolloDefaults(): void {
+    let options: { driver?: { name?: string }; formatError?: unknown; introspection?: unknown } | undefined;
     try {
       options = this.moduleRef.get(GRAPHQL_MODULE_OPTIONS, { strict: false });
     } catch {
       return;
     }
-    if (options === undefined || options.formatError !== undefined) return;
-    if (typeof options.driver?.name === 'string' && options.driver.name.includes('Apollo')) {
-      options.formatError = formatGraphqlError;
+    if (options === undefined || typeof options.driver?.name !== 'string' || !options.driver.name.includes('Apollo')) {
+      return;
     }
+    options.formatError ??= formatGraphqlError;
+    if (this.policy === 'deny') options.introspection ??= false;
   }
 
   /** The response text with every error masked; internal messages are logged with the request id. */
