@@ -192,6 +192,22 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
       expect((res.body as GraphqlBody).errors?.[0]?.extensions?.requestId).toBe('trace-42');
     });
 
+    it('answers a malformed JSON body with a coded error (problem details left as they are)', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/graphql')
+        .set('Content-Type', 'application/json')
+        .send('{"query": "{ health }"');
+      expect(res.status).toBe(400);
+      if (driver === 'apollo') {
+        // Express's body parser fails before the driver: the library's problem details, untouched.
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body).toMatchObject({ code: ErrorCode.MALFORMED_JSON, requestId: res.headers['x-request-id'] });
+      } else {
+        // Fastify's GraphQL route parses the body itself and answers a GraphQL error.
+        expect(codes(res.body as GraphqlBody)).toEqual([GraphqlExposureCode.INVALID_DOCUMENT]);
+      }
+    });
+
     it('keeps the library codes of refusals (ERR_UNAUTHENTICATED, ERR_NOT_FOUND) with the request id', async () => {
       const anonymous = await gql({ query: '{ me }' });
       expect(codes(anonymous.body)).toEqual([ErrorCode.UNAUTHENTICATED]);

@@ -137,11 +137,22 @@ describe('GraphqlSchemaExposure', () => {
     const { hooks } = harness({}, false);
     const masked = await hooks.get('onSend')?.(
       { routeOptions: { url: '/graphql' }, raw: { headers: {} } },
-      { raw: { getHeader: () => 'rid' }, statusCode: 200 },
+      { raw: { getHeader: () => 'rid' }, statusCode: 200, getHeader: () => 'application/json' },
       JSON.stringify({ data: { a: null }, errors: [{ message: 'password=x', path: ['a'] }] }),
     );
     expect(masked).not.toContain('password');
     expect(JSON.parse(masked as string).errors[0].extensions).toEqual({ code: 'ERR_INTERNAL', requestId: 'rid' });
+  });
+
+  it('leaves a problem-details body (its own `errors` member) alone', async () => {
+    const { hooks } = harness({}, false);
+    const problem = JSON.stringify({ code: 'ERR_VALIDATION', status: 400, errors: [{ field: 'x', message: 'bad' }] });
+    const sent = await hooks.get('onSend')?.(
+      { routeOptions: { url: '/graphql' }, raw: { headers: {} } },
+      { raw: { getHeader: () => 'rid' }, statusCode: 400, getHeader: () => 'application/problem+json; charset=utf-8' },
+      problem,
+    );
+    expect(sent).toBe(problem);
   });
 
   it('sets formatGraphqlError on an Apollo config without formatError, and leaves an app’s own', () => {

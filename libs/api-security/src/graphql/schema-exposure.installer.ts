@@ -120,7 +120,10 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
 
   private readonly expressGuard = (req: PlatformRequest & IncomingMessage, res: ExpressRes, next: Next): void => {
     const send = res.send.bind(res);
-    res.send = (body: unknown) => send(typeof body === 'string' ? this.masked(req, res, res.statusCode, body) : body);
+    res.send = (body: unknown) =>
+      send(
+        typeof body === 'string' ? this.masked(req, res, res.statusCode, res.getHeader('content-type'), body) : body,
+      );
     this.decide(req, (request) => this.replaceExpressQuery(request)).then((decision) => {
       if (decision === undefined) return next();
       res.statusCode = 400;
@@ -173,7 +176,13 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
     });
     app.addHook('onSend', async (request, reply, payload) => {
       if (request.routeOptions?.url !== this.options.path || typeof payload !== 'string') return payload;
-      return this.masked(request.raw as IncomingMessage, reply.raw, reply.statusCode, payload);
+      return this.masked(
+        request.raw as IncomingMessage,
+        reply.raw,
+        reply.statusCode,
+        reply.getHeader('content-type'),
+        payload,
+      );
     });
   }
 
@@ -233,7 +242,10 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   }
 
   /** The response text with every error masked; internal messages are logged with the request id. */
-  private masked(req: IncomingMessage, res: ServerResponse, status: number, text: string): string {
+  private masked(req: IncomingMessage, res: ServerResponse, status: number, type: unknown, text: string): string {
+    // A problem-details body (a refusal before the driver, e.g. a malformed JSON body) has an `errors`
+    // member of its own: it is not a GraphQL response.
+    if (typeof type === 'string' && type.includes('problem+json')) return text;
     const header = res.getHeader('x-request-id');
     const requestId = typeof header === 'string' ? header : assignRequestId(req);
     const masked = maskGraphqlResponse(text, status, requestId, (internal) => {
