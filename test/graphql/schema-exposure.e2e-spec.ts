@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { Field, GraphQLSchemaHost, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import request from 'supertest';
 import { ErrorCode, Public, Roles, RouteInventoryService } from '@api-security/nestjs';
@@ -180,6 +180,23 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
         expect(error.message).not.toMatch(INTERNALS);
       }
       expect(res.requestId).toMatch(/^[\w-]{8,}$/);
+    });
+
+    it('logs what it masked, server-side, with the request id', async () => {
+      const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        await request(app.getHttpServer())
+          .post('/graphql')
+          .set('Content-Type', 'application/json')
+          .set('X-Request-Id', 'trace-77')
+          .send({ query: '{ leaky vault { combination } }' });
+        const lines = spy.mock.calls.map((args) => args.map(String).join(' '));
+        // The resolver's Error (the library's filter) and the property read (the response masking).
+        expect(lines.some((line) => line.includes('trace-77') && line.includes('hunter2'))).toBe(true);
+        expect(lines.some((line) => line.includes('trace-77') && line.includes('DEADBEEF'))).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it('echoes the incoming request id in extensions.requestId', async () => {

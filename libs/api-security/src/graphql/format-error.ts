@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { graphqlRequestIds } from './request-id.context';
 import { maskGraphqlError } from './schema-exposure.rules';
 
 /** The library's stable codes all start so; a driver's own (`GRAPHQL_VALIDATION_FAILED`) do not. */
@@ -51,7 +52,7 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   const code = libraryCode(error);
   const restored = code === undefined ? formatted : { ...formatted, extensions: { ...formatted.extensions, code } };
   const { error: masked, internal } = maskGraphqlError(restored);
-  if (internal !== undefined) logInternal(internal, error);
+  if (internal !== undefined) logInternal(internal, error, graphqlRequestIds.getStore());
   return masked;
 }
 

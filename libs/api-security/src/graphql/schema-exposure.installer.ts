@@ -15,6 +15,7 @@ import type { RoutePlan } from '../plan/route-plan';
 import { ROUTE_PLANS, type RoutePlans } from '../plan/route-plans';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
 import { formatGraphqlError } from './format-error';
+import { graphqlRequestIds } from './request-id.context';
 import { annotateSchema } from './schema-annotations.rules';
 import { servedSchemas } from './served-schemas';
 import {
@@ -125,7 +126,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
         typeof body === 'string' ? this.masked(req, res, res.statusCode, res.getHeader('content-type'), body) : body,
       );
     this.decide(req, (request) => this.replaceExpressQuery(request)).then((decision) => {
-      if (decision === undefined) return next();
+      if (decision === undefined) return graphqlRequestIds.run(assignRequestId(req), next);
       res.statusCode = 400;
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.send(JSON.stringify(this.refusal(decision.refuse, assignRequestId(req))));
