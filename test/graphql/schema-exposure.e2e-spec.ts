@@ -282,7 +282,15 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
   });
 
   describe('introspection allowed to a role', () => {
-    beforeEach(() => start({ security: PRODUCTION, graphqlSecurity: { introspection: { allowRoles: ['admin'] } } }));
+    // As deployed: Apollo's own introspection default is off under NODE_ENV=production.
+    const nodeEnv = process.env.NODE_ENV;
+    beforeEach(async () => {
+      process.env.NODE_ENV = 'production';
+      await start({ security: PRODUCTION, graphqlSecurity: { introspection: { allowRoles: ['admin'] } } });
+    });
+    afterEach(() => {
+      process.env.NODE_ENV = nodeEnv;
+    });
 
     it('lets an admin introspect', async () => {
       const res = await gql({ query: INTROSPECTION }, ADMIN);

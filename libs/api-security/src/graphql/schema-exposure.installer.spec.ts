@@ -166,16 +166,19 @@ describe('GraphqlSchemaExposure', () => {
     expect(custom.formatError).toBe(own);
   });
 
-  it('turns Apollo’s own introspection off (HTTP and graphql-ws) only when nobody may introspect', () => {
+  it('sets Apollo’s own introspection off when nobody may introspect, on otherwise (the HTTP check decides)', () => {
     class ApolloDriver {}
     const production: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
     harness({}, true, production);
     expect(production.introspection).toBe(false);
     const byRole: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
     harness({ introspection: { allowRoles: ['admin'] } }, true, byRole);
-    expect(byRole.introspection).toBeUndefined();
+    expect(byRole.introspection).toBe(true);
     const development: { driver: unknown; introspection?: boolean } = { driver: ApolloDriver };
     harness({}, false, development);
-    expect(development.introspection).toBeUndefined();
+    expect(development.introspection).toBe(true);
+    const explicit = { driver: ApolloDriver, introspection: false };
+    harness({}, false, explicit);
+    expect(explicit.introspection).toBe(false);
   });
 });

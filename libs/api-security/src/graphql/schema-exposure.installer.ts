@@ -225,8 +225,9 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
    * GraphQLModule's), where the app left them unset:
    * - `formatError`: Apollo replaces the library's codes of validation errors (a query limit becomes
    *   `GRAPHQL_VALIDATION_FAILED`) unless `formatError` keeps them, and masks nothing by itself;
-   * - `introspection: false` when nobody may introspect: Apollo then refuses it too, over HTTP and
-   *   over graphql-ws (`@nestjs/apollo` applies it to WebSocket operations).
+   * - `introspection`: `false` when nobody may introspect (Apollo then refuses it too, over HTTP and
+   *   over graphql-ws), else `true`: Apollo's own default is off when `NODE_ENV` is production, which
+   *   would refuse the principals `allowRoles` admits; the HTTP check decides instead.
    */
   private installApolloDefaults(): void {
     let options: { driver?: { name?: string }; formatError?: unknown; introspection?: unknown } | undefined;
@@ -239,7 +240,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
       return;
     }
     options.formatError ??= formatGraphqlError;
-    if (this.policy === 'deny') options.introspection ??= false;
+    options.introspection ??= this.policy !== 'deny';
   }
 
   /** The response text with every error masked; internal messages are logged with the request id. */
