@@ -1,4 +1,7 @@
+import { ForbiddenException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors/codes';
+import { UnauthenticatedException } from '../errors/security.exception';
 import { formatGraphqlError, graphqlErrorFormatter } from './format-error';
 
 describe('formatGraphqlError', () => {
@@ -24,6 +27,38 @@ describe('formatGraphqlError', () => {
       new Error('boom'),
     );
     expect(formatted).toEqual({ message: 'An unexpected error occurred.', extensions: { code: 'ERR_INTERNAL' } });
+  });
+});
+
+describe('HTTP exceptions no filter mapped', () => {
+  const wrap = (original: Error): GraphQLError =>
+    new GraphQLError(original.message, { path: ['f'], originalError: original });
+
+  it('become their problem code and public message (Apollo and Mercurius)', () => {
+    const forbidden = wrap(new ForbiddenException('user 42 lacks grant orders:write on tenant acme'));
+    expect(
+      formatGraphqlError({ message: forbidden.message, path: ['f'], extensions: { code: 'FORBIDDEN' } }, forbidden),
+    ).toEqual({
+      message: 'You are not allowed to perform this action.',
+      path: ['f'],
+      extensions: { code: ErrorCode.FORBIDDEN, status: 403 },
+    });
+    const missing = wrap(new NotFoundException('row 7 missing in orders_v2'));
+    const { response } = graphqlErrorFormatter({ data: { f: null }, errors: [missing] }, {});
+    expect(response.errors?.[0]?.extensions).toEqual({ code: ErrorCode.NOT_FOUND, status: 404 });
+    expect(JSON.stringify(response)).not.toContain('orders_v2');
+    const unauthenticated = wrap(new UnauthenticatedException('token expired at 12:00'));
+    expect(formatGraphqlError({ message: 'x', path: ['f'] }, unauthenticated).extensions).toEqual({
+      code: ErrorCode.UNAUTHENTICATED,
+      status: 401,
+    });
+  });
+
+  it('leave a server error to masking', () => {
+    const down = wrap(new ServiceUnavailableException('redis at 10.0.0.3 down'));
+    const formatted = formatGraphqlError({ message: down.message, path: ['f'] }, down);
+    expect(formatted.extensions?.code).toBe(ErrorCode.INTERNAL);
+    expect(JSON.stringify(formatted)).not.toContain('10.0.0.3');
   });
 });
 

@@ -1,5 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { ErrorMessages, codeForStatus } from '../errors/messages';
+import { SecurityException } from '../errors/security.exception';
 import { graphqlRequestIds } from './request-id.context';
 import { maskGraphqlError } from './schema-exposure.rules';
 
@@ -17,6 +19,26 @@ function libraryCode(error: unknown): string | undefined {
     current = (current as { originalError?: unknown }).originalError;
   }
   return undefined;
+}
+
+/**
+ * An HTTP exception a resolver threw where no exception filter ran (a field resolver without the
+ * `filters` enhancer, a property getter): its problem code and public message, as the library's
+ * filter would have sent them. A server error (5xx) is left to masking.
+ */
+function fromHttpException(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | undefined {
+  const original = error instanceof Error ? unwrap(error) : error;
+  if (!(original instanceof HttpException) || original.getStatus() >= 500) return undefined;
+  const status = original.getStatus();
+  const code = original instanceof SecurityException ? original.code : codeForStatus(status);
+  const message = original instanceof SecurityException ? original.detail : ErrorMessages[code].detail;
+  const { locations, path } = formatted;
+  return {
+    message,
+    ...(locations === undefined ? {} : { locations }),
+    ...(path === undefined ? {} : { path }),
+    extensions: { code, status },
+  };
 }
 
 /** Logs what masking removed; the response carries none of it. */
@@ -50,7 +72,10 @@ function unwrap(error: Error): Error {
  */
 export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const code = libraryCode(error);
-  const restored = code === undefined ? formatted : { ...formatted, extensions: { ...formatted.extensions, code } };
+  const restored =
+    code === undefined
+      ? (fromHttpException(formatted, error) ?? formatted)
+      : { ...formatted, extensions: { ...formatted.extensions, code } };
   const { error: masked, internal } = maskGraphqlError(restored);
   if (internal !== undefined) logInternal(internal, error, graphqlRequestIds.getStore());
   return masked;
@@ -99,7 +124,9 @@ export function graphqlErrorFormatter(
     const code = libraryCode(error);
     const json = error.toJSON();
     const { error: masked, internal } = maskGraphqlError(
-      code === undefined ? json : { ...json, extensions: { ...json.extensions, code } },
+      code === undefined
+        ? (fromHttpException(json, error) ?? json)
+        : { ...json, extensions: { ...json.extensions, code } },
       statusCode,
       requestId,
     );
