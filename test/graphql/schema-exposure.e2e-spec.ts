@@ -136,6 +136,16 @@ describe.each(DRIVERS)('GraphQL schema exposure (%s)', (driver: Driver) => {
       expect(CALLS.count).toBe(0);
     });
 
+    it('gives nothing of the schema to a raw document (Content-Type: application/graphql)', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/graphql')
+        .set('Content-Type', 'application/graphql')
+        .send(INTROSPECTION);
+      // Refused by the library's content-type check before the driver, or by the introspection check.
+      expect(res.text).not.toContain('queryType');
+      expect(res.text).toMatch(/ERR_UNSUPPORTED_MEDIA_TYPE|ERR_GRAPHQL_INTROSPECTION|application\/json/);
+    });
+
     it('refuses introspection inside a batch', async () => {
       const res = await gql([{ query: HEALTH }, { query: INTROSPECTION }]);
       expect(res.status).toBe(400);

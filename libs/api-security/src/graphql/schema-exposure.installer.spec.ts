@@ -103,6 +103,16 @@ describe('GraphqlSchemaExposure', () => {
     expect((await send({ query: '{ health }' })).status).toBeUndefined();
   });
 
+  it('checks a raw document body (application/graphql) and a Buffer too', async () => {
+    const { send } = harness({}, true);
+    expect(codeOf(await send(INTROSPECTION))).toBe('ERR_GRAPHQL_INTROSPECTION');
+    expect(codeOf(await send(Buffer.from(INTROSPECTION)))).toBe('ERR_GRAPHQL_INTROSPECTION');
+    const allowlist = new Map([[graphqlOperationHash('{ health }'), '{ health }']]);
+    expect(codeOf(await harness({ persistedQueries: { allowlist } }, true).send('{ me }'))).toBe(
+      'ERR_GRAPHQL_PERSISTED_QUERY',
+    );
+  });
+
   it('checks a GET’s query string too', async () => {
     const url = `/graphql?query=${encodeURIComponent(INTROSPECTION)}`;
     expect(codeOf(await harness({}, true).send(undefined, undefined, 'GET', url))).toBe('ERR_GRAPHQL_INTROSPECTION');

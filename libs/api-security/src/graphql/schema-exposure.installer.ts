@@ -317,6 +317,9 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
   /** The request's operations (the body's, or a GET's query string); undefined when it has none. */
   private operationsOf(request: PlatformRequest): Operation[] | undefined {
     const { body } = request;
+    // `Content-Type: application/graphql` (Mercurius): the body is the document itself.
+    if (typeof body === 'string') return [{ query: body }];
+    if (Buffer.isBuffer(body)) return [{ query: body.toString('utf8') }];
     if (Array.isArray(body)) return body.filter((op): op is Operation => typeof op === 'object' && op !== null);
     if (typeof body === 'object' && body !== null && ('query' in body || 'extensions' in body))
       return [body as Operation];
