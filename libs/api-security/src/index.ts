@@ -180,6 +180,7 @@ export { RouteInventoryService } from './inventory/route-inventory.service';
 export type {
   RouteInventoryDeprecation,
   RouteInventoryEntry,
+  RouteInventoryGraphql,
   RouteInventoryOwnership,
   RouteInventoryRateLimitTier,
 } from './inventory/route-inventory.service';

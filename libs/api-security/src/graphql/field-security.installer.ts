@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, ModuleRef, ModulesContainer } from '@nestjs/core';
-import { GRAPHQL_MODULE_OPTIONS, GraphQLSchemaHost } from '@nestjs/graphql';
-import { defaultFieldResolver, GraphQLSchema, isObjectType, type GraphQLFieldResolver } from 'graphql';
+import { GRAPHQL_MODULE_OPTIONS } from '@nestjs/graphql';
+import { defaultFieldResolver, isObjectType, type GraphQLSchema, type GraphQLFieldResolver } from 'graphql';
 import { PrincipalRoles } from '../authorization/principal-roles';
 import { requestInGraphqlContext } from '../common/graphql-context';
 import { PRINCIPAL_KEY, type SecurityRequest } from '../common/security-principal';
@@ -19,6 +19,7 @@ import {
 } from './field-visibility.rules';
 import { compileWriteRules, type InputWriteRule, type ResolverMethod } from './input-write.rules';
 import { SchemaClasses } from './schema-classes';
+import { servedSchemas } from './served-schemas';
 
 /**
  * Field-level authorization for GraphQL (OWASP API3), installed once at bootstrap, when the schema
@@ -114,27 +115,8 @@ export class GraphqlFieldSecurity implements OnApplicationBootstrap {
     return secured;
   }
 
-  /**
-   * Every schema the app serves: each GraphQLModule's (an app may have several), and Mercurius's own
-   * when a `schemaTransforms` option gave it a new one.
-   */
   private schemas(): GraphQLSchema[] {
-    const found = new Set<GraphQLSchema>();
-    for (const module of this.modules.values()) {
-      const host = module.providers.get(GraphQLSchemaHost)?.instance as GraphQLSchemaHost | undefined;
-      if (!host) continue;
-      try {
-        found.add(host.schema);
-      } catch {
-        // A GraphQLModule without an HTTP server builds no schema: nothing is served, nothing to secure.
-      }
-    }
-    const adapter = this.adapterHost.httpAdapter;
-    if (adapter?.getType() === 'fastify') {
-      const mercurius = adapter.getInstance<{ graphql?: { schema?: unknown } }>().graphql?.schema;
-      if (mercurius instanceof GraphQLSchema) found.add(mercurius);
-    }
-    return [...found];
+    return servedSchemas(this.modules, this.adapterHost);
   }
 
   /** Every query, mutation, subscription and field resolver method of the app. */

@@ -15,6 +15,10 @@ import { GRAPHQL_COST_PER_UNIT, GraphqlCostWeigher } from './graphql-cost.weighe
 import { GraphqlSubscriptions } from './graphql-subscriptions.service';
 import { GraphqlFieldSecurity } from './field-security.installer';
 import { GraphqlInputWriteInterceptor } from './input-write.interceptor';
+import { closestMatch } from '../common/closest-match';
+import { ConfigErrorCode } from '../errors/config-codes';
+import { GRAPHQL_EXPOSURE_OPTIONS, GraphqlSchemaExposure, type ExposureOptions } from './schema-exposure.installer';
+import { graphqlOperationHash } from './schema-exposure.rules';
 
 /** Options of {@link GraphqlSecurityModule}. */
 export interface GraphqlSecurityOptions {
@@ -32,7 +36,54 @@ export interface GraphqlSecurityOptions {
    * limits admit (`maxCost` 1000) cost 100 units, the default tier's whole minute. @default 10
    */
   readonly costPerUnit?: number;
+  /**
+   * Who may introspect the schema (`__schema`, `__type`; `__typename` is always allowed): `true`
+   * everyone, `false` nobody, `{ allowRoles }` principals holding one of the roles (through the role
+   * hierarchy), authenticated by the library's authenticators. A refused request is answered 400
+   * with `ERR_GRAPHQL_INTROSPECTION` before the driver parses it.
+   * @default true outside production, false in production (`ApiSecurityModule`'s `production`)
+   */
+  readonly introspection?: boolean | GraphqlIntrospectionAllowRoles;
+  /** A persisted-query allowlist: only the listed documents run (see {@link GraphqlPersistedQueries}). */
+  readonly persistedQueries?: GraphqlPersistedQueries;
+  /**
+   * Append each operation's and field resolver's security decision to its description in the schema
+   * ("Requires role admin.", "Owner only (id from argument id)."), so the schema documents its own
+   * access rules. @default true
+   */
+  readonly annotateSchema?: boolean;
 }
+
+/** `introspection: { allowRoles }`: only principals with one of these roles may introspect. */
+export interface GraphqlIntrospectionAllowRoles {
+  /** Roles allowed to introspect; at least one. */
+  readonly allowRoles: readonly string[];
+}
+
+/** Persisted queries: operation hash (`graphqlOperationHash(document)`) → document. */
+export interface GraphqlPersistedQueries {
+  /**
+   * The allowed documents by their hash (SHA-256 hex of the exact text). A request may send the
+   * hash alone (`extensions.persistedQuery.sha256Hash`, Apollo's shape) and the document is taken
+   * from here. Each key is checked at boot against its document's hash.
+   */
+  readonly allowlist: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+  /**
+   * Refuse (`ERR_GRAPHQL_PERSISTED_QUERY`, 400) any document not in the allowlist and any unknown
+   * hash. When false, listed hashes are completed and everything else goes to the driver as usual.
+   * @default true in production, false elsewhere
+   */
+  readonly enforce?: boolean;
+}
+
+const KNOWN_OPTIONS: readonly string[] = [
+  'path',
+  'maxBatchedOperations',
+  'costPerUnit',
+  'introspection',
+  'persistedQueries',
+  'annotateSchema',
+];
 
 const GRAPHQL_SECURITY_OPTIONS = Symbol('GRAPHQL_SECURITY_OPTIONS');
 
@@ -143,6 +194,18 @@ export class GraphqlSecurityModule {
     }
     if (!resolved.path.startsWith('/'))
       problems.push(`path must start with '/' (got ${JSON.stringify(resolved.path)}).`);
+    const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.includes(key));
+    if (unknown.length > 0) {
+      throw new ApiSecurityConfigError(
+        unknown.map((key) => {
+          const closest = closestMatch(key, KNOWN_OPTIONS);
+          return `unknown option ${JSON.stringify(key)}${closest === undefined ? '' : ` (did you mean ${JSON.stringify(closest)}?)`}.`;
+        }),
+        ConfigErrorCode.UNKNOWN_OPTION,
+        'GraphqlSecurityModule',
+      );
+    }
+    const exposure = checkExposureOptions(options, problems);
     if (problems.length > 0) throw new ApiSecurityConfigError(problems, undefined, 'GraphqlSecurityModule');
     return {
       module: GraphqlSecurityModule,
@@ -152,6 +215,8 @@ export class GraphqlSecurityModule {
       imports: [DiscoveryModule],
       providers: [
         { provide: GRAPHQL_SECURITY_OPTIONS, useValue: resolved },
+        { provide: GRAPHQL_EXPOSURE_OPTIONS, useValue: { path: resolved.path, ...exposure } },
+        GraphqlSchemaExposure,
         GraphqlBatchLimiter,
         { provide: GRAPHQL_COST_PER_UNIT, useValue: resolved.costPerUnit },
         { provide: GRAPHQL_CHARGE_WEIGHER, useClass: GraphqlCostWeigher },
@@ -164,4 +229,63 @@ export class GraphqlSecurityModule {
       exports: [GRAPHQL_CHARGE_WEIGHER, GraphqlSubscriptions],
     };
   }
+}
+
+/** Checks `introspection`, `persistedQueries` and `annotateSchema`; pushes a line per problem. */
+function checkExposureOptions(options: GraphqlSecurityOptions, problems: string[]): Omit<ExposureOptions, 'path'> {
+  const { introspection, persistedQueries, annotateSchema } = options;
+  const out: { -readonly [K in keyof Omit<ExposureOptions, 'path'>]: ExposureOptions[K] } = {};
+  if (annotateSchema !== undefined && typeof annotateSchema !== 'boolean') {
+    problems.push(`annotateSchema must be a boolean (got ${JSON.stringify(annotateSchema)}).`);
+  }
+  out.annotateSchema = annotateSchema !== false;
+  if (typeof introspection === 'boolean') out.introspection = introspection;
+  else if (introspection !== undefined) {
+    const roles: unknown = (introspection as { allowRoles?: unknown } | null)?.allowRoles;
+    const extra =
+      typeof introspection === 'object' && introspection !== null
+        ? Object.keys(introspection).filter((k) => k !== 'allowRoles')
+        : [];
+    if (
+      !Array.isArray(roles) ||
+      roles.length === 0 ||
+      roles.some((role) => typeof role !== 'string' || role === '') ||
+      extra.length > 0
+    ) {
+      problems.push('introspection must be a boolean or { allowRoles: [...] } with at least one role name.');
+    } else out.introspection = { allowRoles: [...(roles as string[])] };
+  }
+  if (persistedQueries !== undefined) {
+    const given = persistedQueries as { allowlist?: unknown; enforce?: unknown } | null;
+    const extra =
+      typeof given === 'object' && given !== null
+        ? Object.keys(given).filter((k) => k !== 'allowlist' && k !== 'enforce')
+        : [];
+    if (extra.length > 0) problems.push(`persistedQueries has unknown keys: ${extra.join(', ')} (allowlist, enforce).`);
+    if (given?.enforce !== undefined && typeof given.enforce !== 'boolean') {
+      problems.push(`persistedQueries.enforce must be a boolean (got ${JSON.stringify(given.enforce)}).`);
+    }
+    const raw = given?.allowlist;
+    const entries: [unknown, unknown][] | undefined =
+      raw instanceof Map
+        ? [...raw.entries()]
+        : typeof raw === 'object' && raw !== null
+          ? Object.entries(raw)
+          : undefined;
+    if (entries === undefined)
+      problems.push('persistedQueries.allowlist must be an object or a Map of hash → document.');
+    const allowlist = new Map<string, string>();
+    for (const [hash, document] of entries ?? []) {
+      if (typeof document !== 'string' || typeof hash !== 'string' || graphqlOperationHash(document) !== hash) {
+        problems.push(
+          `persistedQueries.allowlist: the key ${JSON.stringify(String(hash)).slice(0, 80)} is not the SHA-256 hex of its document (use graphqlOperationHash(document)).`,
+        );
+      } else allowlist.set(hash, document);
+    }
+    out.persistedQueries = {
+      allowlist,
+      ...(typeof given?.enforce === 'boolean' ? { enforce: given.enforce } : {}),
+    };
+  }
+  return out;
 }

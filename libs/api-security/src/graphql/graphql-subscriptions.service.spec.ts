@@ -112,4 +112,23 @@ describe('GraphqlSubscriptions', () => {
       'Unauthenticated.',
     );
   });
+
+  it('refuses introspection sent over graphql-ws unless everyone may introspect, and keeps the app’s onSubscribe', async () => {
+    const seen: string[] = [];
+    const config = (allowed: boolean | undefined): ReturnType<GraphqlSubscriptions['graphqlWs']> => {
+      const exposure = allowed === undefined ? undefined : { introspectionOverWebSocket: () => allowed };
+      const moduleRef = { get: () => exposure } as unknown as ModuleRef;
+      return new GraphqlSubscriptions(moduleRef, OPTIONS).graphqlWs({
+        graphqlWs: { onSubscribe: (_ctx, id) => void seen.push(id) },
+      });
+    };
+    const subscribe = (allowed: boolean | undefined, query: string): unknown =>
+      config(allowed).subscriptions['graphql-ws'].onSubscribe?.({} as never, 'op', { query });
+    const refused = (await subscribe(false, '{ __schema { types { name } } }')) as { extensions: unknown }[];
+    expect(refused.map((e) => e.extensions)).toEqual([{ code: 'ERR_GRAPHQL_INTROSPECTION' }]);
+    expect(await subscribe(undefined, '{ __type(name: "Order") { name } }')).toHaveLength(1);
+    expect(await subscribe(true, '{ __schema { types { name } } }')).toBeUndefined();
+    expect(await subscribe(false, 'subscription { orderUpdated { id __typename } }')).toBeUndefined();
+    expect(seen).toEqual(['op', 'op']);
+  });
 });

@@ -16,6 +16,8 @@ import { SecurityException } from '../errors/security.exception';
 import { SECURITY_STEPS } from '../pipeline/security-chain';
 import type { RoutePlan } from '../plan/route-plan';
 import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
+import { GraphqlSchemaExposure } from './schema-exposure.installer';
+import { GraphqlExposureCode, isIntrospectionText } from './schema-exposure.rules';
 
 /** Request headers, as the library reads them. */
 type Headers = Record<string, string | string[] | undefined>;
@@ -163,6 +165,21 @@ export class GraphqlSubscriptions {
       subscriptions: {
         'graphql-ws': {
           ...options.graphqlWs,
+          // Introspection over the WebSocket: the HTTP check never sees these operations.
+          onSubscribe: async (ctx, id, payload) => {
+            if (
+              typeof payload.query === 'string' &&
+              isIntrospectionText(payload.query) &&
+              !this.introspectionAllowed()
+            ) {
+              return [
+                new GraphQLError('Introspection is not allowed.', {
+                  extensions: { code: GraphqlExposureCode.INTROSPECTION },
+                }),
+              ];
+            }
+            return options.graphqlWs?.onSubscribe?.(ctx, id, payload);
+          },
           onConnect: async (ctx) => {
             const extra = ctx.extra as { request?: UpgradeRequest } | undefined;
             const connection = this.connectionOf(extra?.request, ctx.connectionParams);
@@ -212,6 +229,16 @@ export class GraphqlSubscriptions {
       context.req = this.requestOf(connection);
     };
     return { subscription: { onConnect }, hooks: { preSubscriptionExecution: [preSubscriptionExecution] } };
+  }
+
+  /** Whether WebSocket operations may introspect (fails closed when the exposure service is missing). */
+  private introspectionAllowed(): boolean {
+    try {
+      const exposure = this.moduleRef.get(GraphqlSchemaExposure, { strict: false }) as Partial<GraphqlSchemaExposure>;
+      return typeof exposure?.introspectionOverWebSocket === 'function' && exposure.introspectionOverWebSocket();
+    } catch {
+      return false;
+    }
   }
 
   /** The connection's credentials from `connection_init`, the rest from the upgrade request. */

@@ -16,7 +16,8 @@ import { SecurityException, type FieldError } from '../errors/security.exception
 import { StoreFullError } from '../store/store-full.error';
 import { StoreUnavailableError } from '../store/store-unavailable.error';
 import { rawRequest, rawResponse, requestPath } from '../common/raw-http';
-import { responseOf } from '../common/graphql-context';
+import { requestInGraphqlContext, responseOf } from '../common/graphql-context';
+import { assignRequestId } from './request-id';
 import { SecurityHeadersService } from './security-headers.service';
 
 /** What {@link ProblemDetailsFilter.map} makes of an exception: the problem, and why (for the log). */
@@ -121,7 +122,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
    */
   protected graphqlError(exception: unknown, host?: ArgumentsHost): Error {
     const mapped = this.map(exception);
-    this.log(mapped, exception, '', 'GRAPHQL', '');
+    // The request id the response's X-Request-Id and the error's extensions.requestId carry, for the log.
+    const request = host === undefined ? undefined : requestInGraphqlContext(host.getArgByIndex<unknown>(2));
+    const requestId = typeof request === 'object' && request !== null ? assignRequestId(rawRequest(request)) : '';
+    this.log(mapped, exception, requestId, 'GRAPHQL', '');
     const error = new Error(mapped.detail ?? ErrorMessages[mapped.code].detail) as Error & {
       extensions: Record<string, unknown>;
     };

@@ -10,6 +10,11 @@ export type RouteInventoryOwnership =
       kind: 'resource';
       resource: string;
       param: string;
+      /**
+       * Where the id is read: a route parameter, the request body, a GraphQL argument or the
+       * resolver's parent object (`param` names it there).
+       */
+      source: 'param' | 'body' | 'arg' | 'parent';
       onDenied: 404 | 403;
       /** As declared. */
       bypassRoles: string[];
@@ -34,6 +39,24 @@ export interface RouteInventoryDeprecation {
   successor: string | null;
   link: string | null;
   afterSunset: 'gone' | 'serve';
+}
+
+/**
+ * A GraphQL resolver's entry: what it resolves and its security decision in one word — `public`
+ * (`@Public`), `owner` (`@Owns`: the id's source is in `ownership`), `roles` (`@Roles`, in `roles`),
+ * or `authenticated` (any principal) — the first that applies in that order after `public`.
+ */
+export interface RouteInventoryGraphql {
+  /** A root operation (`query`, `mutation`, `subscription`) or a field resolver (`field`). */
+  kind: 'query' | 'mutation' | 'subscription' | 'field';
+  /** `Query`, `Mutation`, `Subscription`, or the object type of a field resolver. */
+  type: string;
+  /** The field it resolves, as named in the schema. */
+  field: string;
+  /** Arguments its handler declares with `@Args('name')`. */
+  args: string[];
+  /** Who may call it, in one word (see the interface's description). */
+  access: 'public' | 'owner' | 'roles' | 'authenticated';
 }
 
 /** One route and its security decisions, as the inventory reports it. */
@@ -65,6 +88,21 @@ export interface RouteInventoryEntry {
   /** Sensitive business flow the route belongs to, or null. */
   flow: string | null;
   deprecation: RouteInventoryDeprecation | null;
+  /** Present for a GraphQL query, mutation, subscription or field resolver (`method` is its kind, `path` `Type.field`). */
+  graphql?: RouteInventoryGraphql;
+}
+
+function graphqlEntry(plan: RoutePlan): { graphql?: RouteInventoryGraphql } {
+  if (!plan.graphql) return {};
+  const { kind, type, field, args } = plan.graphql;
+  const access = plan.isPublic
+    ? 'public'
+    : plan.ownership?.kind === 'resource'
+      ? 'owner'
+      : (plan.roles?.required.length ?? 0) > 0
+        ? 'roles'
+        : 'authenticated';
+  return { graphql: { kind, type, field, args: [...args], access } };
 }
 
 function ownershipEntry(ownership: OwnershipPlan | undefined): RouteInventoryOwnership {
@@ -74,6 +112,7 @@ function ownershipEntry(ownership: OwnershipPlan | undefined): RouteInventoryOwn
     kind: 'resource',
     resource: ownership.resource,
     param: ownership.param,
+    source: ownership.from ?? 'param',
     onDenied: ownership.onDenied,
     bypassRoles: [...ownership.bypassRoles],
     effectiveBypassRoles: declaredFirst(ownership.bypassRoles, ownership.bypassedBy),
@@ -142,6 +181,7 @@ export class RouteInventoryService {
       })),
       flow: plan.flow?.name ?? null,
       deprecation: deprecationEntry(plan),
+      ...graphqlEntry(plan),
     }));
   }
 
