@@ -132,24 +132,27 @@ describe.each(DRIVERS)('GraphQL test kit against the library (%s)', (driver) => 
   });
 
   describe('checkGraphqlExposure', () => {
-    it('reports introspection and suggestions when they are on (the drivers’ default outside production)', async () => {
+    it('reports introspection outside production (the default there), and no suggestion, stack or internal message', async () => {
       const report = await checkGraphqlExposure(app, { headers: A, errorQueries: ['{ broken }'] });
       const kinds = new Set(report.findings.map((finding) => finding.kind));
       expect(kinds).toContain('introspection');
-      expect(kinds).toContain('suggestion');
-      // The library's error handling already keeps stacks and internal messages out.
+      // GraphqlSecurityModule strips suggestions and masks errors in every environment.
+      expect(kinds).not.toContain('suggestion');
       expect(kinds).not.toContain('stack-trace');
       expect(kinds).not.toContain('internal-message');
     });
   });
 });
 
-/** Apollo configured by hand, to show the checker both ways: hardened, and with raw errors. */
-async function bareApolloApp(config: Partial<ApolloDriverConfig>): Promise<INestApplication> {
+/**
+ * Apollo configured by hand, to show the checker both ways: hardened, and with raw errors (without
+ * GraphqlSecurityModule, which would mask them).
+ */
+async function bareApolloApp(config: Partial<ApolloDriverConfig>, graphqlModule = true): Promise<INestApplication> {
   const ref = await Test.createTestingModule({
     imports: [
       ApiSecurityModule.forRoot({ authenticators: [StaticAuthenticator] }),
-      GraphqlSecurityModule.forRoot({ maxBatchedOperations: 5 }),
+      ...(graphqlModule ? [GraphqlSecurityModule.forRoot({ maxBatchedOperations: 5 })] : []),
       GraphQLModule.forRoot<ApolloDriverConfig>({
         driver: ApolloDriver,
         autoSchemaFile: true,
@@ -185,12 +188,17 @@ describe('GraphQL test kit: checkGraphqlExposure on a hand-configured Apollo', (
     }
   });
 
-  it('reports the stack trace and internal message of Apollo’s raw errors (negative control)', async () => {
-    const app = await bareApolloApp({ introspection: false, includeStacktraceInErrorResponses: true });
+  it('reports the stack trace, internal message and suggestions of a raw Apollo (negative control)', async () => {
+    const app = await bareApolloApp({ introspection: false, includeStacktraceInErrorResponses: true }, false);
     try {
-      const report = await checkGraphqlExposure(app, { headers: A, errorQueries: ['{ broken }'] });
+      const report = await checkGraphqlExposure(app, {
+        headers: A,
+        errorQueries: ['{ broken }'],
+        suggestionQueries: ['{ ordr(id: "A1") { id } }'],
+      });
       const broken = report.findings.filter((finding) => finding.probe === 'error: { broken }');
       expect(new Set(broken.map((finding) => finding.kind))).toEqual(new Set(['stack-trace', 'internal-message']));
+      expect(report.findings.map((finding) => finding.kind)).toContain('suggestion');
     } finally {
       await app.close();
     }

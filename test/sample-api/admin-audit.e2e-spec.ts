@@ -51,6 +51,11 @@ describe(`sample-api admin inventory and security events (${SAMPLE_DATABASE})`, 
     expect(find('GET', '/api/v1/users')).toMatchObject({ roles: ['manager'], effectiveRoles: ['manager', 'admin'] });
     expect(find('GET', '/api/v1/admin/inventory')?.effectiveRoles).toEqual(['admin']);
     expect(find('GET', '/api/v1/users/me')?.effectiveRoles).toEqual([]);
+    // HTTP routes only under `routes`; the resolvers are listed beside them with their decision.
+    expect(routes.every((r) => /^(GET|POST|PUT|PATCH|DELETE)$/.test(r.method) && r.path.startsWith('/'))).toBe(true);
+    const resolvers = res.body.graphql as { path: string; graphql: { kind: string; access: string } }[];
+    expect(resolvers.find((r) => r.path === 'Query.order')?.graphql).toMatchObject({ kind: 'query', access: 'owner' });
+    expect(resolvers.find((r) => r.path === 'User.orders')?.graphql).toMatchObject({ kind: 'field', access: 'owner' });
   });
 
   it('records login failures, lockouts and refresh-token reuse, newest first, without secrets', async () => {
