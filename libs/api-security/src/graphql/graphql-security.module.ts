@@ -10,6 +10,7 @@ import { APP_INTERCEPTOR, DiscoveryModule, HttpAdapterHost } from '@nestjs/core'
 import { GRAPHQL_FIELD_SECURITY } from '../common/graphql-field-security.token';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { batchRefusal, overBatchLimit } from './batch-limit';
+import { placeBeforeDriverRoute, type ExpressRouterApp } from './express-route-placement';
 import { GRAPHQL_CHARGE_WEIGHER } from '../common/graphql-charge';
 import { GRAPHQL_COST_PER_UNIT, GraphqlCostWeigher } from './graphql-cost.weigher';
 import { GraphqlSubscriptions } from './graphql-subscriptions.service';
@@ -97,15 +98,7 @@ type Next = (error?: unknown) => void;
 interface ExpressResponse {
   status(code: number): { json(body: unknown): unknown };
 }
-interface ExpressLayer {
-  readonly handle: unknown;
-  readonly route?: unknown;
-  match(path: string): boolean;
-}
-interface ExpressApp {
-  use(path: string, handler: (req: { body?: unknown }, res: ExpressResponse, next: Next) => void): unknown;
-  readonly router?: { readonly stack?: ExpressLayer[] };
-}
+type ExpressApp = ExpressRouterApp<(req: { body?: unknown }, res: ExpressResponse, next: Next) => void>;
 interface FastifyRequest {
   readonly body?: unknown;
   readonly routeOptions?: { readonly url?: string };
@@ -148,19 +141,7 @@ class GraphqlBatchLimiter implements OnModuleInit, OnApplicationBootstrap {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'express') return;
     const app = adapter.getInstance<ExpressApp>();
-    app.use(this.options.path, this.expressGuard);
-    const stack = app.router?.stack ?? [];
-    const mine = stack.findIndex((layer) => layer.handle === this.expressGuard);
-    const route = stack.findIndex((layer) => layer.route !== undefined && layer.match(this.options.path));
-    if (mine < 0 || route < 0) {
-      throw new ApiSecurityConfigError(
-        [`no Express route at ${this.options.path}: set GraphqlSecurityModule's path to the driver's.`],
-        undefined,
-        'GraphqlSecurityModule',
-      );
-    }
-    const [layer] = stack.splice(mine, 1);
-    stack.splice(route, 0, layer);
+    placeBeforeDriverRoute(app, this.options.path, this.expressGuard);
   }
 }
 

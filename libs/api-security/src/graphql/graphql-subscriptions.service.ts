@@ -13,9 +13,9 @@ import {
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import type { SecurityRequest } from '../common/security-principal';
 import { SecurityException } from '../errors/security.exception';
-import { SECURITY_STEPS } from '../pipeline/security-chain';
 import type { RoutePlan } from '../plan/route-plan';
-import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
+import type { SecurityStepContext } from '../plan/security-step';
+import { findCredentialSteps, runCredentialSteps, type CredentialSteps } from './credential-steps';
 import { GraphqlSchemaExposure } from './schema-exposure.installer';
 import { GraphqlExposureCode, isIntrospectionText } from './schema-exposure.rules';
 
@@ -132,7 +132,7 @@ export class GraphqlSubscriptions {
   private readonly plan: RoutePlan;
   /** Authenticated graphql-ws connections, by their graphql-ws context. */
   private readonly connections = new WeakMap<object, Connection>();
-  private steps: { authentication: SecurityStep; rateLimit: SecurityStep | undefined } | undefined;
+  private steps: CredentialSteps | undefined;
 
   /** @internal Created by `GraphqlSecurityModule`; inject it, do not construct it. */
   constructor(
@@ -285,15 +285,9 @@ export class GraphqlSubscriptions {
     const execution = new ExecutionContextHost([request, undefined, undefined], GraphqlSubscriptions, connectionInit);
     execution.setType('ws');
     const context: SecurityStepContext = { request, plan: this.plan, execution };
-    const { authentication, rateLimit } = this.chain();
+    this.steps ??= findCredentialSteps(this.moduleRef, this.plan, 'GraphqlSubscriptions');
     try {
-      if (rateLimit === undefined) await authentication.run(context);
-      else if (rateLimit.around !== undefined && rateLimit.wraps === authentication.name) {
-        await rateLimit.around(context, authentication);
-      } else {
-        await rateLimit.run(context);
-        await authentication.run(context);
-      }
+      await runCredentialSteps(this.steps, context);
     } catch (error) {
       if (!(error instanceof SecurityException)) {
         this.logger.error(`GraphqlSubscriptions: connection refused: ${(error as Error).message}`);
@@ -301,21 +295,6 @@ export class GraphqlSubscriptions {
       return false;
     }
     return request.principal !== undefined;
-  }
-
-  /** The app's own steps (a replaced `authentication` or `rate-limit` included), found once. */
-  private chain(): { authentication: SecurityStep; rateLimit: SecurityStep | undefined } {
-    if (this.steps === undefined) {
-      const steps = this.moduleRef.get<readonly SecurityStep[]>(SECURITY_STEPS, { strict: false });
-      const authentication = steps.find((step) => step.name === 'authentication');
-      if (authentication === undefined) throw new Error('GraphqlSubscriptions: the chain has no authentication step.');
-      const rateLimit = steps.find((step) => step.name === 'rate-limit');
-      this.steps = {
-        authentication,
-        rateLimit: rateLimit !== undefined && rateLimit.appliesTo(this.plan) ? rateLimit : undefined,
-      };
-    }
-    return this.steps;
   }
 }
 

@@ -6,14 +6,13 @@ import { GRAPHQL_MODULE_OPTIONS } from '@nestjs/graphql';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { PrincipalRoles } from '../authorization/principal-roles';
 import type { SecurityRequest } from '../common/security-principal';
-import { ApiSecurityConfigError } from '../errors/api-security-config.error';
-import { ConfigErrorCode } from '../errors/config-codes';
 import { SecurityException } from '../errors/security.exception';
 import { assignRequestId } from '../hardening/request-id';
-import { SECURITY_STEPS } from '../pipeline/security-chain';
 import type { RoutePlan } from '../plan/route-plan';
 import { ROUTE_PLANS, type RoutePlans } from '../plan/route-plans';
-import type { SecurityStep, SecurityStepContext } from '../plan/security-step';
+import type { SecurityStepContext } from '../plan/security-step';
+import { findCredentialSteps, runCredentialSteps, type CredentialSteps } from './credential-steps';
+import { placeBeforeDriverRoute, type ExpressRouterApp } from './express-route-placement';
 import { formatGraphqlError } from './format-error';
 import { graphqlRequestIds } from './request-id.context';
 import { annotateSchema } from './schema-annotations.rules';
@@ -63,15 +62,7 @@ type Next = (error?: unknown) => void;
 interface ExpressRes extends ServerResponse {
   send(body: unknown): unknown;
 }
-interface ExpressLayer {
-  readonly handle: unknown;
-  readonly route?: unknown;
-  match(path: string): boolean;
-}
-interface ExpressApp {
-  use(path: string, handler: (req: PlatformRequest & IncomingMessage, res: ExpressRes, next: Next) => void): unknown;
-  readonly router?: { readonly stack?: ExpressLayer[] };
-}
+type ExpressApp = ExpressRouterApp<(req: PlatformRequest & IncomingMessage, res: ExpressRes, next: Next) => void>;
 interface FastifyReply {
   readonly raw: ServerResponse;
   readonly statusCode: number;
@@ -117,7 +108,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
    */
   private readonly introspectionHashes = new Set<string>();
   private readonly plan: RoutePlan;
-  private steps: { authentication: SecurityStep; rateLimit: SecurityStep | undefined } | undefined;
+  private steps: CredentialSteps | undefined;
 
   private readonly expressGuard = (req: PlatformRequest & IncomingMessage, res: ExpressRes, next: Next): void => {
     const send = res.send.bind(res);
@@ -195,21 +186,7 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
     }
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'express') return;
-    const app = adapter.getInstance<ExpressApp>();
-    app.use(this.options.path, this.expressGuard);
-    // Just before the driver's route (the body is parsed by then), as the batch limiter is placed.
-    const stack = app.router?.stack ?? [];
-    const mine = stack.findIndex((layer) => layer.handle === this.expressGuard);
-    const route = stack.findIndex((layer) => layer.route !== undefined && layer.match(this.options.path));
-    if (mine < 0 || route < 0) {
-      throw new ApiSecurityConfigError(
-        [`no Express route at ${this.options.path}: set GraphqlSecurityModule's path to the driver's.`],
-        ConfigErrorCode.INVALID_OPTION,
-        'GraphqlSecurityModule',
-      );
-    }
-    const [layer] = stack.splice(mine, 1);
-    stack.splice(route, 0, layer);
+    placeBeforeDriverRoute(adapter.getInstance<ExpressApp>(), this.options.path, this.expressGuard);
   }
 
   /**
@@ -372,15 +349,9 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
     const execution = new ExecutionContextHost([request, undefined, undefined], GraphqlSchemaExposure, introspection);
     execution.setType('http');
     const context: SecurityStepContext = { request, plan: this.plan, execution };
-    const { authentication, rateLimit } = this.chain();
+    this.steps ??= findCredentialSteps(this.moduleRef, this.plan, 'GraphqlSchemaExposure');
     try {
-      if (rateLimit === undefined) await authentication.run(context);
-      else if (rateLimit.around !== undefined && rateLimit.wraps === authentication.name) {
-        await rateLimit.around(context, authentication);
-      } else {
-        await rateLimit.run(context);
-        await authentication.run(context);
-      }
+      await runCredentialSteps(this.steps, context);
     } catch (error) {
       if (!(error instanceof SecurityException))
         this.logger.error(`Introspection refused: ${(error as Error).message}`);
@@ -388,20 +359,6 @@ export class GraphqlSchemaExposure implements OnModuleInit, OnApplicationBootstr
     }
     const roles = this.moduleRef.get(PrincipalRoles, { strict: false }).of(request.principal);
     return policy.roles.some((role) => roles.has(role));
-  }
-
-  private chain(): { authentication: SecurityStep; rateLimit: SecurityStep | undefined } {
-    if (this.steps === undefined) {
-      const steps = this.moduleRef.get<readonly SecurityStep[]>(SECURITY_STEPS, { strict: false });
-      const authentication = steps.find((step) => step.name === 'authentication');
-      if (authentication === undefined) throw new Error('GraphqlSchemaExposure: the chain has no authentication step.');
-      const rateLimit = steps.find((step) => step.name === 'rate-limit');
-      this.steps = {
-        authentication,
-        rateLimit: rateLimit !== undefined && rateLimit.appliesTo(this.plan) ? rateLimit : undefined,
-      };
-    }
-    return this.steps;
   }
 }
 
