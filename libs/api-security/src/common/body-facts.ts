@@ -24,6 +24,11 @@ export interface BodyFacts {
 const FACTS = Symbol('api-security.bodyFacts');
 type FactsRequest = { [FACTS]?: BodyFacts };
 
+/** Gives the request its slot, empty, before a framework changes its prototype (see `reserveRequestSlots`). */
+export function reserveBodyFacts(request: object): void {
+  (request as FactsRequest)[FACTS] = undefined;
+}
+
 /** Records what the walk of `found.body` found, for the rest of this request's guard chain. */
 export function recordBodyFacts(request: object, found: BodyFacts): void {
   (request as FactsRequest)[FACTS] = found;

@@ -36,6 +36,11 @@ export function setCredentialGate(request: object, gate: CredentialGate): void {
   (request as GatedRequest)[GATE] = new GateSlot(gate);
 }
 
+/** Gives the request its gate slot, empty, before a framework changes its prototype (see `reserveRequestSlots`). */
+export function reserveCredentialGate(request: object): void {
+  (request as GatedRequest)[GATE] = undefined;
+}
+
 /** Removes the request's gate once the checks it guards are over. */
 export function clearCredentialGate(request: object): void {
   (request as GatedRequest)[GATE] = undefined;

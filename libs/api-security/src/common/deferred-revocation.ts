@@ -34,6 +34,13 @@ const OFFERED = Symbol('api-security.revocationDeferralOffered');
 const DEFERRED = Symbol('api-security.deferredRevocation');
 type DeferringRequest = { [OFFERED]?: boolean; [DEFERRED]?: DeferredRevocation };
 
+/** Gives the request its slots, empty, before a framework changes its prototype (see `reserveRequestSlots`). */
+export function reserveRevocationDeferral(request: object): void {
+  const deferring = request as DeferringRequest;
+  deferring[OFFERED] = undefined;
+  deferring[DEFERRED] = undefined;
+}
+
 /** Called by the rate-limit step before authentication: it will read and settle a deferred check. */
 export function offerRevocationDeferral(request: object): void {
   (request as DeferringRequest)[OFFERED] = true;

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { reserveRequestSlots } from '../common/request-slots';
 import { HardeningMiddleware } from './hardening.middleware';
 import { SecurityHeadersService } from './security-headers.service';
 
@@ -75,7 +76,10 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
     for (const layer of this.laterRoutes) if (layer.match(path)) return next();
     next(new NotFoundException());
   };
+  /** Express only: see `reserveRequestSlots` (Fastify keeps Node's request as it is). */
+  private reserveSlots = false;
   private readonly applyHeaders = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.reserveSlots) reserveRequestSlots(req);
     this.headers.applyFirst(req, res);
   };
 
@@ -108,6 +112,7 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
       });
     }
     if (adapter.getType() === 'express') {
+      this.reserveSlots = true;
       adapter.getInstance<ExpressSettings>().disable('x-powered-by');
       adapter.use(this.fallback);
     }
