@@ -18,13 +18,20 @@
  * Samples of the configurations are interleaved round by round (the order rotating) so machine drift
  * hits them alike; medians are reported. Writes bench/graphql-results.json and .md.
  *
- *   npm run bench:graphql   (BENCH_ROUNDS, default 9)
+ *   npm run bench:graphql   (BENCH_ROUNDS, default 15)
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Injectable,
+  Module,
+  type CallHandler,
+  type CanActivate,
+  type DynamicModule,
+  type NestInterceptor,
+} from '@nestjs/common';
 import {
   Args,
   Field,
@@ -40,7 +47,7 @@ import {
 } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -203,7 +210,7 @@ const armorRules = (): ValidationRule[] =>
 // ---------------------------------------------------------------------------------------------
 // Measurement.
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -261,7 +268,27 @@ function validationOf(schema: GraphQLSchema, query: string): Record<string, () =
 @Module({})
 class BenchAppModule {}
 
-async function mercuriusApp(kind: 'none' | 'armor' | 'library'): Promise<NestFastifyApplication> {
+/** Does nothing: Nest's own cost of running a global guard on every resolver. */
+@Injectable()
+class NoopGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
+/** Does nothing: Nest's own cost of running a global interceptor on every root resolver. */
+@Injectable()
+class NoopInterceptor implements NestInterceptor {
+  intercept(_context: unknown, next: CallHandler): ReturnType<CallHandler['handle']> {
+    return next.handle();
+  }
+}
+
+/**
+ * `none`: no protection; `floor`: a no-op global guard and interceptor (what Nest itself costs a
+ * guarded schema, as *floor* in `npm run bench`); `armor`: graphql-armor's rules; `library`.
+ */
+async function mercuriusApp(kind: 'none' | 'floor' | 'armor' | 'library'): Promise<NestFastifyApplication> {
   const graphql = GraphQLModule.forRoot<MercuriusDriverConfig>({
     driver: MercuriusDriver,
     autoSchemaFile: true,
@@ -285,6 +312,12 @@ async function mercuriusApp(kind: 'none' | 'armor' | 'library'): Promise<NestFas
     providers: [
       ShopResolver,
       ...(kind === 'library' ? [OrderOwnership, provideOwnershipResolver('order', OrderOwnership)] : []),
+      ...(kind === 'floor'
+        ? [
+            { provide: APP_GUARD, useClass: NoopGuard },
+            { provide: APP_INTERCEPTOR, useClass: NoopInterceptor },
+          ]
+        : []),
     ],
   };
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
@@ -311,6 +344,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const apps = {
     none: await mercuriusApp('none'),
+    floor: await mercuriusApp('floor'),
     graphqlArmor: await mercuriusApp('armor'),
     library: await mercuriusApp('library'),
   };
@@ -320,7 +354,7 @@ async function main(): Promise<void> {
   const request: Record<string, unknown> = {};
   for (const name of Object.keys(QUERIES) as QueryName[]) {
     const query = QUERIES[name];
-    const v = await interleaved(validationOf(schema, query), 150);
+    const v = await interleaved(validationOf(schema, query), 300);
     validation[name] = {
       tokens: tokenCount(query),
       cpuMicrosPerQuery: v,
@@ -335,6 +369,7 @@ async function main(): Promise<void> {
     request[name] = {
       cpuMicrosPerRequest: r,
       addedOverUnprotected: { library: round2(r.library - r.none), graphqlArmor: round2(r.graphqlArmor - r.none) },
+      libraryOverFloor: round2(r.library - r.floor),
     };
   }
   for (const app of Object.values(apps)) await app.close();
@@ -378,7 +413,11 @@ function markdown(results: Figures): string {
   >;
   const r = results.request as Record<
     QueryName,
-    { cpuMicrosPerRequest: Record<string, number>; addedOverUnprotected: Record<string, number> }
+    {
+      cpuMicrosPerRequest: Record<string, number>;
+      addedOverUnprotected: Record<string, number>;
+      libraryOverFloor: number;
+    }
   >;
   const names = Object.keys(QUERIES) as QueryName[];
   return [
@@ -397,11 +436,13 @@ function markdown(results: Figures): string {
     '',
     '## Validation + authorization, whole request (Nest, Mercurius, `inject`), µs per request',
     '',
-    '| query | unprotected | graphql-armor (limits only) | library (limits + authentication + `@Owns` + field visibility) | graphql-armor adds | library adds |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '*floor*: no protection, but a no-op global guard and interceptor, which is what Nest itself costs a guarded schema.',
+    '',
+    '| query | unprotected | floor | graphql-armor (limits only) | library (limits + authentication + `@Owns` + field visibility) | graphql-armor adds | library adds | library over floor |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...names.map((name) => {
       const x = r[name];
-      return `| ${name} | ${x.cpuMicrosPerRequest.none} | ${x.cpuMicrosPerRequest.graphqlArmor} | ${x.cpuMicrosPerRequest.library} | ${x.addedOverUnprotected.graphqlArmor} | ${x.addedOverUnprotected.library} |`;
+      return `| ${name} | ${x.cpuMicrosPerRequest.none} | ${x.cpuMicrosPerRequest.floor} | ${x.cpuMicrosPerRequest.graphqlArmor} | ${x.cpuMicrosPerRequest.library} | ${x.addedOverUnprotected.graphqlArmor} | ${x.addedOverUnprotected.library} | ${x.libraryOverFloor} |`;
     }),
     '',
   ].join('\n');
