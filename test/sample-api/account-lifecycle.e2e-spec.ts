@@ -1,17 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { sampleAccounts, type Account } from './sample-accounts';
 
-const PASSWORD = 'correct horse battery staple';
 const ADMIN = { email: 'root-lifecycle@example.com', password: 'admin password for tests' };
 const PARALLEL = 30;
-
-interface Account {
-  id: string;
-  email: string;
-  token: string;
-}
 
 /** CONTRACT: DELETE /api/v1/users/:id — the user's tokens and API keys stop working at once. */
 describe(`sample-api deleted and deactivated accounts (${SAMPLE_DATABASE})`, () => {
@@ -20,18 +13,7 @@ describe(`sample-api deleted and deactivated accounts (${SAMPLE_DATABASE})`, () 
   const http = () => request(sample.app.getHttpServer());
   const bearer = (account: Account) => ({ Authorization: `Bearer ${account.token}` });
 
-  async function login(email: string, password = PASSWORD): Promise<string> {
-    const res = await http().post('/api/v1/auth/login').send({ email, password });
-    expect(res.status).toBe(200);
-    return res.body.accessToken as string;
-  }
-
-  async function account(tag: string): Promise<Account> {
-    const email = `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-    const res = await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: tag });
-    expect(res.status).toBe(201);
-    return { id: res.body.id as string, email, token: await login(email) };
-  }
+  const { login, account } = sampleAccounts(() => sample);
 
   async function apiKey(owner: Account): Promise<string> {
     const res = await http().post('/api/v1/api-keys').set(bearer(owner)).send({ name: 'lifecycle' });

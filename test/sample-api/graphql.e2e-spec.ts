@@ -8,16 +8,10 @@ import {
   probeGraphqlBola,
 } from '@api-security/nestjs/testing/graphql';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { sampleAccounts, type Account } from './sample-accounts';
 
-const PASSWORD = 'correct horse battery staple';
 const ADMIN = { email: 'root-graphql@example.com', password: 'admin password for tests' };
 const ENDPOINT = '/api/graphql';
-
-interface Account {
-  id: string;
-  email: string;
-  token: string;
-}
 
 interface GraphqlError {
   message: string;
@@ -59,18 +53,7 @@ describe(`sample-api GraphQL endpoint (${SAMPLE_DATABASE})`, () => {
     return { status: res.status, body: res.body as GraphqlBody, text: res.text };
   }
 
-  async function login(email: string, password = PASSWORD): Promise<string> {
-    const res = await http().post('/api/v1/auth/login').send({ email, password });
-    expect(res.status).toBe(200);
-    return res.body.accessToken as string;
-  }
-
-  async function account(tag: string): Promise<Account> {
-    const email = `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-    const res = await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: tag });
-    expect(res.status).toBe(201);
-    return { id: res.body.id, email, token: await login(email) };
-  }
+  const { login, account } = sampleAccounts(() => sample);
 
   async function order(owner: Account, sku: string): Promise<string> {
     const res = await http()

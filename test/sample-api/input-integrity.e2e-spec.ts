@@ -1,17 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { expectProblem } from '../utils/problem';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
+import { sampleAccounts, type Account } from './sample-accounts';
 
-const PASSWORD = 'correct horse battery staple';
 const ADMIN = { email: 'root-integrity@example.com', password: 'admin password for tests' };
 const UNMATCHED = ['/', '/.env', '//api/v1/users/me', '/%2fapi%2fv1%2fusers%2fme', '/api%2fv1%2fusers%2fme'];
-
-interface Account {
-  id: string;
-  token: string;
-}
 
 function expectHardenedHeaders(res: request.Response): void {
   expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
@@ -33,18 +27,7 @@ describe(`sample-api input integrity (${SAMPLE_DATABASE})`, () => {
   let admin: Account;
   const http = () => request(sample.app.getHttpServer());
 
-  async function login(email: string, password = PASSWORD): Promise<string> {
-    const res = await http().post('/api/v1/auth/login').send({ email, password });
-    expect(res.status).toBe(200);
-    return res.body.accessToken as string;
-  }
-
-  async function account(tag: string): Promise<Account> {
-    const email = `${tag}-${randomUUID().slice(0, 8)}@example.com`;
-    const res = await http().post('/api/v1/auth/register').send({ email, password: PASSWORD, name: tag });
-    expect(res.status).toBe(201);
-    return { id: res.body.id as string, token: await login(email) };
-  }
+  const { login, account } = sampleAccounts(() => sample);
 
   const as = (who: Account, req: request.Test) => req.set('Authorization', `Bearer ${who.token}`);
   const me = async (who: Account) => (await as(who, http().get('/api/v1/users/me'))).body as Record<string, unknown>;
@@ -60,7 +43,8 @@ describe(`sample-api input integrity (${SAMPLE_DATABASE})`, () => {
     a = await account('alice');
     b = await account('bob');
     const adminToken = await login(ADMIN.email, ADMIN.password);
-    admin = { id: ((await me({ id: '', token: adminToken })) as { id: string }).id, token: adminToken };
+    const adminId = ((await me({ id: '', email: ADMIN.email, token: adminToken })) as { id: string }).id;
+    admin = { id: adminId, email: ADMIN.email, token: adminToken };
   });
   afterAll(() => sample.close());
 
