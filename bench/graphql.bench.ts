@@ -24,14 +24,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import {
-  Injectable,
-  Module,
-  type CallHandler,
-  type CanActivate,
-  type DynamicModule,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import {
   Args,
   Field,
@@ -48,6 +41,7 @@ import {
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { NoopGuard, NoopInterceptor } from './servers/noop-enhancers';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -267,22 +261,6 @@ function validationOf(schema: GraphQLSchema, query: string): Record<string, () =
 
 @Module({})
 class BenchAppModule {}
-
-/** Does nothing: Nest's own cost of running a global guard on every resolver. */
-@Injectable()
-class NoopGuard implements CanActivate {
-  canActivate(): boolean {
-    return true;
-  }
-}
-
-/** Does nothing: Nest's own cost of running a global interceptor on every root resolver. */
-@Injectable()
-class NoopInterceptor implements NestInterceptor {
-  intercept(_context: unknown, next: CallHandler): ReturnType<CallHandler['handle']> {
-    return next.handle();
-  }
-}
 
 /**
  * `none`: no protection; `floor`: a no-op global guard and interceptor (what Nest itself costs a

@@ -3,35 +3,11 @@
  * global interceptor that do nothing. `full` minus `floor` is what the library itself costs.
  */
 import 'reflect-metadata';
-import {
-  type CallHandler,
-  type CanActivate,
-  Controller,
-  Get,
-  Injectable,
-  Module,
-  type NestInterceptor,
-  NotFoundException,
-  Param,
-} from '@nestjs/common';
+import { Controller, Get, Module, NotFoundException, Param } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import type { Observable } from 'rxjs';
 import { ORDERS, userView } from './bench-data';
+import { NoopGuard, NoopInterceptor } from './noop-enhancers';
 import { serve } from './serve';
-
-@Injectable()
-class NoopGuard implements CanActivate {
-  canActivate(): boolean {
-    return true;
-  }
-}
-
-@Injectable()
-class NoopInterceptor implements NestInterceptor {
-  intercept(_context: unknown, next: CallHandler): Observable<unknown> {
-    return next.handle();
-  }
-}
 
 @Controller('bench')
 class FloorController {

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { OwnedBy, VisibleTo } from '@api-security/nestjs';
 import type { UserEntity } from '../database/user.entity';
+import { toProfile } from '../users/user-profile';
 import { OrderModel } from './order.model';
 
 /**
@@ -28,13 +29,7 @@ export class UserModel {
   @VisibleTo('owner', 'admin') @Field(() => [OrderModel], { nullable: true }) orders?: OrderModel[];
 
   static from(user: UserEntity): UserModel {
-    return Object.assign(new UserModel(), {
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      avatar: user.avatar,
-      role: user.role,
-      createdAt: user.createdAt.toISOString(),
+    return Object.assign(new UserModel(), toProfile(user), {
       isActive: user.isActive,
       internalNotes: user.internalNotes,
     });

@@ -1,5 +1,6 @@
 import { Hidden, OwnedBy, VisibleTo } from '@api-security/nestjs';
 import type { UserEntity } from '../database/user.entity';
+import { toProfile } from './user-profile';
 
 /**
  * A user as others may see it. The owner and managers (admins included) see the profile; only
@@ -19,13 +20,7 @@ export class UserView {
   @Hidden() passwordHash?: never;
 
   static from(user: UserEntity): UserView {
-    return Object.assign(new UserView(), {
-      id: user.id,
-      email: user.email,
-      name: user.name,
-      avatar: user.avatar,
-      role: user.role,
-      createdAt: user.createdAt.toISOString(),
+    return Object.assign(new UserView(), toProfile(user), {
       isActive: user.isActive,
       internalNotes: user.internalNotes,
     });
