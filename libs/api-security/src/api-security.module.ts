@@ -141,9 +141,11 @@ export class ApiSecurityModule
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    // On Fastify the same middleware runs as an onRequest hook (HttpServerHardener), so that an
-    // application without middleware of its own never pays for @fastify/middie.
-    if (this.adapterHost.httpAdapter?.getType() === 'fastify') return;
+    // On Fastify and Express the same middleware runs ahead of everything else, as an onRequest hook
+    // and as the router's first layer (HttpServerHardener): cheaper than Nest middleware, and before
+    // the body parsers. Other adapters get it as Nest middleware.
+    const type = this.adapterHost.httpAdapter?.getType();
+    if (type === 'fastify' || type === 'express') return;
     consumer.apply(HardeningMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 

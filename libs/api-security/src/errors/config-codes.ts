@@ -22,6 +22,8 @@ export const ConfigErrorCode = {
   FIELD_SECURITY: 'ERR_CONFIG_FIELD_SECURITY',
   /** Two modules register different providers under one token the library needs exactly one of (a resolver, a policy, a check). */
   AMBIGUOUS_PROVIDER: 'ERR_CONFIG_AMBIGUOUS_PROVIDER',
+  /** The HTTP adapter's instance lacks what the hardening needs (an Express application without a router stack). */
+  UNSUPPORTED_ADAPTER: 'ERR_CONFIG_UNSUPPORTED_ADAPTER',
 } as const;
 
 /** One of the stable `ERR_CONFIG_*` codes carried by {@link ApiSecurityConfigError} and {@link RouteAuditError}. */

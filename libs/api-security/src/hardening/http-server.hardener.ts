@@ -8,6 +8,8 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reserveRequestSlots } from '../common/request-slots';
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { ConfigErrorCode } from '../errors/config-codes';
 import { HardeningMiddleware } from './hardening.middleware';
 import { SecurityHeadersService } from './security-headers.service';
 
@@ -35,10 +37,27 @@ interface ExpressLayer {
 /** The part of an Express application the hardener configures. */
 interface ExpressSettings {
   disable(setting: string): unknown;
-  readonly router?: { readonly stack?: readonly ExpressLayer[] };
+  readonly router?: { readonly stack?: ExpressLayer[] };
 }
 
 type Next = (error?: unknown) => void;
+
+/**
+ * Moves the layer of `handle`, just added at the end of Express's router stack, to its start: Nest
+ * has registered its body parsers and routes by `onModuleInit`, and the checks must run first.
+ * Throws when the layer cannot be found, rather than leave the checks after the parsers.
+ */
+function moveToFront(stack: ExpressLayer[] | undefined, handle: unknown): void {
+  const index = stack?.findIndex((layer) => layer.handle === handle) ?? -1;
+  if (!stack || index < 0) {
+    throw new ApiSecurityConfigError(
+      ['the Express application has no router stack to put the hardening checks first in (Express 5 has one)'],
+      ConfigErrorCode.UNSUPPORTED_ADAPTER,
+      'HTTP adapter',
+    );
+  }
+  stack.unshift(...stack.splice(index, 1));
+}
 
 function isRequestEmitter(server: unknown): server is RequestEmitter {
   const candidate = server as Partial<RequestEmitter> | undefined;
@@ -53,6 +72,10 @@ function isRequestEmitter(server: unknown): server is RequestEmitter {
  *
  * - Every response gets the security headers first: a listener placed before the framework's own
  *   on the HTTP server's `request` event applies them (documentation paths get their CSP).
+ * - The module's hardening checks (declared body size and type, CORS) run on every path, before
+ *   any body is parsed: on Fastify as an `onRequest` hook, on Express as the first layer of the
+ *   application's router, ahead of the body parsers Nest registered. A refusal goes to Nest's
+ *   exception layer, so the application's filters answer it.
  * - Express: `X-Powered-By` is switched off for the whole application, and a request no route
  *   matched, inside or outside the prefix, ends in a `NotFoundException` handed to Nest's
  *   exception layer, so the application's filters answer it (problem details by default). Fastify
@@ -75,6 +98,18 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
     const path = req.path ?? req.url ?? '/';
     for (const layer of this.laterRoutes) if (layer.match(path)) return next();
     next(new NotFoundException());
+  };
+  /**
+   * The hardening checks as a plain Express middleware. As Nest module middleware they cost a
+   * wildcard route match, two async wrappers and a WeakSet entry per request, and ran after the
+   * body parsers.
+   */
+  private readonly hardening = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    try {
+      this.middleware.use(req, res, next);
+    } catch (error) {
+      next(error);
+    }
   };
   /** Express only: see `reserveRequestSlots` (Fastify keeps Node's request as it is). */
   private reserveSlots = false;
@@ -113,7 +148,10 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
     }
     if (adapter.getType() === 'express') {
       this.reserveSlots = true;
-      adapter.getInstance<ExpressSettings>().disable('x-powered-by');
+      const app = adapter.getInstance<ExpressSettings>();
+      app.disable('x-powered-by');
+      adapter.use(this.hardening);
+      moveToFront(app.router?.stack, this.hardening);
       adapter.use(this.fallback);
     }
   }

@@ -1,0 +1,52 @@
+import type { HttpAdapterHost } from '@nestjs/core';
+import { ApiSecurityConfigError } from '../errors/api-security-config.error';
+import { ConfigErrorCode } from '../errors/config-codes';
+import type { HardeningMiddleware } from './hardening.middleware';
+import { HttpServerHardener } from './http-server.hardener';
+import type { SecurityHeadersService } from './security-headers.service';
+
+interface Layer {
+  handle: unknown;
+  route?: unknown;
+  match(path: string): boolean;
+}
+
+/** An Express-typed adapter over a router stack that already holds Nest's parsers and a route. */
+function expressAdapter(stack: Layer[] | undefined) {
+  const app = { disable: jest.fn(), router: stack === undefined ? undefined : { stack } };
+  const adapter = {
+    getHttpServer: () => ({ prependListener: jest.fn(), removeListener: jest.fn() }),
+    getType: () => 'express',
+    getInstance: () => app,
+    use: (handle: unknown) => stack?.push({ handle, match: () => true }),
+  };
+  return new HttpServerHardener(
+    { httpAdapter: adapter } as unknown as HttpAdapterHost,
+    {} as SecurityHeadersService,
+    {} as HardeningMiddleware,
+  );
+}
+
+describe('HttpServerHardener on Express', () => {
+  it('puts the hardening checks ahead of the body parsers and routes, and the not-found fallback last', () => {
+    const parser = { handle: function jsonParser() {}, match: () => true };
+    const route = { handle: function route() {}, route: {}, match: () => true };
+    const stack: Layer[] = [parser, route];
+    expressAdapter(stack).onModuleInit();
+    expect(stack).toHaveLength(4);
+    expect(stack.slice(1, 3)).toEqual([parser, route]);
+    expect(typeof stack[0].handle).toBe('function');
+    expect(stack[0].handle).not.toBe(stack[3].handle);
+  });
+
+  it('refuses to boot with ERR_CONFIG_UNSUPPORTED_ADAPTER when the application has no router stack', () => {
+    const boot = () => expressAdapter(undefined).onModuleInit();
+    expect(boot).toThrow(ApiSecurityConfigError);
+    expect(boot).toThrow(/no router stack to put the hardening checks first in/);
+    try {
+      boot();
+    } catch (error) {
+      expect((error as ApiSecurityConfigError).code).toBe(ConfigErrorCode.UNSUPPORTED_ADAPTER);
+    }
+  });
+});
