@@ -136,6 +136,29 @@ describe('ProjectionCompiler', () => {
     expect(compile).toHaveBeenCalledTimes(1);
   });
 
+  it('tells apart audiences that hold different roles of a class mentioning more roles than fit a number', () => {
+    const many = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    class Wide {
+      @VisibleTo(...(many.slice(0, 30) as [string, ...string[]])) early!: string;
+      @VisibleTo('r35') late!: string;
+    }
+    expect([...compiler.planFor(Wide, as(['r35'])).fields]).toEqual(['late']);
+    expect([...compiler.planFor(Wide, as(['r29'])).fields]).toEqual(['early']);
+    expect([...compiler.planFor(Wide, as(['r0', 'r35'])).fields].sort()).toEqual(['early', 'late']);
+    expect(compiler.planFor(Wide, as(['r39'])).fields).toEqual([]);
+  });
+
+  it('gives the same plan whichever of its roles sets the audience apart, role by role', () => {
+    class Narrow {
+      @VisibleTo('a1') one!: string;
+      @VisibleTo('a2') two!: string;
+    }
+    expect([...compiler.planFor(Narrow, as(['a2'])).fields]).toEqual(['two']);
+    expect([...compiler.planFor(Narrow, as(['a1'])).fields]).toEqual(['one']);
+    expect(compiler.planFor(Narrow, as(['a1', 'zz']))).toBe(compiler.planFor(Narrow, as(['a1'])));
+    expect(compiler.planFor(Narrow, as(['a1']))).not.toBe(compiler.planFor(Narrow, as(['a1', 'a2'])));
+  });
+
   it('refuses at boot a class that shows a field to owner without @OwnedBy', () => {
     class Broken {
       @VisibleTo('owner') email!: string;

@@ -46,6 +46,9 @@ export function defaultRule(visibility: DefaultVisibility): FieldVisibility {
   return BY_DEFAULT[visibility];
 }
 
+/** Roles a class may mention for its audiences to be coded as bits of a small integer (bits 2 to 30). */
+const MAX_CODED_ROLES = 29;
+
 /**
  * Turns visibility metadata into {@link ProjectionPlan}s. Metadata is read once per class
  * ({@link describe}) and a plan is compiled once per class and audience ({@link planFor}); the
@@ -56,6 +59,8 @@ export function defaultRule(visibility: DefaultVisibility): FieldVisibility {
 export class ProjectionCompiler implements OnModuleInit {
   private readonly descriptors = new Map<ClassType, ModelDescriptor>();
   private readonly plans = new Map<ClassType, Map<string, ProjectionPlan>>();
+  /** The same plans by audience code (see {@link planFor}). */
+  private readonly coded = new Map<ClassType, Map<number, ProjectionPlan>>();
   private readonly logger = new Logger('ApiSecurity');
   /** Class → routes already warned about. */
   private readonly reported = new Map<ClassType, Set<string>>();
@@ -97,13 +102,34 @@ export class ProjectionCompiler implements OnModuleInit {
   /** The plan for this audience, compiled on first use. */
   planFor(type: ClassType, audience: Audience): ProjectionPlan {
     const descriptor = this.describe(type);
-    const held = descriptor.roles.filter((role) => audience.roles.has(role));
     const owner = audience.owner && audience.authenticated && descriptor.ownerField !== undefined;
+    const roles = descriptor.roles;
+    if (roles.length > MAX_CODED_ROLES) return this.planByKey(descriptor, audience, owner);
+    // Called once per class in every response: the audience as a number (the class's roles it
+    // holds as bits) spares building, and hashing, a string key per response.
+    let code = (audience.authenticated ? 1 : 0) | (owner ? 2 : 0);
+    for (let i = 0; i < roles.length; i++) if (audience.roles.has(roles[i])) code |= 4 << i;
+    let byCode = this.coded.get(type);
+    if (!byCode) {
+      byCode = new Map();
+      this.coded.set(type, byCode);
+    }
+    let plan = byCode.get(code);
+    if (!plan) {
+      plan = this.planByKey(descriptor, audience, owner);
+      byCode.set(code, plan);
+    }
+    return plan;
+  }
+
+  /** The plan cached under its string key, which every audience code of the same plan maps to. */
+  private planByKey(descriptor: ModelDescriptor, audience: Audience, owner: boolean): ProjectionPlan {
+    const held = descriptor.roles.filter((role) => audience.roles.has(role));
     const key = `${audience.authenticated ? 'a' : 'p'}${owner ? 'o' : '-'}${JSON.stringify(held)}`;
-    let byKey = this.plans.get(type);
+    let byKey = this.plans.get(descriptor.type);
     if (!byKey) {
       byKey = new Map();
-      this.plans.set(type, byKey);
+      this.plans.set(descriptor.type, byKey);
     }
     let plan = byKey.get(key);
     if (!plan) {
