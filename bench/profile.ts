@@ -20,6 +20,8 @@ import { ORDER_ID } from './servers/bench-data';
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 8);
 const OUT = join(__dirname, '..', '..', 'bench');
 
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -46,6 +48,10 @@ interface Measured {
   groups: Record<string, number>;
   /** Library functions by self time, µs per request. */
   top: [string, number][];
+  /** Node's own functions (and natives) by self time, µs per request. */
+  node: Map<string, number>;
+  /** The bearer token the full server issued, sent by the load to every server. */
+  token?: string;
 }
 
 const GROUPS = ['library', 'nest', 'rxjs', 'framework', 'node http', 'gc', 'other'] as const;
@@ -67,7 +73,7 @@ function groupOf(node: ProfileNode): string | undefined {
   return 'other';
 }
 
-async function profileOne(server: string, adapter: string): Promise<Measured> {
+async function profileOne(server: string, adapter: string, bearer?: string): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'api-security-profile-'));
   const child: ChildProcess = spawn(
     process.execPath,
@@ -79,7 +85,11 @@ async function profileOne(server: string, adapter: string): Promise<Measured> {
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`${server} server (${adapter}) exited with ${code}`)));
     });
-    const { port, token } = JSON.parse(line) as { port: number; token?: string };
+    const issued = JSON.parse(line) as { port: number; token?: string };
+    const { port } = issued;
+    // The floor gets the same request as the full chain, bearer token included: the client sends
+    // those bytes whatever the server does with them, so parsing them is not the library's cost.
+    const token = issued.token ?? bearer;
     const stats = (): Promise<Stats> =>
       new Promise((resolve) => {
         child.once('message', (message) => resolve(message as Stats));
@@ -110,6 +120,7 @@ async function profileOne(server: string, adapter: string): Promise<Measured> {
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
     const groupTime = new Map<string, number>();
     const libraryTime = new Map<string, number>();
+    const nodeTime = new Map<string, number>();
     let busy = 0;
     let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
@@ -125,6 +136,10 @@ async function profileOne(server: string, adapter: string): Promise<Measured> {
         const where = `${node.callFrame.functionName || '(anonymous)'} (${node.callFrame.url.replace(/.*\/(dist|src)\//, '')})`;
         libraryTime.set(where, (libraryTime.get(where) ?? 0) + delta);
       }
+      if (group === 'node http') {
+        const where = `${node.callFrame.functionName || '(anonymous)'} (${node.callFrame.url.replace(/^node:internal\//, '') || 'native'})`;
+        nodeTime.set(where, (nodeTime.get(where) ?? 0) + delta);
+      }
     }
     const share = (time: number) => Math.round((time / busy) * cpuMicros * 10) / 10;
     return {
@@ -135,6 +150,8 @@ async function profileOne(server: string, adapter: string): Promise<Measured> {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 12)
         .map(([where, time]): [string, number] => [where, share(time)]),
+      node: new Map([...nodeTime].map(([where, time]) => [where, share(time)])),
+      token: issued.token,
     };
   } finally {
     if (child.exitCode === null) child.kill();
@@ -145,9 +162,10 @@ async function profileOne(server: string, adapter: string): Promise<Measured> {
 async function main(): Promise<void> {
   const rows: string[] = [];
   const tops: string[] = [];
+  const nodeTops: string[] = [];
   for (const adapter of ['express', 'fastify']) {
-    const floor = await profileOne('floor', adapter);
     const full = await profileOne('full', adapter);
+    const floor = await profileOne('floor', adapter, full.token);
     rows.push(
       `| ${adapter} | floor | ${floor.cpuMicros} | ${GROUPS.map((g) => floor.groups[g]).join(' | ')} |`,
       `| ${adapter} | full | ${full.cpuMicros} | ${GROUPS.map((g) => full.groups[g]).join(' | ')} |`,
@@ -157,6 +175,17 @@ async function main(): Promise<void> {
     );
     tops.push(`### ${adapter}`, '', '| library function (self time) | µs per request |', '| --- | --- |');
     tops.push(...full.top.map(([where, micros]) => `| \`${where}\` | ${micros} |`), '');
+    const nodeDiff = [...new Set([...full.node.keys(), ...floor.node.keys()])]
+      .map((where): [string, number] => [where, round1((full.node.get(where) ?? 0) - (floor.node.get(where) ?? 0))])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12);
+    nodeTops.push(
+      `### ${adapter}`,
+      '',
+      '| Node function (self time) | full − floor, µs per request |',
+      '| --- | --- |',
+    );
+    nodeTops.push(...nodeDiff.map(([where, micros]) => `| \`${where}\` | ${micros} |`), '');
   }
   const md = [
     '# Where the CPU of a request goes',
@@ -177,6 +206,11 @@ async function main(): Promise<void> {
     "## The library's own functions in the full chain",
     '',
     ...tops,
+    "## Node's own functions: what the full chain adds",
+    '',
+    'Self time in Node (its JavaScript internals and native code), full minus floor, the largest first.',
+    '',
+    ...nodeTops,
   ].join('\n');
   writeFileSync(join(OUT, 'profile.md'), `${md}\n`);
   console.log(md);

@@ -29,6 +29,8 @@ const LATENCY_CONNECTIONS = [32, 256] as const;
  */
 const EQUAL_LOAD_RPS = Number(process.env.BENCH_EQUAL_LOAD ?? 2000);
 const ADAPTERS = ['express', 'fastify'] as const;
+/** µs of plain computation added to the floor by `floorWork`, to check what the instrument reads for it. */
+const ADDED_WORK_US = 20;
 const REDIS_URL = process.env.REDIS_URL;
 const OUT = join(__dirname, '..', '..', 'bench');
 
@@ -163,13 +165,18 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     const bare = await start('bare', adapter);
     const floor = await start('floor', adapter);
     const floorHeaders = await start('floor', adapter, { FLOOR_HEADERS: '1' });
+    const floorWork = await start('floor', adapter, { BENCH_ADDED_WORK_US: String(ADDED_WORK_US) });
     const full = await start('full', adapter, { REDIS_URL: undefined });
     const usual = await start('usual', adapter);
-    stop.push(bare, floor, floorHeaders, full, usual);
+    stop.push(bare, floor, floorHeaders, floorWork, full, usual);
+    // Every server gets the same request, bearer token included: the client sends those bytes
+    // whatever the server does with them, so reading them is not the library's cost.
+    for (const target of [bare, floor, floorHeaders, floorWork]) target.token = full.token;
     targets.push(
       ['bare', bare, order],
       ['floor', floor, order],
       ['floorHeaders', floorHeaders, order],
+      ['floorWork', floorWork, order],
       ['full', full, order],
       ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
       ['usual', usual, order],
@@ -219,10 +226,11 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       );
     }
     // CPU per request at one offered load for all three (see EQUAL_LOAD_RPS), interleaved.
-    const equal: Record<string, Sample[]> = { floor: [], floorHeaders: [], full: [] };
+    const equal: Record<string, Sample[]> = { floor: [], floorHeaders: [], floorWork: [], full: [] };
     const equalTargets = [
       ['floor', floor],
       ['floorHeaders', floorHeaders],
+      ['floorWork', floorWork],
       ['full', full],
     ] as const;
     for (let round = 0; round < ROUNDS; round++) {
@@ -253,6 +261,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         bare: m.bare.cpuMicros,
         floor: m.floor.cpuMicros,
         floorHeaders: m.floorHeaders.cpuMicros,
+        floorWork: m.floorWork.cpuMicros,
         full: m.full.cpuMicros,
         usual: m.usual.cpuMicros,
         ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
@@ -262,17 +271,25 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       // library's cost beyond writing them.
       headersCpuMicros: round1(m.floorHeaders.cpuMicros - m.floor.cpuMicros),
       addedCpuMicrosOverFloorWithHeaders: round1(m.full.cpuMicros - m.floorHeaders.cpuMicros),
+      // The instrument's reading of ADDED_WORK_US µs of plain computation added to the floor.
+      instrumentCheck: {
+        addedWorkMicros: ADDED_WORK_US,
+        readAtSaturation: round1(m.floorWork.cpuMicros - m.floor.cpuMicros),
+        readAtEqualLoad: round1(atEqualLoad.floorWork.cpuMicros - atEqualLoad.floor.cpuMicros),
+      },
       ablations,
       equalLoad: {
         requestsPerSecond: EQUAL_LOAD_RPS,
         cpuMicros: {
           floor: atEqualLoad.floor.cpuMicros,
           floorHeaders: atEqualLoad.floorHeaders.cpuMicros,
+          floorWork: atEqualLoad.floorWork.cpuMicros,
           full: atEqualLoad.full.cpuMicros,
         },
         cpuMicrosRange: {
           floor: atEqualLoad.floor.cpuMicrosRange,
           floorHeaders: atEqualLoad.floorHeaders.cpuMicrosRange,
+          floorWork: atEqualLoad.floorWork.cpuMicrosRange,
           full: atEqualLoad.full.cpuMicrosRange,
         },
         addedCpuMicrosOverFloor: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
@@ -440,6 +457,10 @@ function markdown(r: any): string {
     const c = (name: string) => `${e.cpuMicros[name]} (${e.cpuMicrosRange[name][0]}–${e.cpuMicrosRange[name][1]})`;
     return `| ${adapter} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** | ${e.headersCpuMicros} |`;
   };
+  const checkRow = (adapter: string): string => {
+    const c = r[adapter].instrumentCheck;
+    return `| ${adapter} | ${c.addedWorkMicros} | ${c.readAtSaturation} | ${c.readAtEqualLoad} |`;
+  };
   const ablationRow = (adapter: string): string => {
     const a = r[adapter].ablations;
     return `| ${adapter} | ${['headers', 'authentication', 'rateLimit', 'projection'].map((k) => `${a[k].addedCpuMicrosOverFloor}`).join(' | ')} | ${r[adapter].addedCpuMicrosOverFloor} |`;
@@ -471,6 +492,7 @@ function markdown(r: any): string {
     "The server process's own CPU time (user + system, `process.cpuUsage()`) over a sample, divided by the",
     'requests it served in that sample. *floor*: the bare handler behind a no-op global guard and a no-op',
     "global interceptor, which is what Nest itself costs a guarded route. *full − floor* is the library's own cost.",
+    'Every server gets the same request, bearer token included.',
     '',
     '*floor + headers*: the same, plus the security headers the library sends, written by a plain listener: what',
     "the headers themselves cost in Node. *full − (floor + headers)* is the library's logic.",
@@ -488,6 +510,15 @@ function markdown(r: any): string {
     '| --- | --- | --- | --- | --- | --- |',
     equalRow('express'),
     equalRow('fastify'),
+    '',
+    `Instrument check: the floor with ${ADDED_WORK_US} µs of plain arithmetic added to its handler, read the same way`,
+    '(µs over floor). At saturation a slower server also pays more per request for waking the load generator, so',
+    'the reading there exceeds the work added; *full − floor* above is inflated by the same effect.',
+    '',
+    '| adapter | work added | read at saturation | read at equal load |',
+    '| --- | --- | --- | --- |',
+    checkRow('express'),
+    checkRow('fastify'),
     '',
     'Ablations, CPU over floor (µs): the library installed, one protection doing work (headers are set on every',
     'response, so each column includes them).',
