@@ -41,12 +41,17 @@ describe.each(ADAPTERS)('hardening checks run before any body is read, on every 
   let port: number;
 
   beforeAll(async () => {
-    app = await createApp(kind, {
-      imports: [
-        ApiSecurityModule.forRoot({ hardening: { bodyLimit: '1kb' }, authenticators: [StaticTokenAuthenticator] }),
-      ],
-      controllers: [ThingsController],
-    });
+    app = await createApp(
+      kind,
+      {
+        imports: [
+          ApiSecurityModule.forRoot({ hardening: { bodyLimit: '1kb' }, authenticators: [StaticTokenAuthenticator] }),
+        ],
+        controllers: [ThingsController],
+      },
+      // Nest's own CORS, set up before init as an application would.
+      (nest) => nest.enableCors({ origin: 'https://app.example.com' }),
+    );
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as AddressInfo).port;
   });
@@ -69,6 +74,16 @@ describe.each(ADAPTERS)('hardening checks run before any body is read, on every 
       expectProblem(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     }
+  });
+
+  it("leaves a refusal readable cross-origin: Nest's enableCors still runs before the checks", async () => {
+    const res = await request(app.getHttpServer())
+      .post('/api/things/public')
+      .set('Origin', 'https://app.example.com')
+      .set('Content-Type', 'text/plain')
+      .send('hello');
+    expectProblem(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
   it('still serves a JSON body within the limit', async () => {

@@ -7,6 +7,7 @@ import type { SecurityHeadersService } from './security-headers.service';
 
 interface Layer {
   handle: unknown;
+  name?: string;
   route?: unknown;
   match(path: string): boolean;
 }
@@ -28,15 +29,24 @@ function expressAdapter(stack: Layer[] | undefined) {
 }
 
 describe('HttpServerHardener on Express', () => {
-  it('puts the hardening checks ahead of the body parsers and routes, and the not-found fallback last', () => {
-    const parser = { handle: function jsonParser() {}, match: () => true };
-    const route = { handle: function route() {}, route: {}, match: () => true };
-    const stack: Layer[] = [parser, route];
+  it('puts the hardening checks after what the application added before init, ahead of the body parsers', () => {
+    const cors = { handle: function corsMiddleware() {}, name: 'corsMiddleware', match: () => true };
+    const parser = { handle: function jsonParser() {}, name: 'jsonParser', match: () => true };
+    const route = { handle: function route() {}, name: 'handle', route: {}, match: () => true };
+    const stack: Layer[] = [cors, parser, route];
     expressAdapter(stack).onModuleInit();
-    expect(stack).toHaveLength(4);
-    expect(stack.slice(1, 3)).toEqual([parser, route]);
-    expect(typeof stack[0].handle).toBe('function');
-    expect(stack[0].handle).not.toBe(stack[3].handle);
+    expect(stack).toHaveLength(5);
+    expect(stack[0]).toBe(cors);
+    expect(stack.slice(2, 4)).toEqual([parser, route]);
+    expect(typeof stack[1].handle).toBe('function');
+    expect(stack[1].handle).not.toBe(stack[4].handle);
+  });
+
+  it('with the body parsers off, puts them ahead of the first route', () => {
+    const route = { handle: function route() {}, name: 'handle', route: {}, match: () => true };
+    const stack: Layer[] = [route];
+    expressAdapter(stack).onModuleInit();
+    expect(stack.indexOf(route)).toBe(1);
   });
 
   it('refuses to boot with ERR_CONFIG_UNSUPPORTED_ADAPTER when the application has no router stack', () => {

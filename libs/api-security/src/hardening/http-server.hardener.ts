@@ -30,6 +30,8 @@ interface FastifyHooks {
 /** One entry of Express's router stack: a route (`app.all`, `app.get`) has `route`. */
 interface ExpressLayer {
   readonly handle: unknown;
+  /** The handler's function name (`jsonParser`, …). */
+  readonly name?: string;
   readonly route?: unknown;
   match(path: string): boolean;
 }
@@ -42,12 +44,17 @@ interface ExpressSettings {
 
 type Next = (error?: unknown) => void;
 
+/** body-parser's middleware, by the names Nest itself looks them up by (`isMiddlewareApplied`). */
+const BODY_PARSERS: ReadonlySet<string> = new Set(['jsonParser', 'urlencodedParser', 'rawParser', 'textParser']);
+
 /**
- * Moves the layer of `handle`, just added at the end of Express's router stack, to its start: Nest
- * has registered its body parsers and routes by `onModuleInit`, and the checks must run first.
- * Throws when the layer cannot be found, rather than leave the checks after the parsers.
+ * Moves the layer of `handle`, just added at the end of Express's router stack, in front of the
+ * first body parser (or, with Nest's parsers off, the first route). What the application put there
+ * before `init()` (`enableCors`, helmet, compression) still runs first, so a refusal carries its
+ * CORS headers; no body byte is parsed before the checks. Throws when there is no stack, rather
+ * than leave the checks after the parsers.
  */
-function moveToFront(stack: ExpressLayer[] | undefined, handle: unknown): void {
+function placeBeforeBodyParsers(stack: ExpressLayer[] | undefined, handle: unknown): void {
   const index = stack?.findIndex((layer) => layer.handle === handle) ?? -1;
   if (!stack || index < 0) {
     throw new ApiSecurityConfigError(
@@ -56,7 +63,9 @@ function moveToFront(stack: ExpressLayer[] | undefined, handle: unknown): void {
       'HTTP adapter',
     );
   }
-  stack.unshift(...stack.splice(index, 1));
+  const [layer] = stack.splice(index, 1);
+  const first = stack.findIndex((other) => BODY_PARSERS.has(other.name ?? '') || other.route !== undefined);
+  stack.splice(first < 0 ? stack.length : first, 0, layer);
 }
 
 function isRequestEmitter(server: unknown): server is RequestEmitter {
@@ -73,9 +82,9 @@ function isRequestEmitter(server: unknown): server is RequestEmitter {
  * - Every response gets the security headers first: a listener placed before the framework's own
  *   on the HTTP server's `request` event applies them (documentation paths get their CSP).
  * - The module's hardening checks (declared body size and type, CORS) run on every path, before
- *   any body is parsed: on Fastify as an `onRequest` hook, on Express as the first layer of the
- *   application's router, ahead of the body parsers Nest registered. A refusal goes to Nest's
- *   exception layer, so the application's filters answer it.
+ *   any body is parsed: on Fastify as an `onRequest` hook, on Express as a router layer placed
+ *   ahead of the body parsers. A refusal goes to Nest's exception layer, so the application's
+ *   filters answer it.
  * - Express: `X-Powered-By` is switched off for the whole application, and a request no route
  *   matched, inside or outside the prefix, ends in a `NotFoundException` handed to Nest's
  *   exception layer, so the application's filters answer it (problem details by default). Fastify
@@ -151,7 +160,7 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
       const app = adapter.getInstance<ExpressSettings>();
       app.disable('x-powered-by');
       adapter.use(this.hardening);
-      moveToFront(app.router?.stack, this.hardening);
+      placeBeforeBodyParsers(app.router?.stack, this.hardening);
       adapter.use(this.fallback);
     }
   }
