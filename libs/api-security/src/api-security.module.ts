@@ -141,9 +141,9 @@ export class ApiSecurityModule
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    // On Fastify and Express the same middleware runs ahead of everything else, as an onRequest hook
-    // and as the router's first layer (HttpServerHardener): cheaper than Nest middleware, and before
-    // the body parsers. Other adapters get it as Nest middleware.
+    // On Fastify and Express the same middleware runs as an onRequest hook and as a router layer
+    // before the body parsers (HttpServerHardener): cheaper than Nest middleware, and no body is read
+    // before it. Other adapters get it as Nest middleware.
     const type = this.adapterHost.httpAdapter?.getType();
     if (type === 'fastify' || type === 'express') return;
     consumer.apply(HardeningMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });

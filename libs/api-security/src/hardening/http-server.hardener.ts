@@ -58,7 +58,9 @@ function placeBeforeBodyParsers(stack: ExpressLayer[] | undefined, handle: unkno
   const index = stack?.findIndex((layer) => layer.handle === handle) ?? -1;
   if (!stack || index < 0) {
     throw new ApiSecurityConfigError(
-      ['the Express application has no router stack to put the hardening checks first in (Express 5 has one)'],
+      [
+        'the Express application has no router stack to put the hardening checks in before the body parsers (Express 5 has one)',
+      ],
       ConfigErrorCode.UNSUPPORTED_ADAPTER,
       'HTTP adapter',
     );

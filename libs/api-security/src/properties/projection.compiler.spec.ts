@@ -148,7 +148,7 @@ describe('ProjectionCompiler', () => {
     expect(compiler.planFor(Wide, as(['r39'])).fields).toEqual([]);
   });
 
-  it('gives the same plan whichever of its roles sets the audience apart, role by role', () => {
+  it('tells audiences apart by the class roles they hold: unrelated roles share a plan, each held role counts', () => {
     class Narrow {
       @VisibleTo('a1') one!: string;
       @VisibleTo('a2') two!: string;
