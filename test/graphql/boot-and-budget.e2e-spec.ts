@@ -11,11 +11,7 @@ import {
   ScopedOrderResolver,
 } from './graphql.fixture';
 import { describeWithServices } from '../support/services';
-
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
+import type { GraphqlBody } from '../utils/graphql-body';
 
 async function bootError(
   driver: (typeof DRIVERS)[number],

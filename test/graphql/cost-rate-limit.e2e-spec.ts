@@ -6,16 +6,7 @@ import { GraphqlSecurityModule } from '@api-security/nestjs/graphql';
 import { CALLS, createGraphqlApp, DRIVERS, type Driver } from './graphql.fixture';
 import { CHEAP, CHEAP_UNITS, COST_PER_UNIT, EXPENSIVE, EXPENSIVE_UNITS, WidgetResolver } from './cost.fixture';
 import { describeWithServices } from '../support/services';
-
-interface GraphqlError {
-  message: string;
-  extensions?: Record<string, unknown>;
-}
-
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
+import type { GraphqlBody } from '../utils/graphql-body';
 
 /** The budget of every test: 50 units a minute per principal (or address). */
 const BUDGET = 50;

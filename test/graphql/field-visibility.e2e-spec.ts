@@ -17,16 +17,7 @@ import {
   resetCounts,
   VisibleInputResolver,
 } from './field-visibility.fixture';
-
-interface GraphqlError {
-  message: string;
-  path?: (string | number)[];
-  extensions?: Record<string, unknown>;
-}
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
+import type { GraphqlBody } from '../utils/graphql-body';
 
 const A = 'Bearer user-a';
 const B = 'Bearer user-b';

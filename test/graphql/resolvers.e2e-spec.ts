@@ -3,15 +3,7 @@ import request from 'supertest';
 import { ErrorCode } from '@api-security/nestjs';
 import { GraphqlLimitCode } from '@api-security/nestjs/graphql';
 import { CALLS, createGraphqlApp, DRIVERS, MAX_BATCH } from './graphql.fixture';
-
-interface GraphqlError {
-  message: string;
-  extensions?: Record<string, unknown>;
-}
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
+import type { GraphqlBody } from '../utils/graphql-body';
 
 const A = 'Bearer user-a';
 const B = 'Bearer user-b';

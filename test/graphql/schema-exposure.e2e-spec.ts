@@ -4,16 +4,7 @@ import request from 'supertest';
 import { ErrorCode, Public, Roles, RouteInventoryService } from '@api-security/nestjs';
 import { GraphqlExposureCode, graphqlOperationHash } from '@api-security/nestjs/graphql';
 import { CALLS, createGraphqlApp, DRIVERS, type Driver, type GraphqlAppOptions } from './graphql.fixture';
-
-interface GraphqlError {
-  message: string;
-  path?: unknown[];
-  extensions?: Record<string, unknown>;
-}
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
+import type { GraphqlBody } from '../utils/graphql-body';
 
 /** A property whose read fails: the default resolver throws, outside any exception filter. */
 @ObjectType()

@@ -9,20 +9,10 @@ import {
 } from '@api-security/nestjs/testing/graphql';
 import { SAMPLE_DATABASE, startSampleApp, type RunningSampleApp } from './sample-app';
 import { sampleAccounts, type Account } from './sample-accounts';
+import type { GraphqlBody } from '../utils/graphql-body';
 
 const ADMIN = { email: 'root-graphql@example.com', password: 'admin password for tests' };
 const ENDPOINT = '/api/graphql';
-
-interface GraphqlError {
-  message: string;
-  path?: (string | number)[];
-  extensions?: Record<string, unknown>;
-}
-
-interface GraphqlBody {
-  data?: Record<string, unknown> | null;
-  errors?: GraphqlError[];
-}
 
 const codes = (body: GraphqlBody): unknown[] => (body.errors ?? []).map((e) => e.extensions?.code);
 
