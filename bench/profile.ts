@@ -50,11 +50,26 @@ interface Measured {
   top: [string, number][];
   /** Node's own functions (and natives) by self time, µs per request. */
   node: Map<string, number>;
+  /**
+   * µs per request in the library's code and what it calls (Node's header writes, crypto, the
+   * store), whatever inlining did to self times: see `outermostLibraryFrame`.
+   */
+  underLibrary: number;
+  /** The same, by the outermost library frame of each sample: the library's entry points. */
+  entries: [string, number][];
   /** The bearer token the full server issued, sent by the load to every server. */
   token?: string;
 }
 
 const GROUPS = ['library', 'nest', 'rxjs', 'framework', 'node http', 'gc', 'other'] as const;
+
+/** Groups a library call passes through on its way to a leaf: Node's internals and other dependencies. */
+const TRANSPARENT: ReadonlySet<string> = new Set(['node http', 'other']);
+
+/** A library frame as `function (file under src/)`. */
+function describe(node: ProfileNode): string {
+  return `${node.callFrame.functionName || '(anonymous)'} (${node.callFrame.url.replace(/.*\/(dist|src)\//, '')})`;
+}
 
 function groupOf(node: ProfileNode): string | undefined {
   const { url, functionName } = node.callFrame;
@@ -118,6 +133,26 @@ async function profileOne(server: string, adapter: string, bearer?: string): Pro
     if (!file) throw new Error(`${server}/${adapter}: no profile written`);
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parentOf = new Map<number, ProfileNode>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+    // The library's part of a sample: walking up from the leaf past Node's and dependencies' frames,
+    // the first frame of a known party is the library's; then the outermost frame of that library run.
+    // A library function that hands control on (Express's `next()` inside the hardening layer) is not
+    // charged for what runs after it: those samples meet a framework or Nest frame first.
+    const outermostLibraryFrame = (leaf: ProfileNode): ProfileNode | undefined => {
+      let at: ProfileNode | undefined = leaf;
+      while (at && TRANSPARENT.has(groupOf(at) ?? '')) at = parentOf.get(at.id);
+      if (!at || groupOf(at) !== 'library') return undefined;
+      let outermost: ProfileNode = at;
+      for (; at; at = parentOf.get(at.id)) {
+        const group = groupOf(at) ?? '';
+        if (group === 'library') outermost = at;
+        else if (!TRANSPARENT.has(group)) break;
+      }
+      return outermost;
+    };
+    const entryTime = new Map<string, number>();
+    let underLibrary = 0;
     const groupTime = new Map<string, number>();
     const libraryTime = new Map<string, number>();
     const nodeTime = new Map<string, number>();
@@ -132,8 +167,14 @@ async function profileOne(server: string, adapter: string, bearer?: string): Pro
       if (group === undefined) continue;
       busy += delta;
       groupTime.set(group, (groupTime.get(group) ?? 0) + delta);
+      const entry = outermostLibraryFrame(node);
+      if (entry) {
+        underLibrary += delta;
+        const where = describe(entry);
+        entryTime.set(where, (entryTime.get(where) ?? 0) + delta);
+      }
       if (group === 'library') {
-        const where = `${node.callFrame.functionName || '(anonymous)'} (${node.callFrame.url.replace(/.*\/(dist|src)\//, '')})`;
+        const where = describe(node);
         libraryTime.set(where, (libraryTime.get(where) ?? 0) + delta);
       }
       if (group === 'node http') {
@@ -151,6 +192,11 @@ async function profileOne(server: string, adapter: string, bearer?: string): Pro
         .slice(0, 12)
         .map(([where, time]): [string, number] => [where, share(time)]),
       node: new Map([...nodeTime].map(([where, time]) => [where, share(time)])),
+      underLibrary: share(underLibrary),
+      entries: [...entryTime]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([where, time]): [string, number] => [where, share(time)]),
       token: issued.token,
     };
   } finally {
@@ -163,6 +209,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const tops: string[] = [];
   const nodeTops: string[] = [];
+  const inclusive: string[] = [];
   for (const adapter of ['express', 'fastify']) {
     const full = await profileOne('full', adapter);
     const floor = await profileOne('floor', adapter, full.token);
@@ -172,6 +219,14 @@ async function main(): Promise<void> {
       `| ${adapter} | **full − floor** | **${Math.round((full.cpuMicros - floor.cpuMicros) * 10) / 10}** | ${GROUPS.map(
         (g) => Math.round((full.groups[g] - floor.groups[g]) * 10) / 10,
       ).join(' | ')} |`,
+    );
+    inclusive.push(
+      `### ${adapter}: ${full.underLibrary} µs per request under the library, of ${round1(full.cpuMicros - floor.cpuMicros)} full − floor`,
+      '',
+      '| entry point (outermost library frame) | µs per request, inclusive |',
+      '| --- | --- |',
+      ...full.entries.map(([where, micros]) => `| \`${where}\` | ${micros} |`),
+      '',
     );
     tops.push(`### ${adapter}`, '', '| library function (self time) | µs per request |', '| --- | --- |');
     tops.push(...full.top.map(([where, micros]) => `| \`${where}\` | ${micros} |`), '');
@@ -203,6 +258,17 @@ async function main(): Promise<void> {
     '*framework*: Express or Fastify and their dependencies; *gc*: the garbage collector, which is paid for by',
     'whoever allocates.',
     '',
+    '## Under the library, inclusive',
+    '',
+    "Samples in the library's code or in what it calls (Node's header writes, hashing, the store), up to the",
+    "library's outermost frame; what runs after a library function hands control on (Express's `next()`) is",
+    'not counted. The self times further down split the same time by function, but V8 inlines small functions',
+    'into their callers, so self times blur between neighbours. What *full − floor* has beyond this is spent',
+    "outside the library's calls: Nest and the framework running the enhancers and steps it registers, the",
+    "longer response in Node and the kernel, and the kernel's cost per request at the lower rate the full",
+    'server runs at.',
+    '',
+    ...inclusive,
     "## The library's own functions in the full chain",
     '',
     ...tops,
