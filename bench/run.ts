@@ -22,12 +22,15 @@ const CONNECTIONS = 32;
 /** Connection counts of the latency-under-load comparison (full against floor). */
 const LATENCY_CONNECTIONS = [32, 256] as const;
 /**
- * The offered load (req/s) at which floor, floor + headers and full are also compared: below what the
- * slowest of them serves on either adapter, so each serves all of it. At saturation each variant
- * runs at its own rate, and what the kernel spends per request (waking the load generator, batching
- * socket writes) depends on that rate; at one rate for all, the difference is the work per request.
+ * The offered load (req/s) at which floor, floor + headers, floor + work and full are also compared.
+ * At saturation each variant runs at its own rate, and what the kernel spends per request (waking
+ * the load generator, batching socket writes) depends on that rate; at one rate for all, the
+ * difference is the work per request. Unless BENCH_EQUAL_LOAD sets it, each adapter's rate is
+ * {@link EQUAL_LOAD_SHARE} of the slowest of the four at saturation in the same run, so that every
+ * one serves all of it on whatever machine the bench runs.
  */
-const EQUAL_LOAD_RPS = Number(process.env.BENCH_EQUAL_LOAD ?? 2000);
+const EQUAL_LOAD_RPS = process.env.BENCH_EQUAL_LOAD ? Number(process.env.BENCH_EQUAL_LOAD) : undefined;
+const EQUAL_LOAD_SHARE = 0.6;
 const ADAPTERS = ['express', 'fastify'] as const;
 /** µs of plain computation added to the floor by `floorWork`, to check what the instrument reads for it. */
 const ADDED_WORK_US = 20;
@@ -225,7 +228,14 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         ]),
       );
     }
-    // CPU per request at one offered load for all three (see EQUAL_LOAD_RPS), interleaved.
+    // CPU per request at one offered load for all four (see EQUAL_LOAD_RPS), interleaved.
+    const equalRate =
+      EQUAL_LOAD_RPS ??
+      Math.floor(
+        (EQUAL_LOAD_SHARE *
+          Math.min(...['floor', 'floorHeaders', 'floorWork', 'full'].map((name) => m[name].requestsPerSecond))) /
+          100,
+      ) * 100;
     const equal: Record<string, Sample[]> = { floor: [], floorHeaders: [], floorWork: [], full: [] };
     const equalTargets = [
       ['floor', floor],
@@ -236,7 +246,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < equalTargets.length; i++) {
         const [name, target] = equalTargets[(i + round) % equalTargets.length];
-        equal[name].push(await load(target, order, DURATION_S, CONNECTIONS, EQUAL_LOAD_RPS));
+        equal[name].push(await load(target, order, DURATION_S, CONNECTIONS, equalRate));
       }
     }
     const atEqualLoad = Object.fromEntries(Object.entries(equal).map(([name, s]) => [name, summarise(s)])) as Record<
@@ -279,7 +289,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       },
       ablations,
       equalLoad: {
-        requestsPerSecond: EQUAL_LOAD_RPS,
+        requestsPerSecond: equalRate,
         cpuMicros: {
           floor: atEqualLoad.floor.cpuMicros,
           floorHeaders: atEqualLoad.floorHeaders.cpuMicros,
@@ -455,7 +465,7 @@ function markdown(r: any): string {
   const equalRow = (adapter: string): string => {
     const e = r[adapter].equalLoad;
     const c = (name: string) => `${e.cpuMicros[name]} (${e.cpuMicrosRange[name][0]}–${e.cpuMicrosRange[name][1]})`;
-    return `| ${adapter} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** | ${e.headersCpuMicros} |`;
+    return `| ${adapter} | ${e.requestsPerSecond} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** | ${e.headersCpuMicros} |`;
   };
   const checkRow = (adapter: string): string => {
     const c = r[adapter].instrumentCheck;
@@ -502,12 +512,12 @@ function markdown(r: any): string {
     cpuRow('express'),
     cpuRow('fastify'),
     '',
-    `At one offered load for all three, ${r.express.equalLoad.requestsPerSecond} req/s (at saturation above, each runs at its own`,
-    'rate, and what the kernel spends per request, waking the load generator and writing to sockets, moves',
-    'with that rate):',
+    `At one offered load for all of them, ${EQUAL_LOAD_RPS === undefined ? `${EQUAL_LOAD_SHARE * 100} % of the slowest one's rate at saturation above` : 'the rate BENCH_EQUAL_LOAD sets'} (there each runs`,
+    'at its own rate, and what the kernel spends per request, waking the load generator and writing to sockets,',
+    'moves with that rate):',
     '',
-    '| adapter | floor | floor + headers | full | full − floor | headers alone |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| adapter | offered req/s | floor | floor + headers | full | full − floor | headers alone |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     equalRow('express'),
     equalRow('fastify'),
     '',
