@@ -61,20 +61,21 @@ class FloorController {
 class FloorModule {}
 
 /**
- * `FLOOR_HEADERS=1`: the same security headers the library sends, written by a plain listener with no
- * logic, to price the headers themselves (Node's header handling and the larger response).
+ * `FLOOR_HEADERS=1`: the same security headers the library sends, named as it names them (lowercase),
+ * written by a plain listener with no logic, to price the headers themselves (Node's header handling
+ * and the larger response).
  */
 const HEADERS: [string, string][] = [
-  ['X-Request-Id', '3f1c9b2e-7a41-4d0c-9a57-1f2e3d4c5b6a'],
-  ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"],
-  ['Cross-Origin-Resource-Policy', 'same-origin'],
-  ['Referrer-Policy', 'no-referrer'],
-  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Cache-Control', 'no-store'],
-  ['RateLimit-Policy', '"default";q=999999999;w=60'],
-  ['RateLimit', '"default";r=999999998;t=60'],
+  ['x-request-id', '3f1c9b2e-7a41-4d0c-9a57-1f2e3d4c5b6a'],
+  ['content-security-policy', "default-src 'none';frame-ancestors 'none'"],
+  ['cross-origin-resource-policy', 'same-origin'],
+  ['referrer-policy', 'no-referrer'],
+  ['strict-transport-security', 'max-age=31536000; includeSubDomains'],
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['cache-control', 'no-store'],
+  ['ratelimit-policy', '"default";q=999999999;w=60'],
+  ['ratelimit', '"default";r=999999998;t=60'],
 ];
 
 void serve(FloorModule, async (app) => {

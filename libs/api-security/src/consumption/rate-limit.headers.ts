@@ -11,7 +11,8 @@ export function policyHeader(plan: RateLimitPlan): string {
 }
 
 /**
- * Header fields for one request's counters, in the configured style. The IETF fields list every
+ * Header fields for one request's counters, in the configured style, named in lowercase as the
+ * security headers are (see `lowerCased` in security-headers.service.ts: cheaper for Node to set). The IETF fields list every
  * tier; the legacy single-tier fields report the refusing tier on a 429 (`refused`, the one that
  * sets Retry-After), else the tightest: the fewest units left.
  */
@@ -35,14 +36,14 @@ export function rateLimitHeaders(
   }
   if (refused !== undefined) tightest = refused;
   if (style === 'ietf' || style === 'both') {
-    headers.push(['RateLimit-Policy', policy], ['RateLimit', items.join(', ')]);
+    headers.push(['ratelimit-policy', policy], ['ratelimit', items.join(', ')]);
   }
   if (style === 'legacy' || style === 'both') {
     const tier = plan.tiers[tightest];
     headers.push(
-      ['RateLimit-Limit', String(tier.limit)],
-      ['RateLimit-Remaining', String(Math.max(0, tier.limit - results[tightest].hits))],
-      ['RateLimit-Reset', String(Math.max(0, Math.ceil(results[tightest].resetMs / 1000)))],
+      ['ratelimit-limit', String(tier.limit)],
+      ['ratelimit-remaining', String(Math.max(0, tier.limit - results[tightest].hits))],
+      ['ratelimit-reset', String(Math.max(0, Math.ceil(results[tightest].resetMs / 1000)))],
     );
   }
   return headers;

@@ -78,7 +78,7 @@ describe('RateLimitStep', () => {
       marks: ['{u:alice}:jti:j1'],
       counters: [{ key: 'rl:{u:alice}:default' }],
     });
-    expect(headers.get('RateLimit')).toBe('"default";r=4;t=60');
+    expect(headers.get('ratelimit')).toBe('"default";r=4;t=60');
   });
 
   it('refuses a revoked token with its 401, unauthenticated, charged to the address and not to the principal', async () => {

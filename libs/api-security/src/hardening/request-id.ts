@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** The response field carrying the request's id, in lowercase as it goes on the wire (see `lowerCased`). */
+export const REQUEST_ID_FIELD = 'x-request-id';
 
 /** Incoming ids are echoed only when they are short and plain: anything else could inject into logs. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

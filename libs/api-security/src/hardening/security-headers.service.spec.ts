@@ -35,6 +35,15 @@ describe('SecurityHeadersService', () => {
     expect(headers.get('x-request-id')).toBeDefined();
   });
 
+  it('names every header in lowercase, the one form Node keys its header table by without making a new string', () => {
+    for (const path of ['/api/things', '/docs/index.html']) {
+      const { res, calls } = response();
+      service.applyFirst(request(path), res);
+      expect(calls.length).toBeGreaterThan(5);
+      expect(calls.filter((name) => name !== name.toLowerCase())).toEqual([]);
+    }
+  });
+
   it('applyOnce does nothing on a response whose headers are applied already', () => {
     const { res, calls } = response();
     service.apply(request('/api/things'), res);
