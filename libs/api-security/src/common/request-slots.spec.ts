@@ -18,6 +18,17 @@ describe('reserveRequestSlots', () => {
     expect(Object.getOwnPropertySymbols(request).length - symbolsBefore).toBe(4);
   });
 
+  it('leaves every slot empty, on the first requests (whose slots it also widens) and on later ones', () => {
+    for (let i = 0; i < 40; i++) {
+      const request = new IncomingMessage(new Socket()) as IncomingMessage & Record<PropertyKey, unknown>;
+      const before = new Set(Reflect.ownKeys(request));
+      reserveRequestSlots(request);
+      const added = Reflect.ownKeys(request).filter((key) => !before.has(key));
+      expect(added).toHaveLength(6);
+      for (const key of added) expect(request[key]).toBeUndefined();
+    }
+  });
+
   it('keeps a principal or user already on the request', () => {
     const request = { principal: 'p', user: 'u' };
     reserveRequestSlots(request);
