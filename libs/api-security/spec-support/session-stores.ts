@@ -94,7 +94,10 @@ export function redisBackend(url: string): SharedStoreBackend {
     kind: 'redis',
     clock,
     instance: () => {
-      const store = new RedisSecurityStore({ url, keyPrefix });
+      // These suites test what the store does, not its deadlines (the outage suites do, with their own
+      // timeouts). On a loaded CI machine a command can stall past the default 500 ms, and the store
+      // then drops its connection on purpose: seen once, a 40-way concurrent reserve on a new connection.
+      const store = new RedisSecurityStore({ url, keyPrefix, connectTimeoutMs: 5_000, commandTimeoutMs: 5_000 });
       stores.push(store);
       return store;
     },
