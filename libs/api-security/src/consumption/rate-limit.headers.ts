@@ -11,10 +11,11 @@ export function policyHeader(plan: RateLimitPlan): string {
 }
 
 /**
- * Header fields for one request's counters, in the configured style, named in lowercase as the
- * security headers are (see `lowerCased` in security-headers.service.ts: cheaper for Node to set). The IETF fields list every
+ * Header fields for one request's counters, in the configured style. The IETF fields list every
  * tier; the legacy single-tier fields report the refusing tier on a 429 (`refused`, the one that
- * sets Retry-After), else the tightest: the fewest units left.
+ * sets Retry-After), else the tightest: the fewest units left. Named in lowercase, as the security
+ * headers are: Node sets such a name without making a new string (see `lowerCased` in
+ * security-headers.service.ts).
  */
 export function rateLimitHeaders(
   style: RateLimitHeaderStyle,
