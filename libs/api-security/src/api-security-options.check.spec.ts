@@ -91,7 +91,11 @@ describe('findInvalidOptionValues', () => {
     expect(
       invalid({
         jwt: { issuer: ' ', accessTokenTtlSeconds: 0, clockToleranceSeconds: 61, algorithm: 'none' },
-        hardening: { cors: { origins: ['https://ok.example', '*'] }, documentationPaths: ['/docs/'] },
+        hardening: {
+          cors: { origins: ['https://ok.example', '*'] },
+          documentationPaths: ['/docs/'],
+          shapeExpressRequests: 'no',
+        },
         requestLimits: { maxDepth: 257 },
         audit: { mode: 'loose' },
       }),
@@ -102,6 +106,7 @@ describe('findInvalidOptionValues', () => {
       'jwt.algorithm "none" is not supported: use one of ES256, RS256, EdDSA, HS256.',
       'hardening.cors.origins has "*": list exact origins like https://app.example.com.',
       `hardening.documentationPaths has "/docs/": use a path prefix like '/api/docs' (leading slash, no trailing slash, no wildcard, query or dot segment).`,
+      'hardening.shapeExpressRequests must be true or false (got no).',
       'requestLimits.maxDepth must be a whole number from 1 to 256.',
       "audit.mode must be 'strict' or 'warn'.",
     ]);

@@ -86,6 +86,10 @@ const nonEmptyString = (name: string) =>
   checked((given) =>
     typeof given === 'string' && given.trim() !== '' ? undefined : `${name} must be a non-empty string.`,
   );
+const trueOrFalse = (name: string) =>
+  checked((given) =>
+    typeof given === 'boolean' ? undefined : `${name} must be true or false (got ${String(given)}).`,
+  );
 const oneOf = (name: string, allowed: readonly string[], sentence: string) =>
   checked((given) => (allowed.includes(given as string) ? undefined : `${name} ${sentence}`));
 
@@ -222,6 +226,7 @@ export const API_SECURITY_OPTIONS_SCHEMA: ObjectShape = objectOf<ApiSecurityModu
       ),
     ),
     htmlHeaders: oneOf('hardening.htmlHeaders', ['documentation', 'all'], "must be 'documentation' or 'all'."),
+    shapeExpressRequests: trueOrFalse('hardening.shapeExpressRequests'),
   }),
   rateLimit: objectOf<RateLimitOptions>({
     enabled: value,

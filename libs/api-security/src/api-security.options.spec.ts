@@ -27,6 +27,7 @@ describe('resolveApiSecurityOptions', () => {
     expect(resolved.store).toEqual({ type: 'memory' });
     expect(resolved.hardening.bodyLimitBytes).toBe(100 * 1024);
     expect(resolved.hardening.cors).toBeUndefined();
+    expect(resolved.hardening.shapeExpressRequests).toBe(true);
     expect(resolved.audit.mode).toBe('strict');
   });
 

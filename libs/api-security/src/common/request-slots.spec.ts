@@ -18,8 +18,8 @@ describe('reserveRequestSlots', () => {
     expect(Object.getOwnPropertySymbols(request).length - symbolsBefore).toBe(4);
   });
 
-  it('leaves every slot empty, on the first requests (whose slots it also widens) and on later ones', () => {
-    for (let i = 0; i < 40; i++) {
+  it('adds the same six empty slots to every request', () => {
+    for (let i = 0; i < 3; i++) {
       const request = new IncomingMessage(new Socket()) as IncomingMessage & Record<PropertyKey, unknown>;
       const before = new Set(Reflect.ownKeys(request));
       reserveRequestSlots(request);

@@ -1,4 +1,5 @@
 import type { HttpAdapterHost } from '@nestjs/core';
+import type { ResolvedApiSecurityOptions } from '../api-security.options';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { ConfigErrorCode } from '../errors/config-codes';
 import type { HardeningMiddleware } from './hardening.middleware';
@@ -22,6 +23,7 @@ function expressAdapter(stack: Layer[] | undefined) {
     use: (handle: unknown) => stack?.push({ handle, match: () => true }),
   };
   return new HttpServerHardener(
+    { hardening: { shapeExpressRequests: true } } as ResolvedApiSecurityOptions,
     { httpAdapter: adapter } as unknown as HttpAdapterHost,
     {} as SecurityHeadersService,
     {} as HardeningMiddleware,

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   NotFoundException,
   type OnApplicationBootstrap,
@@ -7,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { reserveRequestSlots } from '../common/request-slots';
+import { RequestShape } from '../common/request-shape';
+import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { ApiSecurityConfigError } from '../errors/api-security-config.error';
 import { ConfigErrorCode } from '../errors/config-codes';
 import { HardeningMiddleware } from './hardening.middleware';
@@ -122,14 +124,15 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
       next(error);
     }
   };
-  /** Express only: see `reserveRequestSlots` (Fastify keeps Node's request as it is). */
-  private reserveSlots = false;
+  /** Express only: see `RequestShape` (Fastify keeps Node's request and response as they are). */
+  private shape: RequestShape | undefined;
   private readonly applyHeaders = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.reserveSlots) reserveRequestSlots(req);
+    this.shape?.prepare(req, res);
     this.headers.applyFirst(req, res);
   };
 
   constructor(
+    @Inject(API_SECURITY_OPTIONS) private readonly options: ResolvedApiSecurityOptions,
     private readonly adapterHost: HttpAdapterHost,
     private readonly headers: SecurityHeadersService,
     private readonly middleware: HardeningMiddleware,
@@ -158,7 +161,7 @@ export class HttpServerHardener implements OnModuleInit, OnApplicationBootstrap,
       });
     }
     if (adapter.getType() === 'express') {
-      this.reserveSlots = true;
+      this.shape = new RequestShape(this.options.hardening.shapeExpressRequests);
       const app = adapter.getInstance<ExpressSettings>();
       app.disable('x-powered-by');
       adapter.use(this.hardening);
