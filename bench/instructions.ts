@@ -37,6 +37,8 @@ const VARIANTS = [
   { name: 'floor', server: 'floor', env: {} },
   { name: 'floorHeaders', server: 'floor', env: { FLOOR_HEADERS: '1' } },
   { name: 'full', server: 'full', env: {} },
+  // Express only: `hardening.shapeExpressRequests` off, the chain's own logic without what it saves.
+  { name: 'fullUnshaped', server: 'full', env: { BENCH_UNSHAPED: '1' } },
 ] as const;
 
 type VariantName = (typeof VARIANTS)[number]['name'];
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const results: Record<string, unknown> = {};
   const rows: string[] = [];
+  const notes: string[] = [];
   for (const adapter of ['express', 'fastify']) {
     console.log(`== ${adapter}`);
     // The full server first: it issues the bearer token every server is sent.
@@ -176,14 +179,26 @@ async function main(): Promise<void> {
     const full = await count(adapter, VARIANTS[3], undefined);
     counted.full = full;
     for (const variant of VARIANTS.slice(0, 3)) counted[variant.name] = await count(adapter, variant, full.token);
+    const unshaped = adapter === 'express' ? await count(adapter, VARIANTS[4], full.token) : undefined;
+    const logic = unshaped ? unshaped.instructions - counted.floor.instructions : undefined;
+    const counts: [string, Counted][] = [
+      ...VARIANTS.slice(0, 4).map(({ name }): [string, Counted] => [name, counted[name]]),
+      ...(unshaped ? [['fullUnshaped', unshaped] as [string, Counted]] : []),
+    ];
     const added = counted.full.instructions - counted.floor.instructions;
     const headers = counted.floorHeaders.instructions - counted.floor.instructions;
     const scale = floorMicrosPerInstruction(adapter, counted.floor.instructions);
     const estimate = scale === undefined ? undefined : Math.round(added * scale * 10) / 10;
     results[adapter] = {
-      instructionsPerRequest: Object.fromEntries(VARIANTS.map(({ name }) => [name, counted[name].instructions])),
-      instructionsRange: Object.fromEntries(VARIANTS.map(({ name }) => [name, counted[name].range])),
+      instructionsPerRequest: Object.fromEntries(counts.map(([name, c]) => [name, c.instructions])),
+      instructionsRange: Object.fromEntries(counts.map(([name, c]) => [name, c.range])),
       addedInstructionsOverFloor: added,
+      ...(unshaped && logic !== undefined
+        ? {
+            addedInstructionsOverFloorUnshaped: logic,
+            shapingSavedInstructions: unshaped.instructions - counted.full.instructions,
+          }
+        : {}),
       headersInstructions: headers,
       addedOverFloorShare: Math.round((added / counted.floor.instructions) * 1000) / 1000,
       ...(estimate === undefined ? {} : { estimatedAddedCpuMicrosOverFloor: estimate }),
@@ -194,6 +209,10 @@ async function main(): Promise<void> {
     rows.push(
       `| ${adapter} | ${cell('bare')} | ${cell('floor')} | ${cell('floorHeaders')} | ${cell('full')} | **${k(added)}** (${Math.round((added / counted.floor.instructions) * 100)} % of floor) | ${k(headers)} | ${estimate ?? '–'} |`,
     );
+    if (unshaped && logic !== undefined)
+      notes.push(
+        `${adapter}, \`shapeExpressRequests: false\`: full ${k(unshaped.instructions)} (${k(unshaped.range[0])}–${k(unshaped.range[1])}), so the chain's own logic is **${k(logic)}** over the floor${scale === undefined ? '' : ` (est. ${Math.round(logic * scale * 10) / 10} µs)`}, and the shaping saves Express ${k(unshaped.instructions - counted.full.instructions)} per request.`,
+      );
   }
   const json = {
     date: new Date().toISOString(),
@@ -220,6 +239,7 @@ async function main(): Promise<void> {
     "*est. µs*: full − floor in instructions times the floor's CPU µs per instruction in the last `npm run bench`",
     "run (`bench/results.json`): it assumes the library's code retires instructions at the floor's average rate.",
     '',
+    ...notes.flatMap((note) => [note, '']),
   ].join('\n');
   writeFileSync(join(OUT, 'instructions.md'), md);
   console.log(md);

@@ -172,6 +172,10 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     const full = await start('full', adapter, { REDIS_URL: undefined });
     const usual = await start('usual', adapter);
     stop.push(bare, floor, floorHeaders, floorWork, full, usual);
+    // Express only: the full chain with `shapeExpressRequests` off, i.e. its own logic alone.
+    const unshaped =
+      adapter === 'express' ? await start('full', adapter, { REDIS_URL: undefined, BENCH_UNSHAPED: '1' }) : undefined;
+    if (unshaped) stop.push(unshaped);
     // Every server gets the same request, bearer token included: the client sends those bytes
     // whatever the server does with them, so reading them is not the library's cost.
     for (const target of [bare, floor, floorHeaders, floorWork]) target.token = full.token;
@@ -183,6 +187,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       ['full', full, order],
       ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
       ['usual', usual, order],
+      ...(unshaped ? [['fullUnshaped', unshaped, order] as [string, Target, string]] : []),
       ...Object.entries(ABLATIONS).map(([name, path]): [string, Target, string] => [`ablation.${name}`, full, path]),
     );
     if (REDIS_URL) {
@@ -266,6 +271,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       full: m.full,
       fullUnlimited: m.fullUnlimited,
       usual: m.usual,
+      ...(m.fullUnshaped ? { fullUnshaped: m.fullUnshaped } : {}),
       ...(m.fullRedis ? { fullRedis: m.fullRedis, fullRedisUnlimited: m.fullRedisUnlimited } : {}),
       cpuMicros: {
         bare: m.bare.cpuMicros,
@@ -275,8 +281,16 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         full: m.full.cpuMicros,
         usual: m.usual.cpuMicros,
         ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
+        ...(m.fullUnshaped ? { fullUnshaped: m.fullUnshaped.cpuMicros } : {}),
       },
       addedCpuMicrosOverFloor: round1(m.full.cpuMicros - m.floor.cpuMicros),
+      // Express: the chain's own logic (shaping off) over the floor, and what the shaping saves Express.
+      ...(m.fullUnshaped
+        ? {
+            addedCpuMicrosOverFloorUnshaped: round1(m.fullUnshaped.cpuMicros - m.floor.cpuMicros),
+            shapingSavedCpuMicros: round1(m.fullUnshaped.cpuMicros - m.full.cpuMicros),
+          }
+        : {}),
       // What the headers alone cost (floor + the same headers written by a plain listener), and the
       // library's cost beyond writing them.
       headersCpuMicros: round1(m.floorHeaders.cpuMicros - m.floor.cpuMicros),
@@ -511,6 +525,10 @@ function markdown(r: any): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     cpuRow('express'),
     cpuRow('fastify'),
+    '',
+    r.express.fullUnshaped
+      ? `Express with \`hardening.shapeExpressRequests: false\`: full ${cpu(r.express.fullUnshaped)} µs, so the chain's own logic costs **${r.express.addedCpuMicrosOverFloorUnshaped}** µs over the floor, and the shaping saves Express ${r.express.shapingSavedCpuMicros} µs per request (see docs/benchmarks.md).`
+      : '',
     '',
     `At one offered load for all of them, ${EQUAL_LOAD_RPS === undefined ? `${EQUAL_LOAD_SHARE * 100} % of the slowest one's rate at saturation above` : 'the rate BENCH_EQUAL_LOAD sets'} (there each runs`,
     'at its own rate, and what the kernel spends per request, waking the load generator and writing to sockets,',

@@ -103,6 +103,8 @@ const store = process.env.REDIS_URL
       store,
       rateLimit: { tiers: { default: limit } },
       authenticators: [JwtAuthenticator],
+      // BENCH_UNSHAPED=1 prices the chain's own logic on Express, without the work the shaping saves.
+      hardening: { shapeExpressRequests: process.env.BENCH_UNSHAPED !== '1' },
     }),
   ],
   controllers: [FullController, AblationController],
