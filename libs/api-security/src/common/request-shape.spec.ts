@@ -103,6 +103,17 @@ describe('RequestShape', () => {
     expect(request.has('query')).toBe(false);
   });
 
+  it('presets at most 64 properties, however many a middleware copies from client input', () => {
+    const shape = new RequestShape(true);
+    const first = exchange();
+    shape.prepare(first.request, first.response);
+    handle(first);
+    for (let i = 0; i < 1000; i++) first.request[`q${i}`] = 'from the query string';
+    const { request } = ownKeysBeforeSwap(shape);
+    // The chain's own six slots, then 64 learned properties.
+    expect(request.size).toBe(6 + 64);
+  });
+
   it('keeps a value another listener set before it', () => {
     const shape = new RequestShape(true);
     serve(shape);

@@ -41,6 +41,12 @@ interface Sample {
 const SAMPLED_REQUESTS = 32;
 /** Requests after the last sample whose answer is still awaited before the samples are let go. */
 const SAMPLE_PATIENCE = 1024;
+/**
+ * Most properties preset on a request or a response. What middleware adds is up to the application,
+ * and a middleware that copies client input onto the request (`Object.assign(req, req.query)`) would
+ * otherwise let the first clients choose how much work every later request does here.
+ */
+const MAX_PRESETS = 64;
 /** Requests whose new fields are widened (see `widen`) after each change of the presets. */
 const WIDENED_REQUESTS = 16;
 const WIDENING_VALUES: readonly unknown[] = [{}, 'widened', 0];
@@ -142,7 +148,8 @@ function judge(
 ): boolean {
   let added = false;
   for (const key of Reflect.ownKeys(target)) {
-    if (before.has(key) || judged.has(key)) continue;
+    if (presets.length >= MAX_PRESETS) break;
+    if (before.has(key) || judged.has(key) || key === '__proto__') continue;
     judged.add(key);
     const preset = presetOf(target, key, prototypeBefore);
     if (preset === undefined) continue;
