@@ -14,6 +14,29 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('a.b.c ', 150)).toBeUndefined();
   });
 
+  it('misses a forgery that reuses a cached signature over other claims, and keeps the real entry', () => {
+    const cache = new VerifiedTokenCache(10);
+    const signature = 'S'.repeat(43);
+    cache.set(`header.claims-of-a.${signature}`, principal('a', 200), 100);
+    // Same end, other claims: the lookup shares a key with the real token, not its entry.
+    expect(cache.get(`header.claims-of-admin.${signature}`, 150)).toBeUndefined();
+    expect(cache.get(signature, 150)).toBeUndefined();
+    expect(cache.get(signature.slice(-32), 150)).toBeUndefined();
+    // A forgery seen after the real token's exp does not remove the entry either.
+    expect(cache.get(`header.claims-of-admin.${signature}`, 250)).toBeUndefined();
+    expect(cache.size).toBe(1);
+    expect(cache.get(`header.claims-of-a.${signature}`, 150)?.id).toBe('a');
+  });
+
+  it('keeps the newer of two verified tokens that end alike, and never answers one with the other', () => {
+    const cache = new VerifiedTokenCache(10);
+    const signature = 'S'.repeat(43);
+    cache.set(`h.one.${signature}`, principal('one', 200), 100);
+    cache.set(`h.two.${signature}`, principal('two', 200), 100);
+    expect(cache.get(`h.one.${signature}`, 150)).toBeUndefined();
+    expect(cache.get(`h.two.${signature}`, 150)?.id).toBe('two');
+  });
+
   it('never returns an entry at or after exp, and forgets it', () => {
     const cache = new VerifiedTokenCache(10);
     cache.set('t', principal('u', 200), 100);

@@ -49,6 +49,8 @@ const FLOW_IP_SCOPE = /:ip:[0-9a-f]{32}:(?:[a-z]+:\d+|cooldown)$/;
 
 /** Prefix of the coarse rate-limit buckets that anonymous clients fall back to when their table is full. */
 export const ANONYMOUS_OVERFLOW_TRACKER = 'anon-net:';
+/** Built once: a template literal here would build the string again on every store call. */
+const ANONYMOUS_OVERFLOW_KEY = `rl:{${ANONYMOUS_OVERFLOW_TRACKER}`;
 
 /**
  * Classifies a key by the namespace its builder gave it (see `authentication/*.keys.ts`,
@@ -57,9 +59,7 @@ export const ANONYMOUS_OVERFLOW_TRACKER = 'anon-net:';
  */
 export function classifyKey(key: string): KeyClassification {
   if (key.startsWith('rl:{')) {
-    return key.startsWith('rl:{ip:') || key.startsWith(`rl:{${ANONYMOUS_OVERFLOW_TRACKER}`)
-      ? RATE_ANONYMOUS
-      : RATE_KNOWN;
+    return key.startsWith('rl:{ip:') || key.startsWith(ANONYMOUS_OVERFLOW_KEY) ? RATE_ANONYMOUS : RATE_KNOWN;
   }
   if (key.startsWith('{u:')) return REVOCATION;
   if (key.startsWith('{rt:') || key.startsWith('{rf:')) return REFRESH;
@@ -75,5 +75,5 @@ export function classifyKey(key: string): KeyClassification {
 
 /** True for the coarse fallback buckets, which may use the headroom anonymous clients cannot. */
 export function isAnonymousOverflowKey(key: string): boolean {
-  return key.startsWith(`rl:{${ANONYMOUS_OVERFLOW_TRACKER}`);
+  return key.startsWith(ANONYMOUS_OVERFLOW_KEY);
 }
