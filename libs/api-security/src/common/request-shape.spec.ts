@@ -18,11 +18,8 @@ const nodeRequest: object = Object.create(Object.prototype, {
   },
 });
 const nodeResponse: object = Object.create(Object.prototype, { statusCode: { value: 200, writable: true } });
-/** Express's stand-in, swapped in by `handle`: a getter of its own, and a primitive that differs. */
-const appRequest: object = Object.create(nodeRequest, {
-  query: { get: () => ({ q: '1' }) },
-  protocol: { value: 'http', writable: true },
-});
+/** Express's stand-in, swapped in by `handle`: a primitive that differs from Node's (undefined). */
+const appRequest: object = Object.create(nodeRequest, { protocol: { value: 'http', writable: true } });
 const appResponse: object = Object.create(nodeResponse);
 
 interface Exchange {
