@@ -38,12 +38,16 @@ function setup(Step: typeof RateLimitStep = RateLimitStep) {
 }
 
 /** An authentication that sets the principal and leaves (when offered) the revocation check to the step. */
-function authentication(revoked: boolean, deferred: boolean[]): SecurityStep {
+function authentication(
+  revoked: boolean,
+  deferred: boolean[],
+  principalOf: () => SecurityPrincipal = () => ({ id: 'alice', authMethod: 'jwt' }) as SecurityPrincipal,
+): SecurityStep {
   return {
     name: 'authentication',
     appliesTo: () => true,
     run: ({ request }) => {
-      const principal = { id: 'alice', authMethod: 'jwt' } as SecurityPrincipal;
+      const principal = principalOf();
       const check: DeferredRevocation = {
         records: { marks: ['{u:alice}:jti:j1'] },
         isRevoked: (_stamp, marks) => revoked || marks.some((mark) => mark !== null),
@@ -104,5 +108,91 @@ describe('RateLimitStep', () => {
     expect(deferred).toEqual([false]);
     expect(single).not.toHaveBeenCalled();
     await expect(store.get('rl:{u:alice}:default')).resolves.toBe('1');
+  });
+
+  describe("a cached token's principal (frozen, the same object on every request)", () => {
+    const frozen = (id: string) => Object.freeze({ id, authMethod: 'jwt', roles: [], scopes: [] }) as SecurityPrincipal;
+
+    it('builds its counter keys once, and charges its own counter on every request', async () => {
+      const { store, step, context } = setup();
+      const keys = jest.spyOn(RateLimitStep.prototype as unknown as { generateKey: () => string }, 'generateKey');
+      try {
+        const alice = frozen('alice');
+        for (let i = 0; i < 3; i++)
+          await step.around(
+            context,
+            authentication(false, [], () => alice),
+          );
+        expect(keys).toHaveBeenCalledTimes(1);
+        await expect(store.get('rl:{u:alice}:default')).resolves.toBe('3');
+      } finally {
+        keys.mockRestore();
+      }
+    });
+
+    it('never charges one principal on the keys of another (A and B)', async () => {
+      const { store, step, context } = setup();
+      const alice = frozen('alice');
+      const bob = frozen('bob');
+      await step.around(
+        context,
+        authentication(false, [], () => alice),
+      );
+      await step.around(
+        context,
+        authentication(false, [], () => bob),
+      );
+      await step.around(
+        context,
+        authentication(false, [], () => bob),
+      );
+      await expect(store.get('rl:{u:alice}:default')).resolves.toBe('1');
+      await expect(store.get('rl:{u:bob}:default')).resolves.toBe('2');
+    });
+
+    it('asks a principal that is not frozen for its keys on every request', async () => {
+      const { store, step, context } = setup();
+      const keys = jest.spyOn(RateLimitStep.prototype as unknown as { generateKey: () => string }, 'generateKey');
+      try {
+        const mutable = { id: 'alice', authMethod: 'jwt', roles: [], scopes: [] } as SecurityPrincipal;
+        for (let i = 0; i < 2; i++)
+          await step.around(
+            context,
+            authentication(false, [], () => mutable),
+          );
+        (mutable as { id: string }).id = 'mallory';
+        await step.around(
+          context,
+          authentication(false, [], () => mutable),
+        );
+        expect(keys).toHaveBeenCalledTimes(3);
+        await expect(store.get('rl:{u:alice}:default')).resolves.toBe('2');
+        await expect(store.get('rl:{u:mallory}:default')).resolves.toBe('1');
+      } finally {
+        keys.mockRestore();
+      }
+    });
+
+    it("asks a subclass's generateKey on every request: its keys may depend on the request", async () => {
+      let tenant = 't1';
+      class PerTenant extends RateLimitStep {
+        protected override generateKey(context: ExecutionContext, tracker: string, suffix: string): string {
+          return `${super.generateKey(context, tracker, suffix)}:${tenant}`;
+        }
+      }
+      const { store, step, context } = setup(PerTenant);
+      const alice = frozen('alice');
+      await step.around(
+        context,
+        authentication(false, [], () => alice),
+      );
+      tenant = 't2';
+      await step.around(
+        context,
+        authentication(false, [], () => alice),
+      );
+      await expect(store.get('rl:{u:alice}:default:t1')).resolves.toBe('1');
+      await expect(store.get('rl:{u:alice}:default:t2')).resolves.toBe('1');
+    });
   });
 });

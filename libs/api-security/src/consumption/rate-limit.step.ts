@@ -3,7 +3,7 @@ import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import { API_SECURITY_OPTIONS, type ResolvedApiSecurityOptions } from '../api-security.options';
 import { eventContext } from '../audit/event-context';
 import { SecurityEventBus } from '../audit/security-event.bus';
-import type { SecurityRequest } from '../common/security-principal';
+import type { SecurityPrincipal, SecurityRequest } from '../common/security-principal';
 import { ErrorCode } from '../errors/codes';
 import { SecurityException } from '../errors/security.exception';
 import { rawResponse } from '../common/raw-http';
@@ -32,6 +32,17 @@ interface CompiledLimits {
   readonly requests: readonly Omit<ConsumeRequest, 'key'>[];
   /** The same counters read without charging: is there room for this route's cost? */
   readonly checks: readonly Omit<ConsumeRequest, 'key'>[];
+  /**
+   * A cached token's principal (the same frozen object on every request of the token) and its
+   * counter keys on this route: built, and hashed by the store's map, once rather than per request.
+   */
+  readonly keysByPrincipal: WeakMap<SecurityPrincipal, PrincipalKeys>;
+}
+
+/** {@link RateLimitStep.getTracker}'s answer for a principal and the counter keys it gives on one route. */
+interface PrincipalKeys {
+  readonly tracker: string;
+  readonly keys: readonly string[];
 }
 
 /** What the pre-check did: nothing to refuse, or it charged the address (and the request went on). */
@@ -78,6 +89,11 @@ export class RateLimitStep implements SecurityStep {
   private readonly mergesRevocation = this.charge === RateLimitStep.prototype.charge;
   /** Whether {@link getTracker} is this class's: its answer is then known without awaiting it. */
   private readonly ownTracker = this.getTracker === RateLimitStep.prototype.getTracker;
+  /**
+   * Whether a principal's tracker and keys may be remembered: only when both hooks are this class's,
+   * whose answers depend on nothing but the principal's id (an override may read the request).
+   */
+  private readonly keysCacheable = this.ownTracker && this.generateKey === RateLimitStep.prototype.generateKey;
 
   constructor(
     @Inject(API_SECURITY_OPTIONS) options: ResolvedApiSecurityOptions,
@@ -208,9 +224,10 @@ export class RateLimitStep implements SecurityStep {
     rateLimit: RateLimitPlan,
     revocation: DeferredRevocation,
   ): Promise<boolean> {
-    const tracker = this.ownTracker ? this.trackerOf(request) : await this.getTracker(request);
     const limits = this.limitsOf(rateLimit, plan.key);
-    const requests = this.requestsOf(context, tracker, limits);
+    const known = this.principalKeysOf(context, request, limits);
+    const tracker = known?.tracker ?? (this.ownTracker ? this.trackerOf(request) : await this.getTracker(request));
+    const requests = known ? this.requestsWith(known.keys, limits) : this.requestsOf(context, tracker, limits);
     const records = revocation.records;
     const read = await this.storage.consumeIfClear({ marks: records.marks, stamp: records.stamp, counters: requests });
     // The authenticator's own rule decides; the store's veto only decides what was charged.
@@ -225,12 +242,35 @@ export class RateLimitStep implements SecurityStep {
     return true;
   }
 
-  private requestsOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): ConsumeRequest[] {
+  /**
+   * The remembered tracker and keys of the request's principal when it is a frozen one (a cached
+   * token's, which cannot change its id) and the hooks are this class's; undefined otherwise.
+   */
+  private principalKeysOf(
+    context: ExecutionContext,
+    request: SecurityRequest,
+    limits: CompiledLimits,
+  ): PrincipalKeys | undefined {
+    const principal = request.principal;
+    if (!this.keysCacheable || principal === undefined || !Object.isFrozen(principal)) return undefined;
+    let known = limits.keysByPrincipal.get(principal);
+    if (known === undefined) {
+      const tracker = this.trackerOf(request);
+      known = Object.freeze({
+        tracker,
+        keys: Object.freeze(limits.suffixes.map((suffix) => this.generateKey(context, tracker, suffix))),
+      });
+      limits.keysByPrincipal.set(principal, known);
+    }
+    return known;
+  }
+
+  private requestsWith(keys: readonly string[], limits: CompiledLimits): ConsumeRequest[] {
     const requests: ConsumeRequest[] = new Array(limits.requests.length);
     for (let i = 0; i < requests.length; i++) {
       const limit = limits.requests[i];
       requests[i] = {
-        key: this.generateKey(context, tracker, limits.suffixes[i]),
+        key: keys[i],
         cost: limit.cost,
         limit: limit.limit,
         windowMs: limit.windowMs,
@@ -238,6 +278,12 @@ export class RateLimitStep implements SecurityStep {
       };
     }
     return requests;
+  }
+
+  private requestsOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): ConsumeRequest[] {
+    const keys = new Array<string>(limits.suffixes.length);
+    for (let i = 0; i < keys.length; i++) keys[i] = this.generateKey(context, tracker, limits.suffixes[i]);
+    return this.requestsWith(keys, limits);
   }
 
   /**
@@ -371,6 +417,7 @@ export class RateLimitStep implements SecurityStep {
           windowMs: tier.windowSeconds * 1000,
           blockMs: tier.blockSeconds * 1000,
         })),
+        keysByPrincipal: new WeakMap(),
       };
       this.compiled.set(plan, compiled);
     }
