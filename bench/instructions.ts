@@ -7,9 +7,10 @@
  * every turn of the event loop serves exactly one request. After a warm-up that lets V8 finish
  * optimizing, it counts several windows of requests and reports their median and spread.
  *
- * This is the steady instrument that `npm run bench` is not on a shared machine: there, a known 20 µs
- * of added work reads anywhere from -30 to +50 µs (its instrument check), because the load generator
- * shares the cores and the kernel's cost per request moves with the rate. Instructions are not
+ * This is the steady instrument that `npm run bench` is not on a small machine: there, even with the
+ * server and the load generator on cores of their own, the figures of one run spread by tens of µs
+ * between rounds, and the kernel's and the garbage collector's cost per request move with the rate.
+ * Instructions are not
  * microseconds: the estimate in µs scales the difference by the floor's own CPU time per
  * instruction, measured in the last `npm run bench` run (bench/results.json), which assumes the
  * library's code runs at the floor's average instructions per cycle.

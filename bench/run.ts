@@ -8,7 +8,7 @@
  *
  * BENCH_DURATION (seconds per sample, default 3) and BENCH_ROUNDS (default 3) trade time for noise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,14 @@ const ADAPTERS = ['express', 'fastify'] as const;
 /** µs of plain computation added to the floor by `floorWork`, to check what the instrument reads for it. */
 const ADDED_WORK_US = 20;
 const REDIS_URL = process.env.REDIS_URL;
+/**
+ * Cores: every server runs on the last CPU and this process, the load generator, on the others.
+ * Sharing all cores, a server at saturation competes with autocannon for them, and its CPU time per
+ * request then moves with how busy the load generator is: on 2 cores a known 20 µs read as 14 to
+ * 78 µs. BENCH_PIN=0 turns it off; it needs taskset (util-linux) and at least 2 CPUs, and the report
+ * says whether it was in effect.
+ */
+const PINNING = pin();
 const OUT = join(__dirname, '..', '..', 'bench');
 
 interface Target {
@@ -70,11 +78,29 @@ interface Measured {
   roundTripsPerRequest?: number;
 }
 
+function pin(): { serverCpus: string; loadGeneratorCpus: string } | undefined {
+  const count = cpus().length;
+  if (process.env.BENCH_PIN === '0' || count < 2) return undefined;
+  const loadGeneratorCpus = count === 2 ? '0' : `0-${count - 2}`;
+  try {
+    // -a: every thread of this process, autocannon's sockets and Node's own threads alike.
+    execFileSync('taskset', ['-a', '-p', '-c', loadGeneratorCpus, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    console.warn('taskset failed: servers and load generator share every core (see PINNING)');
+    return undefined;
+  }
+  return { serverCpus: String(count - 1), loadGeneratorCpus };
+}
+
 async function start(server: string, adapter: string, env: Record<string, string | undefined> = {}): Promise<Target> {
-  const child = spawn(process.execPath, [join(__dirname, 'servers', `${server}.server.js`), adapter], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  });
+  const args = [join(__dirname, 'servers', `${server}.server.js`), adapter];
+  // taskset execs Node in its own process, so the IPC channel and the pid stay the server's.
+  const child = PINNING
+    ? spawn('taskset', ['-c', PINNING.serverCpus, process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        env: { ...process.env, ...env },
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...env } });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${server} server (${adapter}) exited with ${code}`)));
@@ -399,6 +425,7 @@ async function main(): Promise<void> {
     durationSeconds: DURATION_S,
     rounds: ROUNDS,
     connections: CONNECTIONS,
+    pinning: PINNING ?? 'none',
     versions: versions(),
   };
   const http: Record<string, Record<string, unknown>> = {};
@@ -507,6 +534,9 @@ function markdown(r: any): string {
     '',
     `Measured ${r.meta.date} on ${r.meta.cpus}, ${r.meta.memoryGiB} GiB, Node ${r.meta.node}, in ${r.meta.elapsedSeconds} s.`,
     `autocannon on 127.0.0.1 from a separate process, ${r.meta.connections} connections, ${r.meta.durationSeconds} s per sample, ${r.meta.rounds} interleaved rounds; medians.`,
+    r.meta.pinning === 'none'
+      ? 'Servers and load generator shared every core (BENCH_PIN=0, or taskset missing).'
+      : `Servers pinned to CPU ${r.meta.pinning.serverCpus}, the load generator to CPU ${r.meta.pinning.loadGeneratorCpus} (taskset).`,
     `Versions: ${Object.entries(r.meta.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
@@ -531,8 +561,8 @@ function markdown(r: any): string {
       : '',
     '',
     `At one offered load for all of them, ${EQUAL_LOAD_RPS === undefined ? `${EQUAL_LOAD_SHARE * 100} % of the slowest one's rate at saturation above` : 'the rate BENCH_EQUAL_LOAD sets'} (there each runs`,
-    'at its own rate, and what the kernel spends per request, waking the load generator and writing to sockets,',
-    'moves with that rate):',
+    'at its own rate; what the kernel spends per request, and how many requests are in flight when the garbage',
+    'collector runs, move with that rate):',
     '',
     '| adapter | offered req/s | floor | floor + headers | full | full − floor | headers alone |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -540,8 +570,8 @@ function markdown(r: any): string {
     equalRow('fastify'),
     '',
     `Instrument check: the floor with ${ADDED_WORK_US} µs of plain arithmetic added to its handler, read the same way`,
-    '(µs over floor). At saturation a slower server also pays more per request for waking the load generator, so',
-    'the reading there exceeds the work added; *full − floor* above is inflated by the same effect.',
+    '(µs over floor). It allocates nothing and awaits nothing, so it shows how well each method reads added',
+    'computation, not what a chain that allocates and awaits pays at each rate.',
     '',
     '| adapter | work added | read at saturation | read at equal load |',
     '| --- | --- | --- | --- |',
