@@ -39,4 +39,21 @@ describe('revocation records', () => {
       ]);
     }
   });
+
+  it("builds a frozen credential's records once, and a mutable credential's on every call", () => {
+    const frozen = Object.freeze({ id: 'u2', tokenId: 'j2', issuedAt: 5 });
+    const first = revocationRecordsOf(frozen);
+    expect(revocationRecordsOf(frozen)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.marks)).toBe(true);
+
+    const mutable: { id: string; tokenId: string; issuedAt: number } = { id: 'u3', tokenId: 'j3', issuedAt: 5 };
+    expect(revocationRecordsOf(mutable).marks).toEqual(['{u:u3}:jti:j3']);
+    mutable.id = 'u4';
+    expect(revocationRecordsOf(mutable).marks).toEqual(['{u:u4}:jti:j3']);
+    // Frozen afterwards: remembered from then on, with the id it has now.
+    Object.freeze(mutable);
+    const later = revocationRecordsOf(mutable);
+    expect(later.marks).toEqual(['{u:u4}:jti:j3']);
+    expect(revocationRecordsOf(mutable)).toBe(later);
+  });
 });

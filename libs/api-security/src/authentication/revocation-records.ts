@@ -20,11 +20,11 @@ export interface RevocableCredential {
  */
 export function revocationRecordsOf(credential: RevocableCredential): RevocationRecordKeys {
   // Principals of cached tokens are the same frozen object on every request: build their keys once.
+  // Only frozen credentials are ever remembered, and a frozen object stays frozen, so a hit needs no
+  // Object.isFrozen (a call into the runtime, dearer than the lookup).
+  const known = recordsByCredential.get(credential);
+  if (known !== undefined) return known;
   const frozen = Object.isFrozen(credential);
-  if (frozen) {
-    const known = recordsByCredential.get(credential);
-    if (known !== undefined) return known;
-  }
   const records = buildRecords(credential);
   if (frozen) {
     // Shared by every request of the token from now on, so nothing may change it.

@@ -252,9 +252,12 @@ export class RateLimitStep implements SecurityStep {
     limits: CompiledLimits,
   ): PrincipalKeys | undefined {
     const principal = request.principal;
-    if (!this.keysCacheable || principal === undefined || !Object.isFrozen(principal)) return undefined;
+    if (!this.keysCacheable || principal === undefined) return undefined;
+    // Only frozen principals are ever remembered, and a frozen object stays frozen: a hit needs no
+    // second look (Object.isFrozen is a call into the runtime, dearer than the lookup).
     let known = limits.keysByPrincipal.get(principal);
     if (known === undefined) {
+      if (!Object.isFrozen(principal)) return undefined;
       const tracker = this.trackerOf(request);
       known = Object.freeze({
         tracker,
