@@ -6,7 +6,7 @@
  * under concurrency, store micro-benchmarks and field projection (child processes). Writes
  * bench/results.json and bench/results.md. Redis figures are added when REDIS_URL is set.
  *
- * BENCH_DURATION (seconds per sample, default 3) and BENCH_ROUNDS (default 3) trade time for noise.
+ * BENCH_DURATION (seconds per sample, default 3) and BENCH_ROUNDS (default 5) trade time for noise.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { ORDER_ID } from './servers/bench-data';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 32;
 /** Connection counts of the latency-under-load comparison (full against floor). */
 const LATENCY_CONNECTIONS = [32, 256] as const;
