@@ -12,7 +12,7 @@
  * between rounds, and the kernel's and the garbage collector's cost per request move with the rate.
  * Instructions are not
  * microseconds: the estimate in µs scales the difference by the floor's own CPU time per
- * instruction, measured in the last `npm run bench` run (bench/results.json), which assumes the
+ * instruction, measured in the last `npm run bench` run (bench/results.json, at one offered load), which assumes the
  * library's code runs at the floor's average instructions per cycle.
  *
  * Needs valgrind (Debian's package). BENCH_INSTR_WARMUP (default 6000), BENCH_INSTR_REQUESTS (per
@@ -27,6 +27,14 @@ import { createInterface } from 'node:readline';
 import { ORDER_ID } from './servers/bench-data';
 
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
+/**
+ * Requests served with instrumentation on before the first window. For some 2,000 requests after
+ * callgrind starts counting, V8 compiles again (by callgrind, about 140k of the first windows' extra
+ * 200k instructions per request on Fastify's full server are V8's compiler), whatever the warm-up
+ * before it: with 1,000 here, two or three of five windows were such windows, and the median moved
+ * by 70k between runs of the same code.
+ */
+const INSTRUMENTED_WARMUP = 3000;
 const PER_WINDOW = Number(process.env.BENCH_INSTR_REQUESTS ?? 1000);
 const WINDOWS = Number(process.env.BENCH_INSTR_WINDOWS ?? 5);
 const OUT = join(__dirname, '..', '..', 'bench');
@@ -139,7 +147,7 @@ async function count(
     const pid = child.pid as number;
     await sequential(issued.port, WARMUP, bearer);
     control(pid, '--instr=on');
-    await sequential(issued.port, Math.ceil(WARMUP / 6), bearer);
+    await sequential(issued.port, INSTRUMENTED_WARMUP, bearer);
     const perRequest: number[] = [];
     for (let window = 0; window < WINDOWS; window++) {
       control(pid, '--zero');
@@ -158,12 +166,18 @@ async function count(
   }
 }
 
-/** The floor's CPU µs per instruction from the last `npm run bench`, to turn a difference into µs. */
+/**
+ * The floor's CPU µs per instruction from the last `npm run bench`, to turn a difference into µs: its
+ * floor at one offered load where recorded (the steadier reading from run to run), else at saturation.
+ */
 function floorMicrosPerInstruction(adapter: string, floorInstructions: number): number | undefined {
   const file = join(OUT, 'results.json');
   if (!existsSync(file)) return undefined;
-  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { cpuMicros?: { floor?: number } }>;
-  const floorMicros = results[adapter]?.cpuMicros?.floor;
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<
+    string,
+    { cpuMicros?: { floor?: number }; equalLoad?: { cpuMicros?: { floor?: number } } }
+  >;
+  const floorMicros = results[adapter]?.equalLoad?.cpuMicros?.floor ?? results[adapter]?.cpuMicros?.floor;
   return floorMicros === undefined ? undefined : floorMicros / floorInstructions;
 }
 
@@ -230,7 +244,7 @@ async function main(): Promise<void> {
     '',
     `Counted ${json.date} on ${json.machine}, Node ${process.version}, by \`npm run bench:instructions\` in ${Math.round((Date.now() - started) / 1000)} s.`,
     `Each server under valgrind's callgrind with \`node --predictable --single-threaded\`; \`GET ${PATH}\` sent one request at a`,
-    `time over one keep-alive connection, bearer token included for every server; ${WARMUP} + ${Math.ceil(WARMUP / 6)} warm-up`,
+    `time over one keep-alive connection, bearer token included for every server; ${WARMUP} + ${INSTRUMENTED_WARMUP} warm-up`,
     `requests, then ${WINDOWS} windows of ${PER_WINDOW}: median and range of the windows, instructions per request.`,
     '',
     '| adapter | bare | floor | floor + headers | full | full − floor | headers alone | full − floor, est. µs |',
@@ -238,7 +252,8 @@ async function main(): Promise<void> {
     ...rows,
     '',
     "*est. µs*: full − floor in instructions times the floor's CPU µs per instruction in the last `npm run bench`",
-    "run (`bench/results.json`): it assumes the library's code retires instructions at the floor's average rate.",
+    "run (`bench/results.json`, its floor at one offered load): it assumes the library's code retires instructions",
+    "at the floor's average rate.",
     '',
     ...notes.flatMap((note) => [note, '']),
   ].join('\n');
