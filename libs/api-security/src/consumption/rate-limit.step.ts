@@ -395,6 +395,10 @@ export class RateLimitStep implements SecurityStep {
     return `rl:{${tag}}:${suffix}`;
   }
 
+  /**
+   * Refuses a request over its limit: throws the 429 problem (`ERR_RATE_LIMITED`) with `Retry-After`.
+   * Named after @nestjs/throttler's hook; override it to change the refusal.
+   */
   protected async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new SecurityException(429, ErrorCode.RATE_LIMITED, {
       reason: `rate limit of ${detail.limit} per ${detail.ttl / 1000}s exceeded`,
