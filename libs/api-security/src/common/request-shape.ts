@@ -7,9 +7,9 @@ import { reserveRequestSlots } from './request-slots';
  * body-parser add a dozen such properties to every request (`next`, `baseUrl`, `params`, `body`,
  * `route`, `res.locals`, `res.statusCode`, …): each builds classes and migrates the object, and every
  * inline cache that later sees a request or response meets a class it never saw, so it goes
- * megamorphic. callgrind counted that at more than half of an Express request: the library's full
- * chain went from 1,065k to 380k instructions per request once the properties existed before the
- * swap, below Nest's own floor of 840k (`npm run bench:instructions`).
+ * megamorphic. callgrind counted that at more than half of an Express request, and the library's
+ * full chain at about a third of its instructions once the properties existed before the swap
+ * (`npm run bench:instructions`; figures in docs/benchmarks.md).
  *
  * So the hardener's first `request` listener gives the plain request and response, before Express
  * sees them, every property the first requests gained after it, already holding the value a read

@@ -259,10 +259,7 @@ export class RateLimitStep implements SecurityStep {
     if (known === undefined) {
       if (!Object.isFrozen(principal)) return undefined;
       const tracker = this.trackerOf(request);
-      known = Object.freeze({
-        tracker,
-        keys: Object.freeze(limits.suffixes.map((suffix) => this.generateKey(context, tracker, suffix))),
-      });
+      known = Object.freeze({ tracker, keys: Object.freeze(this.keysOf(context, tracker, limits)) });
       limits.keysByPrincipal.set(principal, known);
     }
     return known;
@@ -284,9 +281,14 @@ export class RateLimitStep implements SecurityStep {
   }
 
   private requestsOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): ConsumeRequest[] {
+    return this.requestsWith(this.keysOf(context, tracker, limits), limits);
+  }
+
+  /** The tracker's counter key for each of the route's tiers. */
+  private keysOf(context: ExecutionContext, tracker: string, limits: CompiledLimits): string[] {
     const keys = new Array<string>(limits.suffixes.length);
     for (let i = 0; i < keys.length; i++) keys[i] = this.generateKey(context, tracker, limits.suffixes[i]);
-    return this.requestsWith(keys, limits);
+    return keys;
   }
 
   /**
