@@ -34,7 +34,7 @@ async function setup() {
   const tokens = new TokenService(keys, store, options);
   // Asked once per signature verification (never on a cache hit).
   const verifications = jest.spyOn(keys, 'verificationKey');
-  return { authenticator, verifier, revocation, tokens, events, store, verifications };
+  return { authenticator, verifier, revocation, dpop, tokens, events, store, verifications };
 }
 
 function requestWith(authorization?: string | string[]): SecurityRequest {
@@ -93,6 +93,47 @@ describe('JwtAuthenticator', () => {
       expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_request"' });
       expect(events.at(-1)).toMatchObject({ type: 'authentication.failure', reason: 'malformed_header' });
     }
+  });
+
+  it("answers every spelling of a verified token's header as it answers it before any verification", async () => {
+    const cold = await setup();
+    const { token } = await cold.tokens.issueAccessToken({ sub: 'u1', role: 'user' });
+    const warm = {
+      ...cold,
+      authenticator: new JwtAuthenticator(
+        cold.verifier,
+        cold.revocation,
+        { emit: () => undefined } as unknown as SecurityEventBus,
+        cold.dpop,
+      ),
+    };
+    const headers = [
+      `Bearer ${token}`,
+      `bearer ${token}`,
+      `Bearer  ${token}`,
+      `Bearer ${token} `,
+      `Bearer ${token}\u0000`,
+      `Bearer ${token}.`,
+      `Bearer\t${token}`,
+      `Bearer ${token.slice(1)}`,
+      `DPoP ${token}`,
+      `Bearer ${token},Bearer ${token}`,
+    ];
+    const outcome = async (authenticator: JwtAuthenticator, header: string) =>
+      authenticator.authenticate(requestWith(header)).then(
+        (principal) => ({ id: principal?.id }),
+        (error: unknown) => ({ error: String(error), headers: (error as { headers?: unknown }).headers }),
+      );
+    // Read by the pattern: none of these is `Bearer ` and a verified token (the first verifies it).
+    const expected = [];
+    for (const header of headers.slice(1)) expected.push(await outcome(cold.authenticator, header));
+    expect(await outcome(warm.authenticator, headers[0])).toEqual({ id: 'u1' });
+    expect(cold.verifier.cachedJws(token)).toMatchObject({ id: 'u1' });
+    // The exact `Bearer <token>` of a verified token takes the short way; nothing else may answer differently.
+    const actual = [];
+    for (const header of headers.slice(1)) actual.push(await outcome(warm.authenticator, header));
+    expect(actual).toEqual(expected);
+    expect(actual.filter((answer) => 'id' in answer && answer.id === 'u1')).toHaveLength(1);
   });
 
   it('authenticates a valid token and reports a failure without the token', async () => {
