@@ -36,6 +36,25 @@ describe('MemorySecurityStore', () => {
   const consumeOne = (store: MemorySecurityStore, key: string) =>
     store.consume([{ key, cost: 1, limit: 100, windowMs: 60_000, blockMs: 0 }]);
 
+  it('keeps a block marker through more counters than it remembers block-marker keys for', async () => {
+    const store = new MemorySecurityStore({ now: clock });
+    const blocking = { key: rl(0), cost: 1, limit: 1, windowMs: 1_000, blockMs: 60_000 };
+    await store.consume([blocking]);
+    await expect(store.consume([blocking])).resolves.toMatchObject([{ blocked: true, retryAfterMs: 60_000 }]);
+    // Past the memo's bound (10,000 keys) it starts again; the markers themselves stay in the store.
+    for (let client = 1; client <= 10_050; client++) {
+      await store.consume([
+        { ...blocking, key: rl(client) },
+        { ...blocking, key: rl(client) },
+      ]);
+    }
+    now += 2_000; // the counter's window is over; the block is not
+    await expect(store.consume([blocking])).resolves.toMatchObject([{ blocked: true, retryAfterMs: 58_000 }]);
+    await expect(store.consume([{ ...blocking, key: rl(10_050) }])).resolves.toMatchObject([{ blocked: true }]);
+    now += 58_000;
+    await expect(store.consume([blocking])).resolves.toMatchObject([{ blocked: false, hits: 1 }]);
+  });
+
   it('stays within maxEntries and never evicts a live entry: a new key is refused instead', async () => {
     const store = new MemorySecurityStore({ maxEntries: 1000, now: clock });
     let refused = 0;
