@@ -316,9 +316,9 @@ export class RateLimitStep implements SecurityStep {
     const found = responseOf(context);
     const response = found === undefined ? undefined : rawResponse(found);
     if (typeof response?.setHeader === 'function') {
-      for (const [name, value] of rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused)) {
-        response.setHeader(name, value);
-      }
+      const headers = rateLimitHeaders(this.limits.headers, rateLimit, policy, results, refused);
+      // Indexed: an iterator and a destructured pair per header cost more than the loop's body.
+      for (let i = 0; i < headers.length; i++) response.setHeader(headers[i][0], headers[i][1]);
     }
     if (refused === undefined) return undefined;
     // One event per client and tier when it crosses the limit, not one per refused request.
