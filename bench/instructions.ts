@@ -35,6 +35,17 @@ const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
  * by 70k between runs of the same code.
  */
 const INSTRUMENTED_WARMUP = 3000;
+/**
+ * Requests per keep-alive connection in the warm-ups. A new connection brings sockets and streams
+ * whose hidden classes the code optimized on the first one had not seen: with \`--trace-deopt\`,
+ * the second connection deoptimized some 30 of Node's stream and HTTP functions ("wrong map"), and
+ * V8 was still recompiling them on the fifth (9 compilations over 1,000 requests, 2 on the sixth).
+ * With the whole warm-up on one connection, every window, on a connection of its own, paid for that:
+ * 10k to 60k instructions per request of compilation, on the floor and on the full server alike,
+ * and windows spread by 60k. A warm-up over several connections reaches the state a server in use is
+ * in, where connections come and go.
+ */
+const REQUESTS_PER_CONNECTION = 1000;
 const PER_WINDOW = Number(process.env.BENCH_INSTR_REQUESTS ?? 1000);
 const WINDOWS = Number(process.env.BENCH_INSTR_WINDOWS ?? 5);
 const OUT = join(__dirname, '..', '..', 'bench');
@@ -97,6 +108,13 @@ async function sequential(port: number, count: number, token: string | undefined
   }
 }
 
+/** {@link sequential}, a new connection every {@link REQUESTS_PER_CONNECTION} requests. */
+async function overConnections(port: number, count: number, token: string | undefined): Promise<void> {
+  for (let sent = 0; sent < count; sent += REQUESTS_PER_CONNECTION) {
+    await sequential(port, Math.min(REQUESTS_PER_CONNECTION, count - sent), token);
+  }
+}
+
 function control(pid: number, ...args: string[]): void {
   const result = spawnSync('callgrind_control', [...args, String(pid)], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${result.stderr}`);
@@ -145,9 +163,9 @@ async function count(
     const issued = JSON.parse(line) as { port: number; token?: string };
     const bearer = issued.token ?? token;
     const pid = child.pid as number;
-    await sequential(issued.port, WARMUP, bearer);
+    await overConnections(issued.port, WARMUP, bearer);
     control(pid, '--instr=on');
-    await sequential(issued.port, INSTRUMENTED_WARMUP, bearer);
+    await overConnections(issued.port, INSTRUMENTED_WARMUP, bearer);
     const perRequest: number[] = [];
     for (let window = 0; window < WINDOWS; window++) {
       control(pid, '--zero');
@@ -244,8 +262,9 @@ async function main(): Promise<void> {
     '',
     `Counted ${json.date} on ${json.machine}, Node ${process.version}, by \`npm run bench:instructions\` in ${Math.round((Date.now() - started) / 1000)} s.`,
     `Each server under valgrind's callgrind with \`node --predictable --single-threaded\`; \`GET ${PATH}\` sent one request at a`,
-    `time over one keep-alive connection, bearer token included for every server; ${WARMUP} + ${INSTRUMENTED_WARMUP} warm-up`,
-    `requests, then ${WINDOWS} windows of ${PER_WINDOW}: median and range of the windows, instructions per request.`,
+    `time over keep-alive connections, bearer token included for every server; ${WARMUP} + ${INSTRUMENTED_WARMUP} warm-up`,
+    `requests over new connections every ${REQUESTS_PER_CONNECTION}, then ${WINDOWS} windows of ${PER_WINDOW}, each on a connection of its own:`,
+    'median and range of the windows, instructions per request.',
     '',
     '| adapter | bare | floor | floor + headers | full | full − floor | headers alone | full − floor, est. µs |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
