@@ -77,6 +77,12 @@ export class SecurityValidationPipe extends ValidationPipe {
       }
     }
     if (errors.length > 0) throw new ValidationProblemException(errors, `input integrity of ${metadata.type}`);
+    // ValidationPipe's own first branch (nothing to validate: a primitive route parameter, a value
+    // without a type), taken here instead of through its second async frame: one promise and one
+    // await fewer per parameter.
+    if (this.expectedType === undefined && (!metadata.metatype || !this.toValidate(metadata))) {
+      return this.isTransformEnabled ? this.transformPrimitive(value, metadata) : value;
+    }
     return super.transform(value, metadata);
   }
 }
