@@ -44,10 +44,15 @@ export class AuthenticationStep implements SecurityStep {
    */
   private readonly sole: Authenticator | undefined;
 
+  /** Every route that is not `@Public()`. */
   appliesTo(plan: RoutePlan): boolean {
     return !plan.isPublic;
   }
 
+  /**
+   * Establishes the request's principal (`request.principal` and `request.user`), or throws: 401
+   * without one, or when the application's `PrincipalCheck` says it is gone or inactive.
+   */
   async run({ request, execution }: SecurityStepContext): Promise<void> {
     const sole = this.sole;
     const principal = sole ? await sole.authenticate(request, execution) : await this.authenticate(request, execution);
@@ -63,6 +68,11 @@ export class AuthenticationStep implements SecurityStep {
     request.user = principal;
   }
 
+  /**
+   * Asks the authenticators in order and returns the first principal, or null. Each is preceded by
+   * the rate limit's pre-check unless it runs that itself on its costly paths (the built-in ones do).
+   * Override to change how credentials are tried.
+   */
   protected async authenticate(request: SecurityRequest, context: ExecutionContext): Promise<SecurityPrincipal | null> {
     const authenticators = this.authenticators;
     for (let i = 0; i < authenticators.length; i++) {
