@@ -8,9 +8,21 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server` with extra arguments (e.g. `--maxmemory-policy allkeys-lru`) and waits until it answers. */
+/**
+ * Starts `redis-server` with extra arguments (e.g. `--maxmemory-policy allkeys-lru`) and waits until it
+ * answers. A free port can be taken by a parallel suite before the child binds it: then the child exits
+ * and whatever holds the port (another suite's Redis, with another policy) would answer the probe. So
+ * the probe must meet this child (`INFO server`'s `process_id`), else another port is tried.
+ */
 export async function startThrowawayRedis(args: readonly string[] = []): Promise<ThrowawayRedis> {
-  const port = await unusedPort();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const started = await startOn(await unusedPort(), args);
+    if (started) return started;
+  }
+  throw new Error('redis-server did not start on a port of its own after 5 attempts.');
+}
+
+async function startOn(port: number, args: readonly string[]): Promise<ThrowawayRedis | undefined> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
@@ -18,17 +30,19 @@ export async function startThrowawayRedis(args: readonly string[] = []): Promise
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (running()) child.kill('SIGTERM');
     await exited;
   };
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let probeAttempt = 0; probeAttempt < 100 && running(); probeAttempt++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
-      await probe.ping();
-      return { url, stop };
+      const pid = /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1];
+      if (Number(pid) === child.pid) return { url, stop };
+      break; // another process holds the port
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
@@ -36,5 +50,5 @@ export async function startThrowawayRedis(args: readonly string[] = []): Promise
     }
   }
   await stop();
-  throw new Error(`redis-server did not start on port ${port}.`);
+  return undefined;
 }
