@@ -160,10 +160,14 @@ function run(count: number, rounds: number, minMs: number): Result {
   }
   const projectionOpsPerSec = median(projection);
   const classSerializerOpsPerSec = median(serializer);
+  // Round by round: the two samples of a round ran back to back, on the machine in the same state.
+  // The machine's speed drifts between rounds (by half within one run here), and the ratio of two
+  // medians taken from different rounds carries that drift.
+  const ratios = projection.map((ops, round) => ops / (serializer[round] as number));
   return {
     projectionOpsPerSec: Math.round(projectionOpsPerSec * 100) / 100,
     classSerializerOpsPerSec: Math.round(classSerializerOpsPerSec * 100) / 100,
-    ratio: Math.round((projectionOpsPerSec / classSerializerOpsPerSec) * 10) / 10,
+    ratio: Math.round(median(ratios) * 10) / 10,
   };
 }
 

@@ -64,6 +64,8 @@ interface Sample {
   p99: number;
   /** Server CPU (user + system) per request served, µs. */
   cpuMicros: number;
+  /** The user-space part of {@link cpuMicros}: what `npm run bench:instructions` counts. */
+  userMicros: number;
   /** Store round trips per request, where the server counts them. */
   roundTrips?: number;
 }
@@ -75,7 +77,21 @@ interface Measured {
   cpuMicros: number;
   /** Lowest and highest sample of the same figure: the spread between rounds. */
   cpuMicrosRange: [number, number];
+  /** Median of the samples' user-space CPU per request, µs (the rest is the kernel's, on the server's behalf). */
+  userCpuMicros: number;
   roundTripsPerRequest?: number;
+}
+
+/**
+ * `a − b` taken round by round, each round's sample of `a` against the same round's sample of `b`,
+ * then the median and range of those differences. Measured back to back, the two samples of a round
+ * see the machine in the same state; the speed of this machine drifts by tens of percent between
+ * rounds, which a difference of two medians of independent samples carries whole (Fastify's full −
+ * floor read 13.7 and 37.5 µs so in two runs of the same code, where the paired median read 24.8).
+ */
+interface Paired {
+  median: number;
+  range: [number, number];
 }
 
 function pin(): { serverCpus: string; loadGeneratorCpus: string } | undefined {
@@ -141,6 +157,7 @@ async function load(
   // sample ends, which the server served (and spent CPU and store round trips on) all the same.
   const served = after.requests - before.requests;
   const cpu = after.cpu.user + after.cpu.system - (before.cpu.user + before.cpu.system);
+  const user = after.cpu.user - before.cpu.user;
   const trips =
     after.roundTrips !== undefined && before.roundTrips !== undefined
       ? (after.roundTrips - before.roundTrips) / served
@@ -150,6 +167,7 @@ async function load(
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuMicros: cpu / served,
+    userMicros: user / served,
     ...(trips !== undefined ? { roundTrips: trips } : {}),
   };
 }
@@ -170,7 +188,16 @@ function summarise(samples: Sample[]): Measured {
     p99Ms: round1(median(samples.map((s) => s.p99))),
     cpuMicros: round1(median(cpu)),
     cpuMicrosRange: [round1(Math.min(...cpu)), round1(Math.max(...cpu))],
+    userCpuMicros: round1(median(samples.map((s) => s.userMicros))),
     ...(trips.length ? { roundTripsPerRequest: Math.round(median(trips) * 1000) / 1000 } : {}),
+  };
+}
+
+function paired(a: readonly Sample[], b: readonly Sample[], of: (s: Sample) => number = (s) => s.cpuMicros): Paired {
+  const differences = a.map((sample, round) => of(sample) - of(b[round]));
+  return {
+    median: round1(median(differences)),
+    range: [round1(Math.min(...differences)), round1(Math.max(...differences))],
   };
 }
 
@@ -205,12 +232,16 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     // Every server gets the same request, bearer token included: the client sends those bytes
     // whatever the server does with them, so reading them is not the library's cost.
     for (const target of [bare, floor, floorHeaders, floorWork]) target.token = full.token;
+    // The servers compared with the floor, measured back to back in every round (see Paired); the
+    // others rotate around them.
+    const compared: [string, Target, string][] = [
+      ['floorHeaders', floorHeaders, order],
+      ['floor', floor, order],
+      ['full', full, order],
+      ['floorWork', floorWork, order],
+    ];
     targets.push(
       ['bare', bare, order],
-      ['floor', floor, order],
-      ['floorHeaders', floorHeaders, order],
-      ['floorWork', floorWork, order],
-      ['full', full, order],
       ['fullUnlimited', full, `/bench/unlimited/${ORDER_ID}`],
       ['usual', usual, order],
       ...(unshaped ? [['fullUnshaped', unshaped, order] as [string, Target, string]] : []),
@@ -221,15 +252,20 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       stop.push(redis);
       targets.push(['fullRedis', redis, order], ['fullRedisUnlimited', redis, `/bench/unlimited/${ORDER_ID}`]);
     }
-    for (const [, target, path] of targets) await load(target, path, 1); // warm-up: JIT, caches, connections
-    const samples = new Map<string, Sample[]>(targets.map(([name]) => [name, []]));
+    for (const [, target, path] of [...compared, ...targets]) await load(target, path, 1); // warm-up: JIT, caches, connections
+    const samples = new Map<string, Sample[]>([...compared, ...targets].map(([name]) => [name, []]));
+    const slots = targets.length + 1;
     for (let round = 0; round < ROUNDS; round++) {
-      // Rotate the order each round so no target always runs right after the same neighbour.
-      for (let i = 0; i < targets.length; i++) {
-        const [name, target, path] = targets[(i + round) % targets.length];
-        samples.get(name)?.push(await load(target, path));
+      // Rotate the order each round so no target always runs right after the same neighbour; the
+      // compared group takes one slot, its order reversed every other round.
+      for (let i = 0; i < slots; i++) {
+        const slot = (i + round) % slots;
+        const group = slot === targets.length ? (round % 2 ? [...compared].reverse() : compared) : [targets[slot]];
+        for (const [name, target, path] of group) samples.get(name)?.push(await load(target, path));
       }
     }
+    const over = (name: string, base = 'floor'): Paired =>
+      paired(samples.get(name) as Sample[], samples.get(base) as Sample[]);
     const m = Object.fromEntries([...samples].map(([name, s]) => [name, summarise(s)])) as Record<string, Measured>;
     // Tail latency under load: full against floor, at each connection count, interleaved.
     const latency: Record<string, Record<string, { p50Ms: number; p99Ms: number; requestsPerSecond: number }>> = {};
@@ -268,18 +304,12 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
           100,
       ) * 100;
     const equal: Record<string, Sample[]> = { floor: [], floorHeaders: [], floorWork: [], full: [] };
-    const equalTargets = [
-      ['floor', floor],
-      ['floorHeaders', floorHeaders],
-      ['floorWork', floorWork],
-      ['full', full],
-    ] as const;
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < equalTargets.length; i++) {
-        const [name, target] = equalTargets[(i + round) % equalTargets.length];
+      for (const [name, target] of round % 2 ? [...compared].reverse() : compared) {
         equal[name].push(await load(target, order, DURATION_S, CONNECTIONS, equalRate));
       }
     }
+    const overAtEqualLoad = (name: string): Paired => paired(equal[name], equal.floor);
     const atEqualLoad = Object.fromEntries(Object.entries(equal).map(([name, s]) => [name, summarise(s)])) as Record<
       string,
       Measured
@@ -287,7 +317,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
     const ablations = Object.fromEntries(
       Object.keys(ABLATIONS).map((name) => {
         const a = m[`ablation.${name}`];
-        return [name, { ...a, addedCpuMicrosOverFloor: round1(a.cpuMicros - m.floor.cpuMicros) }];
+        return [name, { ...a, addedCpuMicrosOverFloor: over(`ablation.${name}`).median }];
       }),
     );
     return {
@@ -309,23 +339,38 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
         ...(m.fullUnshaped ? { fullUnshaped: m.fullUnshaped.cpuMicros } : {}),
       },
-      addedCpuMicrosOverFloor: round1(m.full.cpuMicros - m.floor.cpuMicros),
+      userCpuMicros: {
+        floor: m.floor.userCpuMicros,
+        floorHeaders: m.floorHeaders.userCpuMicros,
+        floorWork: m.floorWork.userCpuMicros,
+        full: m.full.userCpuMicros,
+      },
+      // The library's cost: full − floor round by round (see Paired), its median and range.
+      addedCpuMicrosOverFloor: over('full').median,
+      addedCpuMicrosOverFloorRange: over('full').range,
+      // The same, as the difference of the two medians: what this report gave before it paired rounds.
+      addedCpuMicrosOverFloorUnpaired: round1(m.full.cpuMicros - m.floor.cpuMicros),
+      addedUserCpuMicrosOverFloor: paired(
+        samples.get('full') as Sample[],
+        samples.get('floor') as Sample[],
+        (s) => s.userMicros,
+      ).median,
       // Express: the chain's own logic (shaping off) over the floor, and what the shaping saves Express.
       ...(m.fullUnshaped
         ? {
-            addedCpuMicrosOverFloorUnshaped: round1(m.fullUnshaped.cpuMicros - m.floor.cpuMicros),
-            shapingSavedCpuMicros: round1(m.fullUnshaped.cpuMicros - m.full.cpuMicros),
+            addedCpuMicrosOverFloorUnshaped: over('fullUnshaped').median,
+            shapingSavedCpuMicros: over('fullUnshaped', 'full').median,
           }
         : {}),
       // What the headers alone cost (floor + the same headers written by a plain listener), and the
       // library's cost beyond writing them.
-      headersCpuMicros: round1(m.floorHeaders.cpuMicros - m.floor.cpuMicros),
-      addedCpuMicrosOverFloorWithHeaders: round1(m.full.cpuMicros - m.floorHeaders.cpuMicros),
+      headersCpuMicros: over('floorHeaders').median,
+      addedCpuMicrosOverFloorWithHeaders: over('full', 'floorHeaders').median,
       // The instrument's reading of ADDED_WORK_US µs of plain computation added to the floor.
       instrumentCheck: {
         addedWorkMicros: ADDED_WORK_US,
-        readAtSaturation: round1(m.floorWork.cpuMicros - m.floor.cpuMicros),
-        readAtEqualLoad: round1(atEqualLoad.floorWork.cpuMicros - atEqualLoad.floor.cpuMicros),
+        readAtSaturation: over('floorWork').median,
+        readAtEqualLoad: overAtEqualLoad('floorWork').median,
       },
       ablations,
       equalLoad: {
@@ -342,8 +387,17 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
           floorWork: atEqualLoad.floorWork.cpuMicrosRange,
           full: atEqualLoad.full.cpuMicrosRange,
         },
-        addedCpuMicrosOverFloor: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
-        headersCpuMicros: round1(atEqualLoad.floorHeaders.cpuMicros - atEqualLoad.floor.cpuMicros),
+        userCpuMicros: {
+          floor: atEqualLoad.floor.userCpuMicros,
+          floorHeaders: atEqualLoad.floorHeaders.userCpuMicros,
+          floorWork: atEqualLoad.floorWork.userCpuMicros,
+          full: atEqualLoad.full.userCpuMicros,
+        },
+        addedCpuMicrosOverFloor: overAtEqualLoad('full').median,
+        addedCpuMicrosOverFloorRange: overAtEqualLoad('full').range,
+        addedCpuMicrosOverFloorUnpaired: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
+        addedUserCpuMicrosOverFloor: paired(equal.full, equal.floor, (s) => s.userMicros).median,
+        headersCpuMicros: overAtEqualLoad('floorHeaders').median,
       },
       latency,
       ...(m.fullRedis?.roundTripsPerRequest !== undefined
@@ -501,12 +555,17 @@ function markdown(r: any): string {
   const cpu = (m: Measured) => `${m.cpuMicros} (${m.cpuMicrosRange[0]}–${m.cpuMicrosRange[1]})`;
   const cpuRow = (adapter: string): string => {
     const a = r[adapter];
-    return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.floorHeaders)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** | ${a.addedCpuMicrosOverFloorWithHeaders} |`;
+    return `| ${adapter} | ${cpu(a.bare)} | ${cpu(a.floor)} | ${cpu(a.floorHeaders)} | ${cpu(a.full)} | ${cpu(a.usual)} | **${a.addedCpuMicrosOverFloor}** (${a.addedCpuMicrosOverFloorRange[0]}–${a.addedCpuMicrosOverFloorRange[1]}) | ${a.addedCpuMicrosOverFloorWithHeaders} |`;
   };
   const equalRow = (adapter: string): string => {
     const e = r[adapter].equalLoad;
     const c = (name: string) => `${e.cpuMicros[name]} (${e.cpuMicrosRange[name][0]}–${e.cpuMicrosRange[name][1]})`;
-    return `| ${adapter} | ${e.requestsPerSecond} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** | ${e.headersCpuMicros} |`;
+    return `| ${adapter} | ${e.requestsPerSecond} | ${c('floor')} | ${c('floorHeaders')} | ${c('full')} | **${e.addedCpuMicrosOverFloor}** (${e.addedCpuMicrosOverFloorRange[0]}–${e.addedCpuMicrosOverFloorRange[1]}) | ${e.headersCpuMicros} |`;
+  };
+  const userRow = (adapter: string): string => {
+    const a = r[adapter];
+    const e = a.equalLoad;
+    return `| ${adapter} | ${a.userCpuMicros.floor} | ${a.userCpuMicros.full} | ${a.addedUserCpuMicrosOverFloor} | ${a.addedCpuMicrosOverFloorUnpaired} | ${e.userCpuMicros.floor} | ${e.userCpuMicros.full} | ${e.addedUserCpuMicrosOverFloor} | ${e.addedCpuMicrosOverFloorUnpaired} |`;
   };
   const checkRow = (adapter: string): string => {
     const c = r[adapter].instrumentCheck;
@@ -545,8 +604,10 @@ function markdown(r: any): string {
     '',
     "The server process's own CPU time (user + system, `process.cpuUsage()`) over a sample, divided by the",
     'requests it served in that sample. *floor*: the bare handler behind a no-op global guard and a no-op',
-    "global interceptor, which is what Nest itself costs a guarded route. *full − floor* is the library's own cost.",
-    'Every server gets the same request, bearer token included.',
+    "global interceptor, which is what Nest itself costs a guarded route. *full − floor* is the library's own cost,",
+    'taken round by round: each round measures floor + headers, floor, full and floor + work back to back, and the',
+    "column gives the median (and range) of the rounds' differences, which the machine's drift between rounds",
+    'does not move. Every server gets the same request, bearer token included.',
     '',
     '*floor + headers*: the same, plus the security headers the library sends, written by a plain listener: what',
     "the headers themselves cost in Node. *full − (floor + headers)* is the library's logic.",
@@ -577,6 +638,14 @@ function markdown(r: any): string {
     '| --- | --- | --- | --- |',
     checkRow('express'),
     checkRow('fastify'),
+    '',
+    "User-space CPU per request (µs, medians): the part of the server's CPU time spent outside the kernel, which",
+    '`npm run bench:instructions` counts in instructions. *unpaired*: full − floor as the difference of the two medians.',
+    '',
+    '| adapter | floor | full | full − floor | unpaired (user + system) | floor, equal load | full, equal load | full − floor | unpaired (user + system) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    userRow('express'),
+    userRow('fastify'),
     '',
     'Ablations, CPU over floor (µs): the library installed, one protection doing work (headers are set on every',
     'response, so each column includes them).',
@@ -650,6 +719,8 @@ function markdown(r: any): string {
       ([name, p]) =>
         `| ${name.replace('items', '')} | ${p.projectionOpsPerSec} | ${p.classSerializerOpsPerSec} | **${p.ratio}×** |`,
     ),
+    '',
+    "Ops/s are the medians of the rounds; the ratio is the median of each round's ratio (the two ran back to back).",
     '',
   ].join('\n');
 }
