@@ -11,7 +11,7 @@
  * server and the load generator on cores of their own, the figures of one run spread by tens of µs
  * between rounds, and the kernel's and the garbage collector's cost per request move with the rate.
  * Instructions are not
- * microseconds: the estimate in µs scales the difference by the floor's own CPU time per
+ * microseconds: the estimate in µs scales the difference by the floor's own user-space CPU time per
  * instruction, measured in the last `npm run bench` run (bench/results.json, at one offered load), which assumes the
  * library's code runs at the floor's average instructions per cycle.
  *
@@ -185,17 +185,29 @@ async function count(
 }
 
 /**
- * The floor's CPU µs per instruction from the last `npm run bench`, to turn a difference into µs: its
- * floor at one offered load where recorded (the steadier reading from run to run), else at saturation.
+ * The floor's user-space CPU µs per instruction from the last `npm run bench`, to turn a difference
+ * into µs. callgrind counts the instructions a process runs in user space, never the kernel's work on
+ * its behalf (reading the request, writing the response, waking the client), which is about a third
+ * of the floor's CPU time, with the same system calls for the floor and the full server (the response
+ * a few hundred bytes longer): scaled by user + system time, the estimate counted that third again on
+ * every instruction the library adds. The estimate is the user-space part of full − floor.
+ * Its floor at one offered load where recorded (the steadier reading from run to run), else at
+ * saturation; user + system time from a results file older than the user-space figures.
  */
 function floorMicrosPerInstruction(adapter: string, floorInstructions: number): number | undefined {
   const file = join(OUT, 'results.json');
   if (!existsSync(file)) return undefined;
-  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<
-    string,
-    { cpuMicros?: { floor?: number }; equalLoad?: { cpuMicros?: { floor?: number } } }
-  >;
-  const floorMicros = results[adapter]?.equalLoad?.cpuMicros?.floor ?? results[adapter]?.cpuMicros?.floor;
+  interface Figures {
+    cpuMicros?: { floor?: number };
+    userCpuMicros?: { floor?: number };
+  }
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Figures & { equalLoad?: Figures }>;
+  const figures = results[adapter];
+  const floorMicros =
+    figures?.equalLoad?.userCpuMicros?.floor ??
+    figures?.userCpuMicros?.floor ??
+    figures?.equalLoad?.cpuMicros?.floor ??
+    figures?.cpuMicros?.floor;
   return floorMicros === undefined ? undefined : floorMicros / floorInstructions;
 }
 
@@ -270,9 +282,10 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    "*est. µs*: full − floor in instructions times the floor's CPU µs per instruction in the last `npm run bench`",
-    "run (`bench/results.json`, its floor at one offered load): it assumes the library's code retires instructions",
-    "at the floor's average rate.",
+    "*est. µs*: full − floor in instructions times the floor's user-space CPU µs per instruction in the last",
+    '`npm run bench` run (`bench/results.json`, its floor at one offered load): the user-space part of full − floor,',
+    "since callgrind counts user space only (the kernel's part, mostly the longer response, is in the timed run's",
+    "system time). It assumes the library's code retires instructions at the floor's average rate.",
     '',
     ...notes.flatMap((note) => [note, '']),
   ].join('\n');
