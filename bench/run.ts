@@ -201,6 +201,19 @@ function paired(a: readonly Sample[], b: readonly Sample[], of: (s: Sample) => n
   };
 }
 
+/** One figure of each server compared with the floor (floor + headers, floor, full, floor + work). */
+function ofCompared<K extends keyof Measured>(
+  measured: Record<string, Measured>,
+  figure: K,
+): Record<'floor' | 'floorHeaders' | 'floorWork' | 'full', Measured[K]> {
+  return {
+    floor: measured.floor[figure],
+    floorHeaders: measured.floorHeaders[figure],
+    floorWork: measured.floorWork[figure],
+    full: measured.full[figure],
+  };
+}
+
 const ratio = (a: Measured, b: Measured): number =>
   Math.round((a.requestsPerSecond / b.requestsPerSecond) * 1000) / 1000;
 
@@ -339,12 +352,7 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         ...(m.fullRedis ? { fullRedis: m.fullRedis.cpuMicros } : {}),
         ...(m.fullUnshaped ? { fullUnshaped: m.fullUnshaped.cpuMicros } : {}),
       },
-      userCpuMicros: {
-        floor: m.floor.userCpuMicros,
-        floorHeaders: m.floorHeaders.userCpuMicros,
-        floorWork: m.floorWork.userCpuMicros,
-        full: m.full.userCpuMicros,
-      },
+      userCpuMicros: ofCompared(m, 'userCpuMicros'),
       // The library's cost: full − floor round by round (see Paired), its median and range.
       addedCpuMicrosOverFloor: over('full').median,
       addedCpuMicrosOverFloorRange: over('full').range,
@@ -375,24 +383,9 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       ablations,
       equalLoad: {
         requestsPerSecond: equalRate,
-        cpuMicros: {
-          floor: atEqualLoad.floor.cpuMicros,
-          floorHeaders: atEqualLoad.floorHeaders.cpuMicros,
-          floorWork: atEqualLoad.floorWork.cpuMicros,
-          full: atEqualLoad.full.cpuMicros,
-        },
-        cpuMicrosRange: {
-          floor: atEqualLoad.floor.cpuMicrosRange,
-          floorHeaders: atEqualLoad.floorHeaders.cpuMicrosRange,
-          floorWork: atEqualLoad.floorWork.cpuMicrosRange,
-          full: atEqualLoad.full.cpuMicrosRange,
-        },
-        userCpuMicros: {
-          floor: atEqualLoad.floor.userCpuMicros,
-          floorHeaders: atEqualLoad.floorHeaders.userCpuMicros,
-          floorWork: atEqualLoad.floorWork.userCpuMicros,
-          full: atEqualLoad.full.userCpuMicros,
-        },
+        cpuMicros: ofCompared(atEqualLoad, 'cpuMicros'),
+        cpuMicrosRange: ofCompared(atEqualLoad, 'cpuMicrosRange'),
+        userCpuMicros: ofCompared(atEqualLoad, 'userCpuMicros'),
         addedCpuMicrosOverFloor: overAtEqualLoad('full').median,
         addedCpuMicrosOverFloorRange: overAtEqualLoad('full').range,
         addedCpuMicrosOverFloorUnpaired: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
