@@ -277,8 +277,8 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         for (const [name, target, path] of group) samples.get(name)?.push(await load(target, path));
       }
     }
-    const over = (name: string, base = 'floor'): Paired =>
-      paired(samples.get(name) as Sample[], samples.get(base) as Sample[]);
+    const over = (name: string, base = 'floor', of?: (s: Sample) => number): Paired =>
+      paired(samples.get(name) as Sample[], samples.get(base) as Sample[], of);
     const m = Object.fromEntries([...samples].map(([name, s]) => [name, summarise(s)])) as Record<string, Measured>;
     // Tail latency under load: full against floor, at each connection count, interleaved.
     const latency: Record<string, Record<string, { p50Ms: number; p99Ms: number; requestsPerSecond: number }>> = {};
@@ -322,7 +322,10 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         equal[name].push(await load(target, order, DURATION_S, CONNECTIONS, equalRate));
       }
     }
-    const overAtEqualLoad = (name: string): Paired => paired(equal[name], equal.floor);
+    const overAtEqualLoad = (name: string, of?: (s: Sample) => number): Paired => paired(equal[name], equal.floor, of);
+    const added = over('full');
+    const addedAtEqualLoad = overAtEqualLoad('full');
+    const userTime = (s: Sample): number => s.userMicros;
     const atEqualLoad = Object.fromEntries(Object.entries(equal).map(([name, s]) => [name, summarise(s)])) as Record<
       string,
       Measured
@@ -354,15 +357,11 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
       },
       userCpuMicros: ofCompared(m, 'userCpuMicros'),
       // The library's cost: full − floor round by round (see Paired), its median and range.
-      addedCpuMicrosOverFloor: over('full').median,
-      addedCpuMicrosOverFloorRange: over('full').range,
+      addedCpuMicrosOverFloor: added.median,
+      addedCpuMicrosOverFloorRange: added.range,
       // The same, as the difference of the two medians: what this report gave before it paired rounds.
       addedCpuMicrosOverFloorUnpaired: round1(m.full.cpuMicros - m.floor.cpuMicros),
-      addedUserCpuMicrosOverFloor: paired(
-        samples.get('full') as Sample[],
-        samples.get('floor') as Sample[],
-        (s) => s.userMicros,
-      ).median,
+      addedUserCpuMicrosOverFloor: over('full', 'floor', userTime).median,
       // Express: the chain's own logic (shaping off) over the floor, and what the shaping saves Express.
       ...(m.fullUnshaped
         ? {
@@ -386,10 +385,10 @@ async function httpRound(adapter: string): Promise<Record<string, unknown>> {
         cpuMicros: ofCompared(atEqualLoad, 'cpuMicros'),
         cpuMicrosRange: ofCompared(atEqualLoad, 'cpuMicrosRange'),
         userCpuMicros: ofCompared(atEqualLoad, 'userCpuMicros'),
-        addedCpuMicrosOverFloor: overAtEqualLoad('full').median,
-        addedCpuMicrosOverFloorRange: overAtEqualLoad('full').range,
+        addedCpuMicrosOverFloor: addedAtEqualLoad.median,
+        addedCpuMicrosOverFloorRange: addedAtEqualLoad.range,
         addedCpuMicrosOverFloorUnpaired: round1(atEqualLoad.full.cpuMicros - atEqualLoad.floor.cpuMicros),
-        addedUserCpuMicrosOverFloor: paired(equal.full, equal.floor, (s) => s.userMicros).median,
+        addedUserCpuMicrosOverFloor: overAtEqualLoad('full', userTime).median,
         headersCpuMicros: overAtEqualLoad('floorHeaders').median,
       },
       latency,
